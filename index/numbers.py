@@ -1,0 +1,47 @@
+"""What counts as a published figure, and how to read its number without changing its text."""
+from __future__ import annotations
+
+import re
+
+NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?%?$")
+BLANK_MARKS = {"", "/", "／", "无", "—", "－", "-", "--", "——", "\\"}
+
+
+def is_value_token(token: str) -> bool:
+    """A table value: a number or a blank mark ("/", "无", empty)."""
+    t = token.strip()
+    return t in BLANK_MARKS or bool(NUMBER.match(t))
+
+
+def to_number(value: str) -> float | None:
+    """The number a published value stands for; None for blanks (blank is not 0)."""
+    t = value.strip().replace(",", "").replace("，", "").rstrip("%")
+    if value.strip() in BLANK_MARKS or not t:
+        return None
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def format_number(x: float) -> str:
+    """Render a computed number without a spurious '.0'."""
+    if abs(x - round(x)) < 1e-9:
+        return str(int(round(x)))
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def normalise_label(s: str) -> str:
+    """A label for comparison: no spaces, no numbering, no punctuation."""
+    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"^[一二三四五六七八九十]+、", "", s)
+    s = re.sub(r"[（(][一二三四五六七八九十]+[）)]", "", s)
+    s = re.sub(r"(?<![\d.])\d{1,2}[.．、]", "", s)
+    return re.sub(r"[，,。、；;：:“”\"'（）()《》/／·．.\-—]", "", s)
+
+
+def bigrams(s: str) -> set[str]:
+    s = normalise_label(s)
+    if len(s) == 1:
+        return {s}
+    return {s[i:i + 2] for i in range(len(s) - 1)}
