@@ -119,8 +119,7 @@ def parse_document(doc: Document) -> Report:
             continue
         if is_row:
             close_paragraph()
-            raw = RawRow(label=label, values=tuple(values), quote=_row_quote(label, values, line),
-                         page=line.page)
+            raw = RawRow(label=label, values=tuple(values), page=line.page)
             canon = item_row(label) if len(values) <= 3 else None
             if canon:
                 item_rows.append((raw, canon, header))
@@ -187,11 +186,6 @@ def _ends_paragraph(text: str) -> bool:
     return text.rstrip().endswith(("。", "！", "？", "：", ":"))
 
 
-def _row_quote(label: str, values: list[str], line: Line) -> str:
-    shown = [v if v else "（空）" for v in values]
-    return (re.sub(r"\s+", "", label) + " " if label else "") + " ".join(shown)
-
-
 def _paragraph(doc: Document, lines: list[Line], section: str) -> Paragraph:
     text = "".join(ln.text.strip() for ln in lines)
     return Paragraph(section=section, text=text, start=lines[0].start, end=lines[-1].end, page=lines[0].page)
@@ -213,7 +207,7 @@ def _add_generic(acc: list[list[tuple[str, ...]]], tokens: list[str], continues:
 
 def _generic_tables(groups: list[list[tuple[str, ...]]]) -> list[Table]:
     """Tables that match no template: header row and first column become the labels."""
-    from .templates import _cell
+    from .templates import _cell, row_quote
 
     tables = []
     for n, rows in enumerate(groups, start=1):
@@ -224,11 +218,11 @@ def _generic_tables(groups: list[list[tuple[str, ...]]]) -> list[Table]:
         cells = []
         for r in body:
             label = r[0] if r else ""
-            for k, val in enumerate(r[1:], start=1):
-                if not is_value_token(val):
-                    continue
-                col = header[k] if k < len(header) and header[k] else f"列{k + 1}"
-                cells.append(_cell(title, label, col, val, " ".join(r), None))
+            cols = [header[k] if k < len(header) and header[k] else f"列{k + 1}" for k in range(1, len(r))]
+            quote = row_quote(label, cols, r[1:])
+            for col, val in zip(cols, r[1:]):
+                if is_value_token(val):
+                    cells.append(_cell(title, label, col, val, quote, None))
         if any(not c.blank for c in cells):
             tables.append(Table(title=title, section="", template=None, columns=tuple(header[1:]),
                                 rows=tuple(dict.fromkeys(c.row for c in cells)), cells=tuple(cells)))

@@ -32,7 +32,8 @@ def extract_prose_facts(paragraphs: list[Paragraph] | tuple[Paragraph, ...]) -> 
         for cs, ce in clauses(p.text):
             clause = p.text[cs:ce]
             for m in FIGURE.finditer(clause):
-                value = m.group(1)
+                value = m.group(1) + (m.group(2) if m.group(2) in ("%", "％") and m.group(0).endswith(m.group(2))
+                                      and " " not in m.group(0) else "")
                 subject = re.sub(r"\s+", "", clause[:m.start()])
                 subject = _FILLER.sub("", subject) or subject
                 after = re.sub(r"\s+", "", clause[m.end():])

@@ -6,6 +6,7 @@ one is, filling unlabeled rows by template order, and says in a warning when tha
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .model import Cell, Check, Table
@@ -82,7 +83,6 @@ class RawRow:
     """A row as read from the page: its label text (may be empty) and its values in column order."""
     label: str
     values: tuple[str, ...]
-    quote: str
     page: int | None = None
 
 
@@ -131,6 +131,13 @@ def align_rows(rows: list[RawRow], template: list[str]) -> tuple[list[tuple[RawR
     return pairs, score[n][m]
 
 
+def row_quote(label: str, columns: tuple[str, ...] | list[str], values: tuple[str, ...] | list[str]) -> str:
+    """A table row as text: its published label, then each column with its value ("（空）" if blank)."""
+    label = re.sub(r"\s+", "", label)
+    body = "；".join(f"{c} {v if v else '（空）'}" for c, v in zip(columns, values))
+    return f"{label}：{body}" if label else body
+
+
 def _cell(table: str, row: str, column: str, value: str, quote: str, page: int | None) -> Cell:
     number = to_number(value)
     return Cell(table=table, row=row, column=column, value=value, number=number,
@@ -164,8 +171,9 @@ def build_table3(rows: list[RawRow], section: str, prefer_split: bool) -> Table 
         if len(values) < 7:
             warnings.append(f"表三: row {tpl} has {len(values)} of 7 values; columns assumed from the left")
             values += [""] * (7 - len(values))
+        quote = row_quote(raw.label or _leaf(tpl), T3_COLUMNS, values)
         for col, val in zip(T3_COLUMNS, values):
-            cells.append(_cell(T3_TITLE, tpl, col, val, raw.quote, raw.page))
+            cells.append(_cell(T3_TITLE, tpl, col, val, quote, raw.page))
     return Table(title=T3_TITLE, section=section, template=f"三:{variant}", columns=T3_COLUMNS,
                  rows=tuple(tpl for _, tpl in pairs), cells=tuple(cells), warnings=tuple(warnings))
 
@@ -173,21 +181,19 @@ def build_table3(rows: list[RawRow], section: str, prefer_split: bool) -> Table 
 def build_table4(rows: list[RawRow], section: str) -> Table | None:
     """The fifteen numbers of section 四, from one row or from consecutive rows that add up to 15."""
     values: list[str] = []
-    quotes: list[str] = []
     page = None
     for r in rows:
         if len(r.values) >= 15:
-            values, quotes, page = list(r.values[:15]), [r.quote], r.page
+            values, page = list(r.values[:15]), r.page
             break
         if r.values:
             values += list(r.values)
-            quotes.append(r.quote)
             page = page or r.page
         if len(values) >= 15:
             break
     if len(values) < 15:
         return None
-    quote = " ".join(quotes)
+    quote = row_quote("", T4_COLUMNS, values[:15])
     cells = tuple(_cell(T4_TITLE, "", col, val, quote, page) for col, val in zip(T4_COLUMNS, values[:15]))
     return Table(title=T4_TITLE, section=section, template="四", columns=T4_COLUMNS, rows=("",), cells=cells)
 
@@ -214,8 +220,9 @@ def build_item_tables(rows: list[tuple[RawRow, str, tuple[str, ...] | None]], se
         title = ITEM_TITLES[item]
         label = normalise_label(raw.label) if normalise_label(raw.label) in {
             normalise_label(s) for s in ITEM_ROWS[canon][1]} else canon
+        quote = row_quote(raw.label, cols, raw.values)
         for col, val in zip(cols, raw.values):
-            by_item.setdefault(item, []).append(_cell(title, label, col, val, raw.quote, raw.page))
+            by_item.setdefault(item, []).append(_cell(title, label, col, val, quote, raw.page))
     tables = []
     for item in sorted(by_item, key=list(ITEM_TITLES).index):
         cells = tuple(by_item[item])

@@ -1,0 +1,307 @@
+"""Grounded answers: the matching facts and sentences -> answer text, figures and citations.
+
+Every figure comes from a stored fact (a table cell or a prose clause) and carries the citation
+whose quote contains it; computed figures (differences, sums) are computed here from cited cells
+and cite every one of them. When nothing in scope matches well enough, the answer is a refusal
+that names what was looked for.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+from index.numbers import format_number
+
+from .matching import Idf, grams, overlap
+from .question import Question, parse_question
+
+log = logging.getLogger(__name__)
+
+FIGURE_THRESHOLD = 0.5
+PROSE_THRESHOLD = 0.34
+_SENT_SPLIT = re.compile(r"(?<=[。！？；])")
+
+
+@dataclass
+class Scored:
+    fact: dict
+    score: float
+    recall: float
+
+
+def _fact_key_text(f: dict) -> str:
+    if f["kind"] == "cell":
+        row_leaf = (f["row_label"] or "").split(" / ")[-1]
+        return f"{row_leaf} {f['col_label'] or ''}"
+    return f["label"]
+
+
+def _fact_full_text(f: dict) -> str:
+    if f["kind"] == "cell":
+        return f"{f['table_title']} {f['row_label'] or ''} {f['col_label'] or ''}"
+    return f"{f['label']} {f['quote'].replace(f['value'], ' ')}"
+
+
+class Answerer:
+    def __init__(self, facts, retriever=None, chat_model=None):
+        self.store = facts
+        self.retriever = retriever
+        self.chat_model = chat_model
+        self._cache_gen = -1
+        self._reports: list[dict] = []
+        self._idf: Idf | None = None
+        self._label_cache: dict[str, tuple[set, set]] = {}
+        self._lock = threading.Lock()
+
+    # --- corpus-level caches (rebuilt when the index generation changes) --------------------
+
+    def _refresh(self) -> None:
+        gen = self.store.generation()
+        with self._lock:
+            if gen == self._cache_gen:
+                return
+            self._reports = self.store.reports()
+            labels = {_fact_full_text(f) for f in self.store.facts([r["report_id"] for r in self._reports])
+                      if f["kind"] == "cell"}
+            labels |= {p["text"] for p in self.store.paragraphs([r["report_id"] for r in self._reports][:50])}
+            self._idf = Idf(sorted(labels) or [""])
+            self._label_cache = {}
+            self._cache_gen = gen
+
+    def reports(self) -> list[dict]:
+        self._refresh()
+        return self._reports
+
+    # --- entry point --------------------------------------------------------------------------
+
+    def ask(self, question: str, agency: str | None = None, year: int | None = None,
+            qid: str | None = None) -> dict:
+        self._refresh()
+        q = parse_question(question, self._reports, agency=agency, year=year)
+        result = self._answer(q)
+        if self.chat_model is not None:
+            from .llm import rephrase
+
+            result = rephrase(self.chat_model, result)
+        result = {"id": qid, **result} if qid is not None else result
+        return {"question": question, **result} if "question" not in result else result
+
+    def _answer(self, q: Question) -> dict:
+        if not self._reports:
+            return refusal(q, "索引中还没有任何报告")
+        if q.unknown_place:
+            return refusal(q, f"语料中没有“{q.unknown_place}”的报告")
+        scope = self._reports
+        if q.agencies:
+            names = {m.agency for m in q.agencies}
+            scope = [r for r in scope if r["agency"] in names]
+        if q.years:
+            in_years = [r for r in scope if r["year"] in q.years]
+            missing = sorted(set(q.years) - {r["year"] for r in in_years})
+            if not in_years:
+                who = "、".join(sorted({r["agency"] for r in scope})) if q.agencies else "语料"
+                return refusal(q, f"{who}没有{'、'.join(map(str, q.years))}年的报告"
+                                  f"（已有年份：{'、'.join(str(y) for y in sorted({r['year'] for r in scope if r['year']}))}）")
+        else:
+            in_years, missing = scope, []
+        if q.wants_figure:
+            return self._figure_answer(q, in_years, missing)
+        return self._prose_answer(q, in_years)
+
+    # --- figures ------------------------------------------------------------------------------
+
+    def _score(self, qg: set[str], f: dict) -> Scored:
+        key = f"{f['kind']}|{_fact_full_text(f)}|{_fact_key_text(f)}"
+        cached = self._label_cache.get(key)
+        if cached is None:
+            cached = (grams(_fact_full_text(f)), grams(_fact_key_text(f)))
+            self._label_cache[key] = cached
+        full, keyg = cached
+        recall = overlap(qg, full, self._idf)
+        precision = overlap(keyg, qg, self._idf)
+        score = 0.65 * recall + 0.35 * precision
+        if f["kind"] == "cell" and f["col_label"] == "总计":
+            score += 0.02
+        return Scored(f, score, recall)
+
+    def best_facts(self, q: Question, reports: list[dict]) -> dict[str, Scored]:
+        """The best-matching fact of each report (by report id), when it matches well enough."""
+        qg = grams(q.metric)
+        if not qg:
+            return {}
+        unit = re.search(r"多少([条件个次篇项人家])|几([条件个次篇项人家])", q.text)
+        unit = (unit.group(1) or unit.group(2)) if unit else None
+        best: dict[str, Scored] = {}
+        for f in self.store.facts([r["report_id"] for r in reports]):
+            s = self._score(qg, f)
+            if unit and f["unit"] == unit:
+                s.score += 0.04
+            if "%" in q.text or "率" in q.metric:
+                if f["unit"] in ("%", "％") or "%" in (f["value"] or ""):
+                    s.score += 0.04
+            cur = best.get(f["report_id"])
+            if cur is None or s.score > cur.score + 1e-9:
+                best[f["report_id"]] = s
+        return {rid: s for rid, s in best.items() if s.score >= FIGURE_THRESHOLD and s.recall >= 0.45}
+
+    def _figure_answer(self, q: Question, reports: list[dict], missing_years: list[int]) -> dict:
+        best = self.best_facts(q, reports)
+        if not best:
+            scope = "、".join(f"{r['agency']}{r['year']}年" for r in reports[:5]) + ("等" if len(reports) > 5 else "")
+            return refusal(q, f"在{scope}的报告中没有找到“{q.metric}”这一数据")
+        by_report = {r["report_id"]: r for r in reports}
+        chosen = sorted(best.values(), key=lambda s: (by_report[s.fact["report_id"]]["year"] or 0,
+                                                      by_report[s.fact["report_id"]]["agency"] or ""))
+        builder = AnswerBuilder(q)
+        warnings: list[str] = []
+        if len(chosen) > 1 and not q.agencies and len(q.years) <= 1:
+            warnings.append(f"问题未指明单位，共有{len(chosen)}份报告含有该数据，已分别列出；请指明单位以得到单一答案")
+        lines = []
+        for s in chosen:
+            r = by_report[s.fact["report_id"]]
+            cid = builder.cite_fact(s.fact, r)
+            builder.figure(s.fact, cid)
+            lines.append(builder.sentence(s.fact, r, cid))
+        if q.wants_change and len(chosen) >= 2:
+            first, last = chosen[0], chosen[-1]
+            if first.fact["number"] is not None and last.fact["number"] is not None:
+                diff = last.fact["number"] - first.fact["number"]
+                y0 = by_report[first.fact["report_id"]]["year"]
+                y1 = by_report[last.fact["report_id"]]["year"]
+                expr = f"{last.fact['value']} - {first.fact['value']}"
+                ids = [builder.cite_fact(first.fact, by_report[first.fact["report_id"]]),
+                       builder.cite_fact(last.fact, by_report[last.fact["report_id"]])]
+                value = format_number(diff)
+                builder.figures.append({"value": value, "unit": last.fact["unit"], "label": f"{y1}年较{y0}年变化",
+                                        "citation": ids[-1], "citations": ids, "computed": expr})
+                lines.append(f"{y1}年较{y0}年变化 {value}（{expr}）{''.join(f'[{i}]' for i in ids)}")
+        if missing_years:
+            warnings.append(f"语料中没有{'、'.join(map(str, missing_years))}年的相关报告，未能列出这些年份")
+            lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
+        warnings += self._check_warnings({s.fact["report_id"] for s in chosen},
+                                         {s.fact["table_title"] for s in chosen if s.fact["table_title"]})
+        answer = "\n".join(lines)
+        return builder.result(answer, warnings)
+
+    # --- prose ----------------------------------------------------------------------------------
+
+    def _prose_answer(self, q: Question, reports: list[dict]) -> dict:
+        qg = grams(q.metric)
+        if not qg:
+            return refusal(q, "问题中没有可查找的内容")
+        ids = [r["report_id"] for r in reports]
+        if len(ids) <= 5:
+            paragraphs = self.store.paragraphs(ids)
+        else:   # large scope: let hybrid retrieval pick the candidate passages first
+            hits = self.retriever.search(q.text, report_ids=ids, k=10, kinds={"paragraph"}) if self.retriever else []
+            wanted = {(h.chunk["report_id"], h.chunk["start_pos"]) for h in hits}
+            paragraphs = [p for p in self.store.paragraphs({h.chunk["report_id"] for h in hits})
+                          if any(rid == p["report_id"] and p["start_pos"] <= (s or 0) <= p["end_pos"]
+                                 for rid, s in wanted)]
+        sentences = []
+        for p in paragraphs:
+            for sent in _SENT_SPLIT.split(p["text"]):
+                if len(sent.strip()) >= 6:
+                    sentences.append((p, sent.strip()))
+        if not sentences:
+            return refusal(q, f"没有找到与“{q.metric}”相关的内容")
+        idf = Idf([s for _, s in sentences])
+        problem_q = bool(re.search(r"不足|问题|差距|改进", q.text))
+        scored = []
+        for p, sent in sentences:
+            s = overlap(qg, grams(sent), idf)
+            s = 0.85 * s + 0.15 * overlap(qg, grams(p["section"] or ""), idf)
+            if problem_q and (p["section"] or "").startswith("五"):
+                s += 0.15
+            scored.append((s, p, sent))
+        scored.sort(key=lambda x: -x[0])
+        top_score, top_p, top_sent = scored[0]
+        if top_score < PROSE_THRESHOLD:
+            return refusal(q, f"没有找到与“{q.metric}”相关的内容")
+        picked = [(top_p, top_sent)]
+        for s, p, sent in scored[1:3]:
+            if s >= 0.8 * top_score and p["report_id"] == top_p["report_id"] and sent != top_sent:
+                picked.append((p, sent))
+        picked.sort(key=lambda ps: (ps[0]["start_pos"] or 0, ps[0]["text"].find(ps[1])))
+        builder = AnswerBuilder(q)
+        by_report = {r["report_id"]: r for r in reports}
+        parts = []
+        for p, sent in picked:
+            r = by_report[p["report_id"]]
+            cid = builder.cite_sentence(p, sent, r)
+            parts.append(f"{sent}[{cid}]")
+        r = by_report[top_p["report_id"]]
+        answer = f"据{r['agency']}{r['year']}年报告（{top_p['section']}）：" + "".join(parts)
+        return builder.result(answer, self._check_warnings({top_p["report_id"]}, set()))
+
+    def _check_warnings(self, report_ids: set[str], tables: set[str]) -> list[str]:
+        """Failed checks of the cited tables in full; the cited reports' other failures in one line each."""
+        out = []
+        names = {r["report_id"]: f"{r['agency']}{r['year']}年报告" for r in self._reports}
+        others: dict[str, int] = {}
+        for c in self.store.checks(report_ids):
+            if c["passed"] is not False:
+                continue
+            name = names.get(c["report_id"], c["report_id"])
+            if c["table_title"] in tables:
+                out.append(f"{name}「{c['table_title']}」一致性校验未通过：{c['rule']}"
+                           f"（应为{c['expected']}，表中为{c['found']}）；数字按原文列出")
+            else:
+                others[name] = others.get(name, 0) + 1
+        out += [f"{name}另有{n}项表格一致性校验未通过（见报告详情）" for name, n in others.items()]
+        return out
+
+
+class AnswerBuilder:
+    """Accumulates figures and citations, numbering citations once per source location."""
+
+    def __init__(self, q: Question):
+        self.q = q
+        self.figures: list[dict] = []
+        self.citations: list[dict] = []
+        self._ids: dict[tuple, int] = {}
+
+    def _add(self, key: tuple, citation: dict) -> int:
+        if key not in self._ids:
+            self._ids[key] = len(self.citations) + 1
+            self.citations.append({"id": self._ids[key], **citation})
+        return self._ids[key]
+
+    def cite_fact(self, f: dict, r: dict) -> int:
+        return self._add(("fact", f["fact_id"]), {
+            "report_id": r["report_id"], "source": r["source"], "agency": r["agency"], "year": r["year"],
+            "section": f["section"], "table": f["table_title"], "row": f["row_label"] or None,
+            "column": f["col_label"], "quote": f["quote"], "page": f["page"]})
+
+    def cite_sentence(self, p: dict, sentence: str, r: dict) -> int:
+        start = p["text"].find(sentence)
+        return self._add(("sent", p["report_id"], p["start_pos"], start), {
+            "report_id": r["report_id"], "source": r["source"], "agency": r["agency"], "year": r["year"],
+            "section": p["section"], "table": None, "row": None, "column": None, "quote": sentence,
+            "page": p["page"]})
+
+    def figure(self, f: dict, cid: int) -> None:
+        label = f["label"] if f["kind"] == "prose" else " / ".join(
+            x for x in (f["row_label"], f["col_label"]) if x)
+        self.figures.append({"value": f["value"], "unit": f["unit"], "label": label, "citation": cid})
+
+    def sentence(self, f: dict, r: dict, cid: int) -> str:
+        who = f"{r['year']}年，{r['agency']}"
+        if f["kind"] == "prose":
+            label = re.sub(rf"^{r['year']}\s*年度?[，,]?", "", f["label"]) if r["year"] else f["label"]
+            unit = "" if not f["unit"] or f["value"].endswith(f["unit"]) else f["unit"]
+            return f"{who}{label}{f['value']}{unit}。[{cid}]"
+        where = f"「{f['table_title']}」表" + (f"“{f['row_label']}”行" if f["row_label"] else "")
+        value = f["value"] if f["value"] else "（空白，未填报）"
+        return f"{who}报告{where}“{f['col_label']}”栏为 {value}。[{cid}]"
+
+    def result(self, answer: str, warnings: list[str]) -> dict:
+        return {"question": self.q.text, "answer": answer, "grounded": True, "figures": self.figures,
+                "citations": self.citations, "warnings": warnings}
+
+
+def refusal(q: Question, why: str) -> dict:
+    return {"question": q.text, "answer": f"未能回答：{why}。", "grounded": False, "figures": [],
+            "citations": [], "warnings": []}

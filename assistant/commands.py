@@ -1,0 +1,92 @@
+"""The CLI's commands on top of the wired components (printing happens here, at the edge)."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from tqdm import tqdm
+
+from index.errors import InputError
+
+
+def run_index(comp, paths: list[str], remove: list[str]) -> int:
+    if not paths and not remove:
+        raise InputError("index needs at least one file or folder (or --remove ID)")
+
+    def progress(files):
+        return tqdm(files, desc="indexing", unit="file", file=sys.stderr, disable=not files)
+
+    t0 = time.perf_counter()
+    s = comp.indexer.index(paths, remove=remove, progress=progress)
+    took = time.perf_counter() - t0
+    print(f"added {len(s.added)}, updated {len(s.updated)}, unchanged {len(s.unchanged)}, "
+          f"removed {len(s.removed)}, failed {len(s.failed)} ({s.chunks} chunks, {took:.1f}s)")
+    for path, why in s.failed:
+        print(f"  failed: {path}: {why}")
+    return 1 if s.failed else 0
+
+
+def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency: str | None,
+            year: int | None) -> int:
+    if not question and not batch:
+        raise InputError("ask needs a question or --batch FILE.jsonl")
+    answerer = comp.answerer
+    if batch:
+        try:
+            lines = open(batch, encoding="utf-8").read().splitlines()
+        except OSError as exc:
+            raise InputError(f"{batch}: {exc.strerror}") from exc
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                text = item["question"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                print(json.dumps({"id": None, "error": f"line {n}: not an object with a 'question'"},
+                                 ensure_ascii=False))
+                continue
+            res = answerer.ask(text, agency=item.get("agency") or agency, year=item.get("year") or year,
+                               qid=item.get("id"))
+            print(json.dumps(res, ensure_ascii=False) if as_json else format_text(res), flush=True)
+        return 0
+    res = answerer.ask(question, agency=agency, year=year)
+    print(json.dumps(res, ensure_ascii=False, indent=1) if as_json else format_text(res))
+    return 0
+
+
+def format_text(res: dict) -> str:
+    """Plain text for people: the answer, then each citation with where it is and what it says."""
+    out = [res["answer"]]
+    for c in res.get("citations", []):
+        where = " › ".join(x for x in (c.get("section"), c.get("table"), c.get("row"), c.get("column")) if x)
+        page = f" 第{c['page']}页" if c.get("page") else ""
+        out.append(f"  [{c['id']}] {c['agency']} {c['year']}年 {c['source']}{page}: {where}\n      “{c['quote']}”")
+    for w in res.get("warnings", []):
+        out.append(f"  ⚠ {w}")
+    return "\n".join(out)
+
+
+def run_eval(comp, path: str, naive: bool = True) -> int:
+    from .evaluate import evaluate, print_report
+
+    report = evaluate(comp, path, naive=naive)
+    print_report(report)
+    return 0
+
+
+def run_checks(comp, as_json: bool) -> int:
+    from .crossyear import failed_checks_by_agency
+
+    groups = failed_checks_by_agency(comp.facts)
+    if as_json:
+        print(json.dumps(groups, ensure_ascii=False, indent=1))
+        return 0
+    if not groups:
+        print("all consistency checks pass")
+    for agency, items in groups.items():
+        print(agency)
+        for c in items:
+            print(f"  {c['year']} {c['table']}: {c['rule']}: expected {c['expected']}, found {c['found']}")
+    return 0

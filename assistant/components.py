@@ -1,0 +1,78 @@
+"""The one place that wires components together from settings (CLI, app and tests go through it)."""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+
+from index.bm25 import BM25Index
+from index.embeddings import CachedEmbeddings, make_embedder
+from index.fact_store import FactStore
+from index.indexer import Indexer
+from index.vector_store import ChromaVectorStore
+
+from .settings import Settings, get_settings
+
+
+class Components:
+    def __init__(self, settings: Settings, embeddings=None):
+        self.settings = settings
+        self.index_dir = Path(settings.index_dir)
+        self._embeddings = embeddings          # tests may pass a fake; otherwise built from settings
+        self._bm25: BM25Index | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, index_dir: Path | None = None, embeddings=None, **overrides) -> Components:
+        settings = get_settings()
+        data = settings.model_dump() | overrides
+        if index_dir is not None:
+            data["index_dir"] = index_dir
+        return cls(Settings(**data), embeddings=embeddings)
+
+    @cached_property
+    def embeddings(self) -> CachedEmbeddings:
+        inner = self._embeddings or make_embedder(self.settings.embedder, self.settings.embedding_model)
+        return CachedEmbeddings(inner, self.index_dir / "embedding_cache.sqlite")
+
+    @cached_property
+    def facts(self) -> FactStore:
+        return FactStore(self.index_dir / "facts.sqlite")
+
+    @cached_property
+    def vectors(self) -> ChromaVectorStore:
+        return ChromaVectorStore(self.embeddings, persist_dir=self.index_dir / "chroma",
+                                 host=self.settings.chroma_host, port=self.settings.chroma_port)
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        return Indexer(self.index_dir, self.facts, self.vectors, int(self.settings.max_file_mb * 1024 * 1024))
+
+    def bm25(self) -> BM25Index:
+        """The BM25 index matching the committed state; rebuilt in memory if the file is stale."""
+        with self._lock:
+            gen = self.facts.generation()
+            if self._bm25 is None or self._bm25.generation != gen:
+                idx = BM25Index.load(self.index_dir / "bm25.pkl")
+                if idx is None or idx.generation != gen:
+                    idx = BM25Index.build(self.facts.all_chunk_tokens(), gen)
+                self._bm25 = idx
+            return self._bm25
+
+    @cached_property
+    def retriever(self):
+        from .retrieval import Retriever
+
+        return Retriever(self.facts, self.vectors, self.bm25, self.embeddings)
+
+    @cached_property
+    def chat_model(self):
+        from .llm import make_chat_model
+
+        return make_chat_model(self.settings)
+
+    @cached_property
+    def answerer(self):
+        from .answer import Answerer
+
+        return Answerer(self.facts, self.retriever, chat_model=self.chat_model)

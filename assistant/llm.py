@@ -1,0 +1,74 @@
+"""Optional language model: it may only rephrase the evidence, and its text is checked figure by figure.
+
+Any number in the model's text that is not in the cited evidence rejects the text; the deterministic
+answer is kept (and the rejection logged). Off by default (RA_LLM_PROVIDER=none).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from index.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+_NUM = re.compile(r"\d+(?:[.,]\d+)*%?")
+
+
+def make_chat_model(settings):
+    """A langchain chat model from settings, or None when no model is configured."""
+    provider = (settings.llm_provider or "none").lower()
+    if provider == "none":
+        return None
+    if not settings.llm_model:
+        raise ConfigurationError("RA_LLM_MODEL is required when RA_LLM_PROVIDER is set")
+    if provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url or None,
+                          api_key=settings.llm_api_key, timeout=settings.llm_timeout_s, max_retries=0, temperature=0)
+    if provider == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url or None, temperature=0)
+    raise ConfigurationError(f"unknown RA_LLM_PROVIDER '{provider}' (use none, openai or ollama)")
+
+
+def numbers_in(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUM.findall(text or "")}
+
+
+def unbacked_numbers(text: str, result: dict) -> set[str]:
+    """Numbers in `text` that neither a figure nor a citation quote (nor the question) contains."""
+    allowed = set()
+    for f in result.get("figures", []):
+        allowed |= numbers_in(str(f.get("value", ""))) | numbers_in(f.get("computed", "") or "")
+    for c in result.get("citations", []):
+        allowed |= numbers_in(c.get("quote", "")) | numbers_in(str(c.get("year", "")))
+        allowed |= {str(c.get("id"))}
+    allowed |= numbers_in(result.get("question", ""))
+    return numbers_in(text) - allowed
+
+
+def rephrase(chat_model, result: dict) -> dict:
+    """Ask the model to rephrase a grounded answer; keep it only if every number in it is backed."""
+    if chat_model is None or not result.get("grounded"):
+        return result
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    system = (PROMPTS / "rephrase_system.txt").read_text(encoding="utf-8")
+    user = (PROMPTS / "rephrase_user.txt").read_text(encoding="utf-8").format(
+        question=result["question"], answer=result["answer"],
+        evidence="\n".join(f"[{c['id']}] {c['quote']}" for c in result["citations"]))
+    try:
+        reply = chat_model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
+        text = (getattr(reply, "content", "") or "").strip()
+    except Exception as exc:   # the model is optional: any failure keeps the deterministic answer
+        log.warning("language model failed (%s); keeping the deterministic answer", exc)
+        return result
+    bad = unbacked_numbers(text, result)
+    if not text or bad:
+        log.warning("language model text rejected: unbacked numbers %s", sorted(bad))
+        return {**result, "warnings": [*result["warnings"], "语言模型的改写含有无出处的数字，已弃用，显示原始答案"]}
+    return {**result, "answer": text}

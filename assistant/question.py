@@ -1,0 +1,137 @@
+"""Question understanding without a language model: which agency, which years, which metric, which kind.
+
+Agency names are matched loosely because people shorten them (宁波对口支援局, 沭阳县发改局, 洪泽区)
+and OCR misreads them (沐阳县): a mention matches an agency when it shares the agency's place name
+and the rest of the mention is a subsequence of the full name.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
+OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "杭": "杭", "廈": "厦"})
+_PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
+_ADMIN_SUFFIX = "省市县区州旗盟"
+FIGURE_WORDS = re.compile(r"多少|几[件条个项次家篇人]|几$|几？|数量|总计|合计|一共|总共|金额|比例|比率|百分|率是|是多少|有几|多大|排名|最多|最少")
+PROSE_WORDS = re.compile(r"哪个|哪些|哪里|哪儿|什么|怎样|怎么|如何|为什么|是否|有没有|谁|何时|内容|情况如何|简述|介绍")
+CHANGE_WORDS = re.compile(r"变化|增加了|减少了|增长|下降|相比|比上年|差|增减|多了|少了")
+SUM_WORDS = re.compile(r"一共|合计|总共|之和|加起来|共计")
+STOP = re.compile(r"请问|请告诉我|告诉我|是多少|有多少|多少|有几|几[件条个项次家篇人]?|分别|一共|总共|合计|共计|"
+                  r"是否|吗|呢|了|的|是|有|在|为|？|\?|，|。|！|、|：|:|\s")
+
+
+@dataclass
+class AgencyMatch:
+    agency: str
+    mention: str
+    score: float
+
+
+@dataclass
+class Question:
+    text: str
+    years: list[int]
+    agencies: list[AgencyMatch]
+    unknown_place: str | None
+    metric: str                       # the question with agency, years and question words removed
+    wants_figure: bool
+    wants_change: bool
+    wants_sum: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _places(name: str) -> list[str]:
+    """Place-name roots of an agency name: 淮安市洪泽区人民政府 -> [淮安, 洪泽]."""
+    roots = []
+    pos = 0
+    while True:
+        m = _PLACE_RE.match(name, pos)
+        if not m:
+            break
+        roots.append(m.group(1))
+        pos = m.end()
+    if not roots and len(name) >= 2:
+        roots.append(name[:2])
+    return roots
+
+
+def _is_subsequence(small: str, big: str) -> bool:
+    it = iter(big)
+    return all(ch in it for ch in small)
+
+
+def match_agency(question: str, agency: str, aliases: list[str] = ()) -> AgencyMatch | None:
+    """The longest mention in the question that names this agency, or None."""
+    q = re.sub(r"\s+", "", question).translate(OCR_CONFUSABLE)
+    best: AgencyMatch | None = None
+    for name in [agency, *aliases]:
+        if not name:
+            continue
+        full = name.translate(OCR_CONFUSABLE)
+        if full in q:
+            cand = AgencyMatch(agency, full, 1.0 + len(full) / 100)
+            if best is None or cand.score > best.score:
+                best = cand
+            continue
+        for root in _places(full):
+            for m in re.finditer(re.escape(root), q):
+                # grow the mention to the right while it stays a subsequence of the full name
+                start, end = m.start(), m.end()
+                tail = full[full.index(root) + len(root):]
+                k = end
+                while k < len(q) and _is_subsequence(q[end:k + 1], tail):
+                    k += 1
+                mention = q[start:k]
+                # a bare place name ("洪泽区") names the agency only if nothing else in the name is needed
+                rest = mention[len(root):]
+                covered = (len(root) + len(rest)) / len(full)
+                if len(rest) == 0:
+                    score = 0.5
+                elif rest in _ADMIN_SUFFIX and len(rest) == 1:
+                    score = 0.6
+                else:
+                    score = 0.6 + covered
+                cand = AgencyMatch(agency, mention, score)
+                if best is None or cand.score > best.score:
+                    best = cand
+    return best
+
+
+def parse_question(text: str, reports: list[dict], agency: str | None = None,
+                   year: int | None = None) -> Question:
+    years = sorted({int(y) for y in YEAR_RE.findall(text)})
+    if year:
+        years = sorted(set(years) | {int(year)})
+    matches: list[AgencyMatch] = []
+    if agency:
+        matches = [m for r in reports if (m := match_agency(agency, r["agency"] or "", r.get("aliases") or []))]
+    else:
+        by_agency: dict[str, AgencyMatch] = {}
+        for r in reports:
+            m = match_agency(text, r["agency"] or "", r.get("aliases") or [])
+            if m and (r["agency"] not in by_agency or m.score > by_agency[r["agency"]].score):
+                by_agency[r["agency"]] = m
+        if by_agency:
+            top = max(m.score for m in by_agency.values())
+            matches = [m for m in by_agency.values() if m.score >= top - 1e-9]
+    unknown = None
+    if not matches and not agency:
+        head = YEAR_RE.sub("", text)
+        m = re.match(r"^\s*([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州)[\u4e00-\u9fff]{0,10}?(?:局|委|办|厅|政府|委员会|中心)?)", head)
+        if m and not re.match(r"^(全|本|各|该|我|市|县|区)", m.group(1)):
+            unknown = m.group(1)
+    elif agency and not matches:
+        unknown = agency
+    metric = text
+    for m in matches:
+        metric = metric.replace(m.mention, " ")
+    metric = YEAR_RE.sub(" ", metric.translate(OCR_CONFUSABLE))
+    for m in matches:
+        metric = metric.replace(m.mention, " ")
+    metric = STOP.sub(" ", metric)
+    metric = re.sub(r"\s+", " ", metric).strip()
+    return Question(text=text, years=years, agencies=matches, unknown_place=unknown, metric=metric,
+                    wants_figure=bool(FIGURE_WORDS.search(text)) and not (PROSE_WORDS.search(text) and "多少" not in text),
+                    wants_change=bool(CHANGE_WORDS.search(text)) and len(years) >= 2,
+                    wants_sum=bool(SUM_WORDS.search(text)))

@@ -1,0 +1,50 @@
+"""Hybrid retrieval: metadata filter first, then BM25 and dense candidates fused by reciprocal rank."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from index.bm25 import BM25Index, tokenize
+from index.fact_store import FactStore
+
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    chunk: dict
+    score: float
+    bm25_rank: int | None
+    dense_rank: int | None
+
+
+class Retriever:
+    def __init__(self, facts: FactStore, vectors, bm25: Callable[[], BM25Index], embeddings):
+        self.facts = facts
+        self.vectors = vectors
+        self.bm25 = bm25
+        self.embeddings = embeddings
+
+    def search(self, query: str, report_ids: list[str] | None = None, k: int = 8, candidates: int = 30,
+               kinds: set[str] | None = None) -> list[Hit]:
+        visible = self.facts.report_ids()
+        ids = sorted(visible if report_ids is None else set(report_ids) & visible)
+        if not ids:
+            return []
+        lexical = self.bm25().search(tokenize(query), k=candidates, report_ids=set(ids))
+        dense = self.vectors.search(self.embeddings.embed_query(query), k=candidates, report_ids=ids)
+        fused: dict[str, list] = {}
+        for rank, (cid, _) in enumerate(lexical):
+            fused.setdefault(cid, [0.0, None, None])
+            fused[cid][0] += 1.0 / (RRF_K + rank + 1)
+            fused[cid][1] = rank
+        for rank, (cid, _) in enumerate(dense):
+            fused.setdefault(cid, [0.0, None, None])
+            fused[cid][0] += 1.0 / (RRF_K + rank + 1)
+            fused[cid][2] = rank
+        chunks = self.facts.chunks(list(fused))     # only committed chunks exist here
+        hits = [Hit(chunk=chunks[cid], score=s, bm25_rank=b, dense_rank=d)
+                for cid, (s, b, d) in fused.items() if cid in chunks
+                and (kinds is None or chunks[cid]["kind"] in kinds)]
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]

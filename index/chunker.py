@@ -1,0 +1,76 @@
+"""Report -> chunks: each paragraph (prefixed by its section path) and each table row (with headers).
+
+A chunk's `embed_text` leaves the figures out of table rows: the row's meaning (table, row and
+column labels) is what a question matches, and it repeats across reports, so the embedding cache
+serves it once for the whole corpus. The figures stay in `text` (for BM25 and display).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .model import Report
+
+MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    report_id: str
+    kind: str            # "paragraph" or "table_row"
+    text: str
+    embed_text: str
+    section: str
+    table: str | None = None
+    row: str | None = None
+    start: int | None = None
+    end: int | None = None
+    page: int | None = None
+
+    def metadata(self, agency: str | None, year: int | None) -> dict:
+        md = {"report_id": self.report_id, "kind": self.kind, "section": self.section,
+              "agency": agency or "", "year": year or 0}
+        if self.table:
+            md["table"] = self.table
+        if self.row:
+            md["row"] = self.row
+        return md
+
+
+def _split_long(text: str) -> list[tuple[int, int]]:
+    """Sentence-aligned pieces of at most MAX_CHARS (a long paragraph becomes several chunks)."""
+    if len(text) <= MAX_CHARS:
+        return [(0, len(text))]
+    pieces, start, last_cut = [], 0, 0
+    for m in re.finditer(r"[。！？；]", text):
+        if m.end() - start > MAX_CHARS and last_cut > start:
+            pieces.append((start, last_cut))
+            start = last_cut
+        last_cut = m.end()
+    pieces.append((start, len(text)))
+    return pieces
+
+
+def chunk_report(report: Report) -> list[Chunk]:
+    rid = report.meta.report_id
+    chunks: list[Chunk] = []
+    for n, p in enumerate(report.paragraphs):
+        for k, (s, e) in enumerate(_split_long(p.text)):
+            body = p.text[s:e]
+            text = f"{p.section}\n{body}" if p.section else body
+            chunks.append(Chunk(chunk_id=f"{rid}:p{n}.{k}", report_id=rid, kind="paragraph", text=text,
+                                embed_text=text, section=p.section, start=p.start + s, end=p.start + e,
+                                page=p.page))
+    for t in report.tables:
+        for n, row in enumerate(t.rows):
+            cells = [c for c in t.cells if c.row == row]
+            values = "；".join(f"{c.column}：{c.value or '（空）'}" for c in cells)
+            head = " | ".join(x for x in (t.title, row) if x)
+            embed = f"{head} | {'、'.join(c.column for c in cells)}"
+            digest = hashlib.sha1(f"{t.title}|{row}".encode()).hexdigest()[:8]
+            chunks.append(Chunk(chunk_id=f"{rid}:t{digest}.{n}", report_id=rid, kind="table_row",
+                                text=f"{head} | {values}", embed_text=embed, section=t.section,
+                                table=t.title, row=row or None, page=cells[0].page if cells else None))
+    return chunks

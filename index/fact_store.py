@@ -1,0 +1,194 @@
+"""The structured side of the index in SQLite: reports, facts, checks, chunk texts and the manifest.
+
+It is also the source of truth for what is visible: a report exists for readers only once its
+transaction commits, so a crash mid-index never shows half a report (vectors written before the
+commit are ignored by readers and swept on the next run).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from .chunker import Chunk
+from .model import Report
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reports (
+  report_id TEXT PRIMARY KEY, agency TEXT, year INTEGER, title TEXT, source TEXT, sha256 TEXT,
+  format TEXT, aliases TEXT, warnings TEXT, path TEXT, indexed_at REAL);
+CREATE TABLE IF NOT EXISTS facts (
+  fact_id INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL, kind TEXT, label TEXT, value TEXT,
+  number REAL, unit TEXT, quote TEXT, section TEXT, table_title TEXT, row_label TEXT, col_label TEXT,
+  start_pos INTEGER, end_pos INTEGER, page INTEGER);
+CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id);
+CREATE TABLE IF NOT EXISTS checks (
+  report_id TEXT NOT NULL, table_title TEXT, rule TEXT, expected TEXT, found TEXT, passed INTEGER, cells TEXT);
+CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
+CREATE TABLE IF NOT EXISTS chunks (
+  chunk_id TEXT PRIMARY KEY, report_id TEXT NOT NULL, kind TEXT, text TEXT, section TEXT,
+  table_title TEXT, row_label TEXT, start_pos INTEGER, end_pos INTEGER, page INTEGER, tokens TEXT);
+CREATE INDEX IF NOT EXISTS chunks_report ON chunks(report_id);
+CREATE TABLE IF NOT EXISTS paragraphs (
+  report_id TEXT NOT NULL, section TEXT, text TEXT, start_pos INTEGER, end_pos INTEGER, page INTEGER);
+CREATE INDEX IF NOT EXISTS paragraphs_report ON paragraphs(report_id);
+CREATE TABLE IF NOT EXISTS manifest (
+  path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, report_id TEXT NOT NULL, size INTEGER, mtime REAL);
+"""
+
+
+class FactStore:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=60, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _q(self, sql: str, args: tuple | list = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # --- write side -----------------------------------------------------------------------
+
+    def generation(self) -> int:
+        rows = self._q("SELECT value FROM meta WHERE key='generation'")
+        return int(rows[0]["value"]) if rows else 0
+
+    def put_report(self, report: Report, chunks: list[Chunk], tokens: list[list[str]], path: str,
+                   size: int, mtime: float, replaces: str | None) -> None:
+        """Insert a report and everything derived from it, and drop the one it replaces, atomically."""
+        m = report.meta
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if replaces and replaces != m.report_id:
+                    self._delete_rows(replaces)
+                self._delete_rows(m.report_id)
+                db.execute("INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                           (m.report_id, m.agency, m.year, m.title, m.source, m.sha256, m.format,
+                            json.dumps(list(m.aliases), ensure_ascii=False),
+                            json.dumps(list(report.warnings), ensure_ascii=False), path, time.time()))
+                db.executemany(
+                    "INSERT INTO facts (report_id, kind, label, value, number, unit, quote, section, table_title,"
+                    " row_label, col_label, start_pos, end_pos, page) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(m.report_id, f.kind, f.label, f.value, f.number, f.unit, f.quote, f.section, f.table,
+                      f.row, f.column, f.start, f.end, f.page) for f in report.facts])
+                db.executemany("INSERT INTO checks VALUES (?,?,?,?,?,?,?)",
+                               [(m.report_id, c.table, c.rule, c.expected, c.found,
+                                 None if c.passed is None else int(c.passed), json.dumps(list(c.cells), ensure_ascii=False))
+                                for c in report.checks])
+                db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               [(c.chunk_id, c.report_id, c.kind, c.text, c.section, c.table, c.row, c.start,
+                                 c.end, c.page, " ".join(t)) for c, t in zip(chunks, tokens)])
+                db.executemany("INSERT INTO paragraphs VALUES (?,?,?,?,?,?)",
+                               [(m.report_id, p.section, p.text, p.start, p.end, p.page) for p in report.paragraphs])
+                db.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, m.sha256, m.report_id, size, mtime))
+                self._bump(db)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def touch_manifest(self, path: str, sha: str, report_id: str, size: int, mtime: float) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, sha, report_id, size, mtime))
+
+    def remove_report(self, report_id: str) -> bool:
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                found = bool(db.execute("SELECT 1 FROM reports WHERE report_id=?", (report_id,)).fetchall())
+                self._delete_rows(report_id)
+                db.execute("DELETE FROM manifest WHERE report_id=?", (report_id,))
+                if found:
+                    self._bump(db)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return found
+
+    def _delete_rows(self, report_id: str) -> None:
+        for table in ("reports", "facts", "checks", "chunks", "paragraphs"):
+            self._db.execute(f"DELETE FROM {table} WHERE report_id=?", (report_id,))
+
+    @staticmethod
+    def _bump(db) -> None:
+        db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) "
+                   "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    # --- read side ------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, sqlite3.Row]:
+        return {r["path"]: r for r in self._q("SELECT * FROM manifest")}
+
+    def reports(self) -> list[dict]:
+        out = []
+        for r in self._q("SELECT * FROM reports ORDER BY agency, year"):
+            d = dict(r)
+            d["aliases"] = json.loads(d["aliases"] or "[]")
+            d["warnings"] = json.loads(d["warnings"] or "[]")
+            out.append(d)
+        return out
+
+    def report(self, report_id: str) -> dict | None:
+        return next((r for r in self.reports() if r["report_id"] == report_id), None)
+
+    def report_ids(self) -> set[str]:
+        return {r["report_id"] for r in self._q("SELECT report_id FROM reports")}
+
+    def facts(self, report_ids: list[str] | set[str]) -> list[dict]:
+        ids = list(report_ids)
+        if not ids:
+            return []
+        out = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            out += [dict(r) for r in self._q(
+                f"SELECT * FROM facts WHERE report_id IN ({','.join('?' * len(part))}) ORDER BY fact_id", part)]
+        return out
+
+    def checks(self, report_ids: list[str] | set[str] | None = None) -> list[dict]:
+        if report_ids is None:
+            rows = self._q("SELECT * FROM checks")
+        else:
+            ids = list(report_ids)
+            if not ids:
+                return []
+            rows = self._q(f"SELECT * FROM checks WHERE report_id IN ({','.join('?' * len(ids))})", ids)
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["cells"] = json.loads(d["cells"] or "[]")
+            d["passed"] = None if d["passed"] is None else bool(d["passed"])
+            out.append(d)
+        return out
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, dict]:
+        if not chunk_ids:
+            return {}
+        rows = self._q(f"SELECT * FROM chunks WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})", chunk_ids)
+        return {r["chunk_id"]: dict(r) for r in rows}
+
+    def paragraphs(self, report_ids: list[str] | set[str]) -> list[dict]:
+        ids = list(report_ids)
+        if not ids:
+            return []
+        return [dict(r) for r in self._q(
+            f"SELECT * FROM paragraphs WHERE report_id IN ({','.join('?' * len(ids))})", ids)]
+
+    def all_chunk_tokens(self) -> list[tuple[str, str, list[str]]]:
+        return [(r["chunk_id"], r["report_id"], r["tokens"].split(" ") if r["tokens"] else [])
+                for r in self._q("SELECT chunk_id, report_id, tokens FROM chunks ORDER BY rowid")]

@@ -1,0 +1,76 @@
+"""The only module that talks to Chroma: a persistent store in the index folder, or a Chroma server.
+
+Chroma's own default embedding function would download a model, so the collection always gets our
+embedder through langchain-chroma, and vectors are computed by us.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from langchain_core.embeddings import Embeddings
+
+from .chunker import Chunk
+from .errors import IndexStoreError
+
+log = logging.getLogger(__name__)
+COLLECTION = "report_chunks"
+
+
+class VectorStore(Protocol):
+    def search(self, vector: list[float], k: int, report_ids: list[str] | None) -> list[tuple[str, float]]: ...
+
+
+class ChromaVectorStore:
+    def __init__(self, embeddings: Embeddings, persist_dir: Path | None = None, host: str = "", port: int = 8000,
+                 collection: str = COLLECTION):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from langchain_chroma import Chroma
+
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if host:
+                client = chromadb.HttpClient(host=host, port=port, settings=settings)
+            else:
+                if persist_dir is None:
+                    raise IndexStoreError("a persist folder or a Chroma host is required")
+                persist_dir.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(persist_dir), settings=settings)
+        except IndexStoreError:
+            raise
+        except Exception as exc:
+            where = f"server {host}:{port}" if host else str(persist_dir)
+            raise IndexStoreError(f"cannot open Chroma at {where}: {exc}") from exc
+        self._client = client
+        self._store = Chroma(collection_name=collection, embedding_function=embeddings, client=client,
+                             collection_metadata={"hnsw:space": "cosine"})
+
+    def add(self, chunks: list[Chunk], agency: str | None, year: int | None) -> None:
+        """Embed (through the cached embedder) and store chunk vectors; ids are stable per report."""
+        for i in range(0, len(chunks), 256):
+            part = chunks[i:i + 256]
+            self._store.add_texts([c.embed_text for c in part], metadatas=[c.metadata(agency, year) for c in part],
+                                  ids=[c.chunk_id for c in part])
+
+    def delete_reports(self, report_ids: list[str]) -> None:
+        if report_ids:
+            self._store._collection.delete(where={"report_id": {"$in": list(report_ids)}})
+
+    def report_ids(self) -> set[str]:
+        """Every report id with vectors (used to sweep vectors a crashed run left behind)."""
+        got = self._store._collection.get(include=["metadatas"])
+        return {m.get("report_id") for m in got.get("metadatas") or [] if m}
+
+    def count(self) -> int:
+        return self._store._collection.count()
+
+    def search(self, vector: list[float], k: int, report_ids: list[str] | None) -> list[tuple[str, float]]:
+        flt = None
+        if report_ids is not None:
+            if not report_ids:
+                return []
+            flt = {"report_id": {"$in": list(report_ids)}} if len(report_ids) > 1 else {"report_id": report_ids[0]}
+        hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=flt)
+        return [(doc.id, 1.0 - float(dist)) for doc, dist in hits]   # cosine distance -> similarity
