@@ -1,0 +1,140 @@
+"""Grounded answers on the real reports: the shared question sets, refusals, names, warnings."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.components import Components
+from assistant.evaluate import judge, load_questions
+
+from .conftest import ROOT, SEED, SHARED, SHARED_REPORTS, need_shared
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory):
+    d = tmp_path_factory.mktemp("seed")
+    comp = Components.from_settings(index_dir=d / "index")
+    comp.indexer.index([need_shared(SEED)])
+    return comp
+
+
+@pytest.fixture(scope="module")
+def all_index(tmp_path_factory):
+    d = tmp_path_factory.mktemp("all")
+    comp = Components.from_settings(index_dir=d / "index")
+    comp.indexer.index([need_shared(SHARED_REPORTS)])
+    return comp
+
+
+def _score(comp, gold_file):
+    gold = load_questions(need_shared(gold_file))
+    outcomes = [judge(g, comp.answerer.ask(g["question"], qid=g["id"])) for g in gold]
+    return gold, outcomes
+
+
+def test_seed_question_set_25_of_25_through_cli(seed_index):
+    """The seed set through the real CLI, scored by the shared scorer: 25/25."""
+    gold = need_shared(SHARED / "eval" / "seed_qa.jsonl")
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--batch", str(gold), "--index",
+                          str(seed_index.index_dir), "--json"], capture_output=True, text=True, cwd=ROOT, check=True)
+    res = ROOT / "artifacts" / "seed_results.jsonl"
+    res.parent.mkdir(exist_ok=True)
+    res.write_text(out.stdout, encoding="utf-8")
+    score = subprocess.run([sys.executable, str(SHARED / "eval" / "score_qa.py"), str(gold), str(res)],
+                           capture_output=True, text=True)
+    assert score.stdout.strip().splitlines()[-1].startswith("score 25/25"), score.stdout
+    assert score.returncode == 0
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["id"] for x in lines] == [f"d{k:02d}" for k in range(1, 26)]
+
+
+def test_reports_question_set(all_index):
+    gold, outcomes = _score(all_index, SHARED / "eval" / "reports_qa.jsonl")
+    passed = sum(o == "pass" for o, _ in outcomes)
+    wrong = sum(o == "wrong" for o, _ in outcomes)
+    assert passed >= 21, [(g["id"], o) for g, (o, _) in zip(gold, outcomes) if o != "pass"]
+    assert wrong == 0
+
+
+def test_contract_shape_and_citation(seed_index):
+    res = seed_index.answerer.ask("2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？", qid="x1")
+    assert res["id"] == "x1" and res["grounded"] is True
+    assert set(res) >= {"id", "question", "answer", "grounded", "figures", "citations", "warnings"}
+    fig = res["figures"][0]
+    assert fig == {"value": "47", "unit": "条", "label": fig["label"], "citation": 1}
+    cit = res["citations"][0]
+    assert cit["source"] == "000_3eedd7fad4cbaa0c.txt" and cit["agency"] == "宁波市对口支援和区域合作局"
+    assert cit["year"] == 2019 and cit["section"].startswith("二、主动公开政府信息情况")
+    assert "47" in cit["quote"] and cit["table"] is None
+    assert "47" in res["answer"] and "[1]" in res["answer"]
+
+
+def test_table_cell_citation_has_row_and_column(seed_index):
+    res = seed_index.answerer.ask("不予公开中属于国家秘密的申请有几件？")
+    cit = res["citations"][0]
+    assert cit["table"] == "收到和处理政府信息公开申请情况"
+    assert cit["row"] == "三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密" and cit["column"] == "总计"
+
+
+@pytest.mark.parametrize("question", ["2020年主动公开了多少条政府信息？", "北京市财政局2019年主动公开了多少条政府信息？",
+                                      "2019年收取了多少信息处理费？", "规章的废止件数是多少？"])
+def test_refusals_name_what_was_looked_for(seed_index, question):
+    res = seed_index.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == [] and res["citations"] == []
+    assert res["answer"].startswith("未能回答")
+
+
+@pytest.mark.parametrize("question,value", [
+    ("2019年宁波对口支援局主动公开了多少条政府信息？", "47"),
+    ("沐阳县发改局2023年规范性文件现行有效件数是多少？", "18"),        # OCR variant of 沭阳县
+    ("洪泽区2023年行政许可本年处理决定数量是多少？", "550"),
+    ("2023年沭阳县发展和改革局行政许可本年处理决定数量是多少？", "0"),
+    ("上海市科委2024年度行政许可本年处理决定数量是多少？", "97"),
+])
+def test_agency_short_forms_and_ocr_variants(all_index, question, value):
+    res = all_index.answerer.ask(question)
+    assert [f["value"] for f in res["figures"]] == [value], res["answer"]
+
+
+def test_ambiguous_question_answers_per_report_with_warning(all_index):
+    res = all_index.answerer.ask("行政许可本年处理决定数量是多少？")
+    agencies = {c["agency"] for c in res["citations"]}
+    assert len(agencies) >= 3 and any("未指明单位" in w for w in res["warnings"])
+    assert {f["value"] for f in res["figures"]} >= {"550", "97"}
+
+
+def test_failed_checks_travel_as_warnings(all_index):
+    res = all_index.answerer.ask("洪泽区2023年行政复议结果维持的有几件？")
+    assert [f["value"] for f in res["figures"]] == ["10"]
+    assert any("行政复议: 四项结果之和 = 总计" in w and "11" in w for w in res["warnings"])
+
+
+def test_blank_cell_is_not_zero(all_index):
+    res = all_index.answerer.ask("沭阳县发改局2023年本年新收政府信息公开申请数量商业企业是多少？")
+    assert res["figures"] and res["figures"][0]["value"] == ""
+    assert "空白" in res["answer"]
+
+
+def test_missing_years_of_a_series_are_named(all_index):
+    res = all_index.answerer.ask("洪泽区2022年和2023年行政许可本年处理决定数量分别是多少？")
+    assert [f["value"] for f in res["figures"]] == ["550"]
+    assert any("2022" in w for w in res["warnings"])
+
+
+def test_plain_text_mode(seed_index):
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "政府网站公开信息多少条？", "--index",
+                          str(seed_index.index_dir)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and "919" in out.stdout and "[1]" in out.stdout and "“" in out.stdout
+
+
+def test_eval_command_prints_both_systems(seed_index):
+    gold = need_shared(SHARED / "eval" / "seed_qa.jsonl")
+    out = subprocess.run([sys.executable, "-m", "assistant", "eval", str(gold), "--index", str(seed_index.index_dir)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "naive LangChain RAG" in out.stdout and "wrong figures stated" in out.stdout
+    passed = next(line for line in out.stdout.splitlines() if line.startswith("passed"))
+    assert passed.split()[1] == "25"

