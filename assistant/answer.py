@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 from index.numbers import format_number
 
+from .catalog import FactCatalog
 from .matching import Idf, grams, overlap
-from .question import Question, parse_question
+from .question import Question, agency_names, parse_question
 
 log = logging.getLogger(__name__)
 
 FIGURE_THRESHOLD = 0.5
+MIN_RECALL = 0.45
+MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
 PROSE_THRESHOLD = 0.34
 _SENT_SPLIT = re.compile(r"(?<=[。！？；])")
 
@@ -31,28 +34,14 @@ class Scored:
     recall: float
 
 
-def _fact_key_text(f: dict) -> str:
-    if f["kind"] == "cell":
-        row_leaf = (f["row_label"] or "").split(" / ")[-1]
-        return f"{row_leaf} {f['col_label'] or ''}"
-    return f["label"]
-
-
-def _fact_full_text(f: dict) -> str:
-    if f["kind"] == "cell":
-        return f"{f['table_title']} {f['row_label'] or ''} {f['col_label'] or ''}"
-    return f"{f['label']} {f['quote'].replace(f['value'], ' ')}"
-
-
 class Answerer:
     def __init__(self, facts, retriever=None, chat_model=None):
         self.store = facts
         self.retriever = retriever
         self.chat_model = chat_model
-        self._cache_gen = -1
         self._reports: list[dict] = []
-        self._idf: Idf | None = None
-        self._label_cache: dict[str, tuple[set, set]] = {}
+        self._names: dict[str, list[str]] = {}
+        self.catalog: FactCatalog | None = None
         self._lock = threading.Lock()
 
     # --- corpus-level caches (rebuilt when the index generation changes) --------------------
@@ -60,15 +49,11 @@ class Answerer:
     def _refresh(self) -> None:
         gen = self.store.generation()
         with self._lock:
-            if gen == self._cache_gen:
+            if self.catalog is not None and self.catalog.generation == gen:
                 return
             self._reports = self.store.reports()
-            labels = {_fact_full_text(f) for f in self.store.facts([r["report_id"] for r in self._reports])
-                      if f["kind"] == "cell"}
-            labels |= {p["text"] for p in self.store.paragraphs([r["report_id"] for r in self._reports][:50])}
-            self._idf = Idf(sorted(labels) or [""])
-            self._label_cache = {}
-            self._cache_gen = gen
+            self._names = agency_names(self._reports)
+            self.catalog = FactCatalog(self.store)
 
     def reports(self) -> list[dict]:
         self._refresh()
@@ -79,7 +64,7 @@ class Answerer:
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
             qid: str | None = None) -> dict:
         self._refresh()
-        q = parse_question(question, self._reports, agency=agency, year=year)
+        q = parse_question(question, self._reports, agency=agency, year=year, names=self._names)
         result = self._answer(q)
         if self.chat_model is not None:
             from .llm import rephrase
@@ -112,39 +97,43 @@ class Answerer:
 
     # --- figures ------------------------------------------------------------------------------
 
-    def _score(self, qg: set[str], f: dict) -> Scored:
-        key = f"{f['kind']}|{_fact_full_text(f)}|{_fact_key_text(f)}"
-        cached = self._label_cache.get(key)
-        if cached is None:
-            cached = (grams(_fact_full_text(f)), grams(_fact_key_text(f)))
-            self._label_cache[key] = cached
-        full, keyg = cached
-        recall = overlap(qg, full, self._idf)
-        precision = overlap(keyg, qg, self._idf)
-        score = 0.65 * recall + 0.35 * precision
-        if f["kind"] == "cell" and f["col_label"] == "总计":
-            score += 0.02
-        return Scored(f, score, recall)
-
     def best_facts(self, q: Question, reports: list[dict]) -> dict[str, Scored]:
         """The best-matching fact of each report (by report id), when it matches well enough."""
         qg = grams(q.metric)
         if not qg:
             return {}
+        scope = {r["report_id"] for r in reports}
+        cat = self.catalog
         unit = re.search(r"多少([条件个次篇项人家])|几([条件个次篇项人家])", q.text)
         unit = (unit.group(1) or unit.group(2)) if unit else None
+        wants_rate = "%" in q.text or "率" in q.metric
         best: dict[str, Scored] = {}
-        for f in self.store.facts([r["report_id"] for r in reports]):
-            s = self._score(qg, f)
-            if unit and f["unit"] == unit:
-                s.score += 0.04
-            if "%" in q.text or "率" in q.metric:
-                if f["unit"] in ("%", "％") or "%" in (f["value"] or ""):
-                    s.score += 0.04
+
+        def offer(f: dict, score: float, recall: float) -> None:
             cur = best.get(f["report_id"])
-            if cur is None or s.score > cur.score + 1e-9:
-                best[f["report_id"]] = s
-        return {rid: s for rid, s in best.items() if s.score >= FIGURE_THRESHOLD and s.recall >= 0.45}
+            if cur is None or score > cur.score + 1e-9:
+                best[f["report_id"]] = Scored(f, score, recall)
+
+        keys = [k for k in cat.score_cells(qg) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL][:12]
+        for score, recall, key in keys:
+            for f in self.store.facts_by_key(key, scope):
+                if f["report_id"] in scope:
+                    offer(f, score, recall)
+        prose_hits = []
+        for i in cat.prose_candidates(qg, scope):
+            score, recall = cat.score_prose(qg, i)
+            if unit and cat.prose_unit[i] == unit:
+                score += 0.04
+            if wants_rate and (cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]):
+                score += 0.04
+            if score >= FIGURE_THRESHOLD and recall >= MIN_RECALL:
+                cur = best.get(cat.prose_reports[i])
+                if cur is None or score > cur.score + 1e-9:
+                    prose_hits.append((score, recall, int(cat.prose_ids[i])))
+        facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in prose_hits])}
+        for score, recall, fid in prose_hits:
+            offer(facts[fid], score, recall)
+        return best
 
     def _figure_answer(self, q: Question, reports: list[dict], missing_years: list[int]) -> dict:
         best = self.best_facts(q, reports)
@@ -154,6 +143,12 @@ class Answerer:
         by_report = {r["report_id"]: r for r in reports}
         chosen = sorted(best.values(), key=lambda s: (by_report[s.fact["report_id"]]["year"] or 0,
                                                       by_report[s.fact["report_id"]]["agency"] or ""))
+        if len(chosen) > MAX_LISTED and not q.agencies:
+            names = "、".join(f"{by_report[s.fact['report_id']]['agency']}{by_report[s.fact['report_id']]['year']}年"
+                             for s in chosen[:3])
+            res = refusal(q, f"共有{len(chosen)}份报告含有“{q.metric}”（如{names}等），请指明单位和年份")
+            res["warnings"].append(f"问题未指明单位，{len(chosen)}份报告都符合，未作选择")
+            return res
         builder = AnswerBuilder(q)
         warnings: list[str] = []
         if len(chosen) > 1 and not q.agencies and len(q.years) <= 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "杭": "杭", "廈": "厦"})
@@ -41,7 +42,8 @@ class Question:
     notes: list[str] = field(default_factory=list)
 
 
-def _places(name: str) -> list[str]:
+@lru_cache(maxsize=100000)
+def _places(name: str) -> tuple[str, ...]:
     """Place-name roots of an agency name: 淮安市洪泽区人民政府 -> [淮安, 洪泽]."""
     roots = []
     pos = 0
@@ -53,7 +55,7 @@ def _places(name: str) -> list[str]:
         pos = m.end()
     if not roots and len(name) >= 2:
         roots.append(name[:2])
-    return roots
+    return tuple(roots)
 
 
 def _is_subsequence(small: str, big: str) -> bool:
@@ -70,7 +72,7 @@ def match_agency(question: str, agency: str, aliases: list[str] = ()) -> AgencyM
             continue
         full = name.translate(OCR_CONFUSABLE)
         if full in q:
-            cand = AgencyMatch(agency, full, 1.0 + len(full) / 100)
+            cand = AgencyMatch(agency, full, 3.0 + len(full) / 100)     # the whole name always wins
             if best is None or cand.score > best.score:
                 best = cand
             continue
@@ -98,20 +100,34 @@ def match_agency(question: str, agency: str, aliases: list[str] = ()) -> AgencyM
     return best
 
 
+def agency_names(reports: list[dict]) -> dict[str, list[str]]:
+    """Distinct agencies with all the aliases their reports carry (what names are matched against)."""
+    out: dict[str, list[str]] = {}
+    for r in reports:
+        if r["agency"]:
+            al = out.setdefault(r["agency"], [])
+            al += [a for a in r.get("aliases") or [] if a not in al]
+    return out
+
+
 def parse_question(text: str, reports: list[dict], agency: str | None = None,
-                   year: int | None = None) -> Question:
+                   year: int | None = None, names: dict[str, list[str]] | None = None) -> Question:
     years = sorted({int(y) for y in YEAR_RE.findall(text)})
     if year:
         years = sorted(set(years) | {int(year)})
+    names = names if names is not None else agency_names(reports)
     matches: list[AgencyMatch] = []
     if agency:
-        matches = [m for r in reports if (m := match_agency(agency, r["agency"] or "", r.get("aliases") or []))]
+        matches = [m for name, aliases in names.items() if (m := match_agency(agency, name, aliases))]
     else:
         by_agency: dict[str, AgencyMatch] = {}
-        for r in reports:
-            m = match_agency(text, r["agency"] or "", r.get("aliases") or [])
-            if m and (r["agency"] not in by_agency or m.score > by_agency[r["agency"]].score):
-                by_agency[r["agency"]] = m
+        q = re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE)
+        for name, aliases in names.items():
+            if not any(root in q for n in (name, *aliases) for root in _places(n.translate(OCR_CONFUSABLE))):
+                continue          # cheap filter: the mention must contain one of the name's place roots
+            m = match_agency(text, name, aliases)
+            if m:
+                by_agency[name] = m
         if by_agency:
             top = max(m.score for m in by_agency.values())
             matches = [m for m in by_agency.values() if m.score >= top - 1e-9]

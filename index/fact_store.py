@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS facts (
   number REAL, unit TEXT, quote TEXT, section TEXT, table_title TEXT, row_label TEXT, col_label TEXT,
   start_pos INTEGER, end_pos INTEGER, page INTEGER);
 CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id);
+CREATE INDEX IF NOT EXISTS facts_key ON facts(table_title, row_label, col_label);
 CREATE TABLE IF NOT EXISTS checks (
   report_id TEXT NOT NULL, table_title TEXT, rule TEXT, expected TEXT, found TEXT, passed INTEGER, cells TEXT);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
@@ -159,6 +160,30 @@ class FactStore:
             out += [dict(r) for r in self._q(
                 f"SELECT * FROM facts WHERE report_id IN ({','.join('?' * len(part))}) ORDER BY fact_id", part)]
         return out
+
+    def distinct_cell_keys(self) -> list[tuple[str, str | None, str | None]]:
+        return [(r[0], r[1], r[2]) for r in self._q(
+            "SELECT DISTINCT table_title, row_label, col_label FROM facts WHERE kind='cell'")]
+
+    def prose_labels(self) -> list[tuple]:
+        return [tuple(r) for r in self._q(
+            "SELECT fact_id, report_id, label, quote, value, unit FROM facts WHERE kind='prose' ORDER BY fact_id")]
+
+    def facts_by_key(self, key: tuple, report_ids: set[str] | None = None) -> list[dict]:
+        """Cells with this (table, row, column) label, in the given reports (all when None)."""
+        table, row, col = key
+        sql = "SELECT * FROM facts WHERE table_title=? AND row_label IS ? AND col_label IS ? AND kind='cell'"
+        args: list = [table, row, col]
+        if report_ids is not None and len(report_ids) <= 500:
+            sql += f" AND report_id IN ({','.join('?' * len(report_ids))})"
+            args += sorted(report_ids)
+        return [dict(r) for r in self._q(sql, args)]
+
+    def facts_by_ids(self, fact_ids: list[int]) -> list[dict]:
+        if not fact_ids:
+            return []
+        return [dict(r) for r in self._q(
+            f"SELECT * FROM facts WHERE fact_id IN ({','.join('?' * len(fact_ids))})", list(fact_ids))]
 
     def checks(self, report_ids: list[str] | set[str] | None = None) -> list[dict]:
         if report_ids is None:

@@ -68,6 +68,22 @@ class IndexLock:
         self._fh.close()
 
 
+BATCH_FILES = 32
+BATCH_CHUNKS = 2000
+
+
+@dataclass
+class _Pending:
+    path: Path
+    key: str
+    report: object
+    chunks: list
+    tokens: list
+    replaces: str | None
+    size: int
+    mtime: float
+
+
 class Indexer:
     def __init__(self, index_dir: Path, facts: FactStore, vectors: ChromaVectorStore, max_bytes: int):
         self.index_dir = index_dir
@@ -81,6 +97,7 @@ class Indexer:
 
     def index(self, paths: list[str | Path], remove: list[str] = (), progress=None) -> IndexSummary:
         summary = IndexSummary()
+        self._pending: list[_Pending] = []
         files, missing = expand_paths(paths)
         summary.failed += missing
         with IndexLock(self.index_dir):
@@ -99,6 +116,7 @@ class Indexer:
                 except Exception as exc:          # a broken file never stops the run
                     log.exception("failed to index %s", f)
                     summary.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
+            self._flush(summary)
             if summary.changed or self.ensure_bm25() is None:
                 self.rebuild_bm25()
         return summary
@@ -116,19 +134,40 @@ class Indexer:
             summary.unchanged.append(str(path))
             return
         report = parse_document(doc)
-        if report.meta.report_id in self.facts.report_ids() and not old:
+        if not old and (report.meta.report_id in self.facts.report_ids()
+                        or any(p.report.meta.report_id == report.meta.report_id for p in self._pending)):
             self.facts.touch_manifest(key, doc.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)
             summary.unchanged.append(f"{path} (same content as an indexed report)")
             return
         chunks = chunk_report(report)
         tokens = [tokenize(c.text) for c in chunks]
-        self.vectors.add(chunks, report.meta.agency, report.meta.year)
-        replaces = old["report_id"] if old else None
-        self.facts.put_report(report, chunks, tokens, key, stat.st_size, stat.st_mtime, replaces)
-        if replaces and replaces != report.meta.report_id:
-            self.vectors.delete_reports([replaces])
-        (summary.updated if old else summary.added).append(str(path))
-        summary.chunks += len(chunks)
+        self._pending.append(_Pending(path, key, report, chunks, tokens, old["report_id"] if old else None,
+                                      stat.st_size, stat.st_mtime))
+        if len(self._pending) >= BATCH_FILES or sum(len(p.chunks) for p in self._pending) >= BATCH_CHUNKS:
+            self._flush(summary)
+
+    def _flush(self, summary: IndexSummary) -> None:
+        """Vectors of a batch of files in one upsert (far cheaper than one per file), then each
+        report's SQL transaction, then the vectors of the reports they replaced."""
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch for c in p.chunks])
+        except Exception as exc:
+            for p in batch:
+                summary.failed.append((str(p.path), f"vector store: {exc}"))
+            return
+        for p in batch:
+            try:
+                self.facts.put_report(p.report, p.chunks, p.tokens, p.key, p.size, p.mtime, p.replaces)
+            except Exception as exc:
+                summary.failed.append((str(p.path), f"fact store: {exc}"))
+                continue
+            if p.replaces and p.replaces != p.report.meta.report_id:
+                self.vectors.delete_reports([p.replaces])
+            (summary.updated if p.replaces else summary.added).append(str(p.path))
+            summary.chunks += len(p.chunks)
 
     def _remove(self, key: str, summary: IndexSummary) -> None:
         targets = [r["report_id"] for r in self.facts.reports()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Cell, Check, Table
 from .numbers import bigrams, format_number, normalise_label, to_number
@@ -90,6 +91,7 @@ def _leaf(path: str) -> str:
     return path.split(" / ")[-1]
 
 
+@lru_cache(maxsize=65536)
 def label_similarity(label: str, template_row: str) -> float:
     """How much of the template row's own label the published label contains (0..1)."""
     if not normalise_label(label):

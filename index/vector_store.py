@@ -47,12 +47,13 @@ class ChromaVectorStore:
         self._store = Chroma(collection_name=collection, embedding_function=embeddings, client=client,
                              collection_metadata={"hnsw:space": "cosine"})
 
-    def add(self, chunks: list[Chunk], agency: str | None, year: int | None) -> None:
-        """Embed (through the cached embedder) and store chunk vectors; ids are stable per report."""
-        for i in range(0, len(chunks), 256):
-            part = chunks[i:i + 256]
-            self._store.add_texts([c.embed_text for c in part], metadatas=[c.metadata(agency, year) for c in part],
-                                  ids=[c.chunk_id for c in part])
+    def add(self, items: list[tuple[Chunk, str | None, int | None]]) -> None:
+        """Embed (through the cached embedder) and store chunk vectors: (chunk, agency, year) each."""
+        for i in range(0, len(items), 4096):
+            part = items[i:i + 4096]
+            self._store.add_texts([c.embed_text for c, _, _ in part],
+                                  metadatas=[c.metadata(agency, year) for c, agency, year in part],
+                                  ids=[c.chunk_id for c, _, _ in part])
 
     def delete_reports(self, report_ids: list[str]) -> None:
         if report_ids:

@@ -1,0 +1,72 @@
+"""An in-memory catalog of what the fact store can answer, rebuilt when the index generation changes.
+
+Table cells share their labels across reports (every report has 行政许可 / 本年处理决定数量), so
+the catalog scores each distinct (table, row, column) once and then fetches only the cells of the
+best keys. Prose figures are found through an inverted index of label bigrams. This keeps a
+question's cost independent of how many reports share the template.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from .matching import Idf, grams, overlap
+
+
+def cell_full_text(table: str, row: str | None, col: str | None) -> str:
+    return f"{table} {row or ''} {col or ''}"
+
+
+def cell_key_text(row: str | None, col: str | None) -> str:
+    return f"{(row or '').split(' / ')[-1]} {col or ''}"
+
+
+class FactCatalog:
+    def __init__(self, store):
+        self.store = store
+        self.generation = store.generation()
+        self.cell_keys = store.distinct_cell_keys()                 # [(table, row, col)]
+        self._cell_grams = [(grams(cell_full_text(*k)), grams(cell_key_text(k[1], k[2]))) for k in self.cell_keys]
+        prose = store.prose_labels()                         # [(fact_id, report_id, label, quote, value, unit)]
+        self.prose_ids = np.asarray([p[0] for p in prose], dtype=np.int64)
+        self.prose_reports = [p[1] for p in prose]
+        self.prose_text = [f"{p[2]} {p[3].replace(p[4], ' ')}" for p in prose]
+        self.prose_label = [p[2] for p in prose]
+        self.prose_unit = [p[5] for p in prose]
+        self.prose_value = [p[4] for p in prose]
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, text in enumerate(self.prose_text):
+            for g in grams(text):
+                postings[g].append(i)
+        self.postings = {g: np.asarray(v, dtype=np.int32) for g, v in postings.items()}
+        self.idf = Idf([cell_full_text(*k) for k in self.cell_keys] + self.prose_text[:20000] or [""])
+
+    def score_cells(self, qg: set[str]) -> list[tuple[float, float, tuple]]:
+        """(score, recall, key) for every distinct cell key, best first."""
+        out = []
+        for key, (full, keyg) in zip(self.cell_keys, self._cell_grams):
+            recall = overlap(qg, full, self.idf)
+            if recall <= 0:
+                continue
+            score = 0.65 * recall + 0.35 * overlap(keyg, qg, self.idf)
+            if key[2] == "总计":
+                score += 0.02
+            out.append((score, recall, key))
+        out.sort(key=lambda x: -x[0])
+        return out
+
+    def prose_candidates(self, qg: set[str], scope: set[str] | None, limit_grams: int = 4) -> list[int]:
+        """Catalog positions of prose facts sharing one of the question's rarest bigrams."""
+        present = sorted((g for g in qg if g in self.postings), key=lambda g: -self.idf(g))[:limit_grams]
+        if not present:
+            return []
+        idx = np.unique(np.concatenate([self.postings[g] for g in present]))
+        if scope is not None:
+            idx = [i for i in idx.tolist() if self.prose_reports[i] in scope]
+        return list(idx)
+
+    def score_prose(self, qg: set[str], i: int) -> tuple[float, float]:
+        full = grams(self.prose_text[i])
+        recall = overlap(qg, full, self.idf)
+        return 0.65 * recall + 0.35 * overlap(grams(self.prose_label[i]), qg, self.idf), recall
