@@ -1,0 +1,195 @@
+"""Benchmark on a generated corpus: indexing, re-indexing, answering, memory, accuracy; beside the
+naive LangChain pipeline on the same corpus and questions. Prints a table; writes JSON results.
+
+    python -m benchmarks.bench_scale --reports 100 1000 [--naive] [--questions 300]
+
+Each phase runs in its own process so peak RSS is that phase's alone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "results"
+
+
+def _rss_mb() -> float:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_index(corpus: Path, index_dir: Path) -> dict:
+    from assistant.components import Components
+
+    comp = Components.from_settings(index_dir=index_dir)
+    t0 = time.perf_counter()
+    s = comp.indexer.index([corpus])
+    took = time.perf_counter() - t0
+    n = len(s.added) + len(s.updated)
+    return {"index_s": round(took, 1), "reports_per_s": round(n / took, 2), "chunks_per_s": round(s.chunks / took, 1),
+            "chunks": s.chunks, "failed": len(s.failed), "cache_hit_rate": round(comp.embeddings.hit_rate, 3),
+            "index_peak_rss_mb": round(_peak_mb())}
+
+
+def phase_reindex(corpus: Path, index_dir: Path) -> dict:
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "assistant", "index", str(corpus), "--index", str(index_dir)],
+                         capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    return {"reindex_unchanged_s": round(wall, 2), "reindex_summary": out.stdout.strip().splitlines()[-1]}
+
+
+def _latency_stats(lat: list[float]) -> tuple[float, float]:
+    lat = sorted(lat)
+    return round(1000 * statistics.median(lat), 1), round(1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1)
+
+
+def phase_serve(index_dir: Path, questions: list[dict]) -> dict:
+    from assistant.components import Components
+    from assistant.evaluate import judge
+
+    comp = Components.from_settings(index_dir=index_dir)
+    t0 = time.perf_counter()
+    comp.answerer.reports()                      # warm: catalog and caches, as a server does at start
+    warm = time.perf_counter() - t0
+    lat, outcomes = [], []
+    for g in questions:
+        t = time.perf_counter()
+        res = comp.answerer.ask(g["question"])
+        lat.append(time.perf_counter() - t)
+        outcomes.append(judge(g, res)[0])
+    p50, p95 = _latency_stats(lat)
+    return {"warm_s": round(warm, 2), "answer_p50_ms": p50, "answer_p95_ms": p95,
+            "accuracy": f"{outcomes.count('pass')}/{len(outcomes)}", "wrong_figures": outcomes.count("wrong"),
+            "serving_rss_mb": round(_rss_mb()), "serving_peak_rss_mb": round(_peak_mb())}
+
+
+def phase_naive(corpus: Path, index_dir: Path, questions: list[dict]) -> dict:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant.components import Components
+    from assistant.evaluate import NaivePipeline, judge
+    from index.loaders import load
+
+    comp = Components.from_settings(index_dir=index_dir)
+    naive = NaivePipeline.__new__(NaivePipeline)
+    tmp = tempfile.mkdtemp(prefix="naive-")
+    client = chromadb.PersistentClient(path=tmp, settings=ChromaSettings(anonymized_telemetry=False))
+    naive.store = Chroma(collection_name="naive", embedding_function=comp.embeddings, client=client)
+    splitter = RecursiveCharacterTextSplitter(chunk_size=300, chunk_overlap=50, separators=["\n\n", "\n", "。", "，", ""])
+    t0 = time.perf_counter()
+    texts, metas = [], []
+    for f in sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".html")):
+        pieces = splitter.split_text(load(f).text)
+        texts += pieces
+        metas += [{"source": f.name}] * len(pieces)
+    for i in range(0, len(texts), 2048):
+        naive.store.add_texts(texts[i:i + 2048], metadatas=metas[i:i + 2048])
+    took = time.perf_counter() - t0
+    lat, outcomes = [], []
+    for g in questions:
+        t = time.perf_counter()
+        res = naive.ask(g["question"])
+        lat.append(time.perf_counter() - t)
+        outcomes.append(judge(g, res)[0])
+    p50, p95 = _latency_stats(lat)
+    return {"index_s": round(took, 1), "chunks": len(texts), "answer_p50_ms": p50, "answer_p95_ms": p95,
+            "accuracy": f"{outcomes.count('pass')}/{len(outcomes)}", "wrong_figures": outcomes.count("wrong"),
+            "serving_rss_mb": round(_rss_mb()), "peak_rss_mb": round(_peak_mb())}
+
+
+def _child(phase: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--phase", phase, *args],
+                         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    if out.returncode != 0:
+        raise SystemExit(f"phase {phase} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(n: int, work: Path, naive: bool, n_questions: int) -> dict:
+    from benchmarks.generate_corpus import generate, questions
+
+    corpus, index_dir = work / f"corpus-{n}", work / f"index-{n}"
+    truths = generate(corpus, n)
+    qs = questions(truths)
+    sample = random.Random(3).sample(qs, min(n_questions, len(qs)))
+    qfile = work / f"questions-{n}.json"
+    qfile.write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
+    row = {"reports": n, **_child("index", str(corpus), str(index_dir))}
+    row |= _child("reindex", str(corpus), str(index_dir))
+    row |= _child("serve", str(index_dir), str(qfile))
+    if naive:
+        row["naive"] = _child("naive", str(corpus), str(index_dir), str(qfile))
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    cols = [("reports", "reports"), ("index_s", "index s"), ("reports_per_s", "reports/s"),
+            ("chunks_per_s", "chunks/s"), ("cache_hit_rate", "cache hit"), ("reindex_unchanged_s", "re-index s"),
+            ("answer_p50_ms", "p50 ms"), ("answer_p95_ms", "p95 ms"), ("accuracy", "accuracy"),
+            ("wrong_figures", "wrong"), ("index_peak_rss_mb", "index RSS MB"), ("serving_rss_mb", "serve RSS MB")]
+    print("| system | " + " | ".join(c[1] for c in cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for r in rows:
+        print("| assistant | " + " | ".join(str(r.get(k, "")) for k, _ in cols) + " |")
+        if "naive" in r:
+            nv = r["naive"] | {"reports": r["reports"], "index_peak_rss_mb": nv_peak(r)}
+            print("| naive RAG | " + " | ".join(str(nv.get(k, "-")) for k, _ in cols) + " |")
+
+
+def nv_peak(r: dict) -> object:
+    return r["naive"].get("peak_rss_mb", "-")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reports", type=int, nargs="+", default=[100])
+    ap.add_argument("--naive", action="store_true", help="also run the naive LangChain pipeline")
+    ap.add_argument("--questions", type=int, default=300)
+    ap.add_argument("--work", default=None, help="folder for corpora and indexes (default: a temp folder)")
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.phase:
+        p = [Path(x) for x in a.args]
+        if a.phase == "index":
+            res = phase_index(p[0], p[1])
+        elif a.phase == "reindex":
+            res = phase_reindex(p[0], p[1])
+        elif a.phase == "serve":
+            res = phase_serve(p[0], json.loads(p[1].read_text(encoding="utf-8")))
+        else:
+            res = phase_naive(p[0], p[1], json.loads(p[2].read_text(encoding="utf-8")))
+        print(json.dumps(res, ensure_ascii=False))
+        return
+    work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="bench-"))
+    rows = []
+    for n in a.reports:
+        rows.append(run(n, work, a.naive, a.questions))
+        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "scale.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
