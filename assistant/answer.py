@@ -61,10 +61,15 @@ class Answerer:
 
     # --- entry point --------------------------------------------------------------------------
 
+    def understand(self, question: str, agency: str | None = None, year: int | None = None) -> Question:
+        """What the question asks about (agency, years, metric), as the answer would read it."""
+        self._refresh()
+        return parse_question(question, self._reports, agency=agency, year=year, names=self._names)
+
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
             qid: str | None = None) -> dict:
         self._refresh()
-        q = parse_question(question, self._reports, agency=agency, year=year, names=self._names)
+        q = self.understand(question, agency=agency, year=year)
         result = self._answer(q)
         if self.chat_model is not None:
             from .llm import rephrase

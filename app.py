@@ -1,0 +1,87 @@
+"""Start the web app: Gradio chat at /, REST API at /api, widget at /widget.js, compact chat at /embed.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR]
+
+On first start with an empty index it indexes the bundled sample reports (with progress).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+STATIC = Path(__file__).resolve().parent / "assistant" / "static"
+log = logging.getLogger("app")
+
+
+def ensure_index(comp) -> None:
+    """First start: build the index from the bundled sample corpus so the app answers at once."""
+    if comp.facts.report_ids():
+        return
+    from tqdm import tqdm
+
+    log.warning("index at %s is empty: indexing the sample reports in %s", comp.index_dir, comp.settings.sample_dir)
+    summary = comp.indexer.index([comp.settings.sample_dir],
+                                 progress=lambda files: tqdm(files, desc="indexing sample reports", file=sys.stderr))
+    log.warning("indexed %d sample report(s)", len(summary.added))
+
+
+def build_app(comp):
+    import gradio as gr
+    from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
+    from fastapi.responses import FileResponse, HTMLResponse
+
+    from assistant.api import build_router
+    from assistant.chat_ui import CSS, build_ui
+
+    settings = comp.settings
+    app = FastAPI(title="Report assistant API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    # our own CORS middleware: only the allow-list gets CORS headers (Gradio would echo any Origin)
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
+                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type", "X-API-Key"])
+    app.include_router(build_router(comp, settings))
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget():
+        return FileResponse(STATIC / "widget.js", media_type="application/javascript",
+                            headers={"Cache-Control": "public, max-age=300"})
+
+    @app.get("/embed", include_in_schema=False, response_class=HTMLResponse)
+    def embed():
+        return HTMLResponse((STATIC / "embed.html").read_text(encoding="utf-8"),
+                            headers={"Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                                                "script-src 'self' 'unsafe-inline'; frame-ancestors *"})
+
+    ui = build_ui(comp, settings)
+    return gr.mount_gradio_app(app, ui, path="/", css=CSS, footer_links=[])
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    from assistant.components import Components
+
+    ap = argparse.ArgumentParser(description="Report assistant web app")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=7860)
+    ap.add_argument("--index", dest="index_dir", default=None)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    comp = Components.from_settings(index_dir=Path(args.index_dir) if args.index_dir else None)
+    ensure_index(comp)
+    comp.answerer.reports()          # warm the catalog before the first question
+    app = build_app(comp)
+    print(f"report assistant on http://{args.host}:{args.port}/  (API /api/docs, widget /widget.js)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
