@@ -25,6 +25,7 @@ MIN_RECALL = 0.45
 MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
 PROSE_THRESHOLD = 0.34
 _SENT_SPLIT = re.compile(r"(?<=[。！？；])")
+_SHORTCOMING = re.compile(r"有待|不够|不足|差距|欠缺|薄弱|滞后|不强|不高|不到位|问题")
 
 
 @dataclass
@@ -213,8 +214,8 @@ class Answerer:
         for p, sent in sentences:
             s = overlap(qg, grams(sent), idf)
             s = 0.85 * s + 0.15 * overlap(qg, grams(p["section"] or ""), idf)
-            if problem_q and (p["section"] or "").startswith("五"):
-                s += 0.15
+            if problem_q:     # "哪些不足/问题": the sentences that state shortcomings, in the problems section
+                s += 0.1 * ("问题" in (p["section"] or "")) + 0.15 * bool(_SHORTCOMING.search(sent))
             scored.append((s, p, sent))
         scored.sort(key=lambda x: -x[0])
         top_score, top_p, top_sent = scored[0]
