@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS chunks_report ON chunks(report_id);
 CREATE TABLE IF NOT EXISTS paragraphs (
   report_id TEXT NOT NULL, section TEXT, text TEXT, start_pos INTEGER, end_pos INTEGER, page INTEGER);
 CREATE INDEX IF NOT EXISTS paragraphs_report ON paragraphs(report_id);
+CREATE TABLE IF NOT EXISTS pending_vectors (report_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS manifest (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, report_id TEXT NOT NULL, size INTEGER, mtime REAL);
 """
@@ -75,6 +76,8 @@ class FactStore:
             try:
                 if replaces and replaces != m.report_id:
                     self._delete_rows(replaces)
+                    db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (replaces,))
+                db.execute("DELETE FROM pending_vectors WHERE report_id=?", (m.report_id,))
                 self._delete_rows(m.report_id)
                 db.execute("INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                            (m.report_id, m.agency, m.year, m.title, m.source, m.sha256, m.format,
@@ -113,6 +116,7 @@ class FactStore:
                 found = bool(db.execute("SELECT 1 FROM reports WHERE report_id=?", (report_id,)).fetchall())
                 self._delete_rows(report_id)
                 db.execute("DELETE FROM manifest WHERE report_id=?", (report_id,))
+                db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (report_id,))
                 if found:
                     self._bump(db)
                 db.execute("COMMIT")
@@ -120,6 +124,20 @@ class FactStore:
                 db.execute("ROLLBACK")
                 raise
         return found
+
+    def mark_vectors_pending(self, report_ids: list[str]) -> None:
+        """Before vectors are written: remember them, so a crash before the commit can be swept."""
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO pending_vectors VALUES (?)", [(r,) for r in report_ids])
+
+    def pending_vectors(self) -> list[str]:
+        """Report ids whose vectors may exist without a committed report (to delete from the vector store)."""
+        return [r["report_id"] for r in self._q(
+            "SELECT report_id FROM pending_vectors WHERE report_id NOT IN (SELECT report_id FROM reports)")]
+
+    def clear_pending(self, report_ids: list[str]) -> None:
+        with self._lock:
+            self._db.executemany("DELETE FROM pending_vectors WHERE report_id=?", [(r,) for r in report_ids])
 
     def _delete_rows(self, report_id: str) -> None:
         for table in ("reports", "facts", "checks", "chunks", "paragraphs"):

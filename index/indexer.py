@@ -152,6 +152,7 @@ class Indexer:
         batch, self._pending = self._pending, []
         if not batch:
             return
+        self.facts.mark_vectors_pending([p.report.meta.report_id for p in batch])
         try:
             self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch for c in p.chunks])
         except Exception as exc:
@@ -166,6 +167,7 @@ class Indexer:
                 continue
             if p.replaces and p.replaces != p.report.meta.report_id:
                 self.vectors.delete_reports([p.replaces])
+                self.facts.clear_pending([p.replaces])
             (summary.updated if p.replaces else summary.added).append(str(p.path))
             summary.chunks += len(p.chunks)
 
@@ -177,14 +179,16 @@ class Indexer:
         for rid in targets:
             self.facts.remove_report(rid)
             self.vectors.delete_reports([rid])
+            self.facts.clear_pending([rid])
             summary.removed.append(rid)
 
     def _sweep_orphans(self) -> None:
-        """Vectors of reports that never committed (a killed run) or were replaced."""
-        orphans = self.vectors.report_ids() - self.facts.report_ids()
+        """Vectors of reports that never committed (a killed run) or whose replacement committed."""
+        orphans = self.facts.pending_vectors()
         if orphans:
-            log.info("sweeping vectors of %d uncommitted report(s)", len(orphans))
-            self.vectors.delete_reports(sorted(orphans))
+            log.info("sweeping vectors of %d uncommitted or replaced report(s)", len(orphans))
+            self.vectors.delete_reports(orphans)
+            self.facts.clear_pending(orphans)
 
     def ensure_bm25(self) -> BM25Index | None:
         idx = BM25Index.load(self.bm25_path)

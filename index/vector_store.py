@@ -61,8 +61,15 @@ class ChromaVectorStore:
 
     def report_ids(self) -> set[str]:
         """Every report id with vectors (used to sweep vectors a crashed run left behind)."""
-        got = self._store._collection.get(include=["metadatas"])
-        return {m.get("report_id") for m in got.get("metadatas") or [] if m}
+        ids: set[str] = set()
+        offset = 0
+        while True:     # paged: one call for everything exceeds SQLite's variable limit on big stores
+            got = self._store._collection.get(include=["metadatas"], limit=5000, offset=offset)
+            metas = got.get("metadatas") or []
+            ids |= {m.get("report_id") for m in metas if m}
+            if len(metas) < 5000:
+                return ids
+            offset += 5000
 
     def count(self) -> int:
         return self._store._collection.count()
