@@ -152,7 +152,7 @@ def build_ui(comp, settings) -> gr.Blocks:
                 year_dd = gr.Dropdown(years, value=ALL, label="年份", scale=1)
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="对话", height=420, sanitize_html=True)
+                    chat = gr.Chatbot(label="对话", height=420, sanitize_html=True, elem_id="chat")
                     box = gr.Textbox(label="问题", placeholder="例如：2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？",
                                      elem_id="question-box")
                     send = gr.Button("提问", variant="primary", elem_id="ask-button")
