@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from index.numbers import format_number
 
+from . import corpus
 from .catalog import FactCatalog
+from .crossyear import cross_year_checks
 from .matching import Idf, grams, overlap
 from .question import Question, agency_names, parse_question
 
@@ -43,6 +45,7 @@ class Answerer:
         self._reports: list[dict] = []
         self._names: dict[str, list[str]] = {}
         self.catalog: FactCatalog | None = None
+        self._cross_failed: list[dict] = []
         self._lock = threading.Lock()
 
     # --- corpus-level caches (rebuilt when the index generation changes) --------------------
@@ -55,6 +58,7 @@ class Answerer:
             self._reports = self.store.reports()
             self._names = agency_names(self._reports)
             self.catalog = FactCatalog(self.store)
+            self._cross_failed = [c for c in cross_year_checks(self.store) if c["passed"] is False]
 
     def reports(self) -> list[dict]:
         self._refresh()
@@ -98,6 +102,16 @@ class Answerer:
         else:
             in_years, missing = scope, []
         if q.wants_figure:
+            if q.wants_rank:
+                return corpus.ranking(self, q, in_years)
+            if (q.wants_sum or q.wants_avg) and len(q.agencies) != 1 and len(in_years) > 1:
+                return corpus.total(self, q, in_years)
+            if q.wants_trend and len(q.agencies) == 1:
+                return corpus.trend(self, q, in_years, missing)
+            if (q.wants_compare or len(q.agencies) == 2 or q.wants_change) and len(in_years) == 2:
+                res = corpus.compare(self, q, in_years)
+                if res:
+                    return res
             return self._figure_answer(q, in_years, missing)
         return self._prose_answer(q, in_years)
 
@@ -181,8 +195,7 @@ class Answerer:
         if missing_years:
             warnings.append(f"语料中没有{'、'.join(map(str, missing_years))}年的相关报告，未能列出这些年份")
             lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
-        warnings += self._check_warnings({s.fact["report_id"] for s in chosen},
-                                         {s.fact["table_title"] for s in chosen if s.fact["table_title"]})
+        warnings += self.check_warnings_for(builder)
         answer = "\n".join(lines)
         return builder.result(answer, warnings)
 
@@ -237,6 +250,17 @@ class Answerer:
         answer = f"据{r['agency']}{r['year']}年报告（{top_p['section']}）：" + "".join(parts)
         return builder.result(answer, self._check_warnings({top_p["report_id"]}, set()))
 
+    def check_warnings_for(self, builder: AnswerBuilder) -> list[str]:
+        """Warnings for what an answer cites: its reports' failed checks, and failed cross-year
+        checks that involve a cited cell."""
+        cited = builder.cited_facts
+        out = self._check_warnings({f["report_id"] for f in cited}, {f["table_title"] for f in cited if f["table_title"]})
+        ids = {f["fact_id"] for f in cited}
+        for c in self._cross_failed:
+            if ids & {x["fact_id"] for x in c["cells"]}:
+                out.append(f"{c['agency']}跨年度校验未通过：{c['rule']}（应为{c['expected']}，实为{c['found']}）")
+        return out
+
     def _check_warnings(self, report_ids: set[str], tables: set[str]) -> list[str]:
         """Failed checks of the cited tables in full; the cited reports' other failures in one line each."""
         out = []
@@ -262,6 +286,7 @@ class AnswerBuilder:
         self.q = q
         self.figures: list[dict] = []
         self.citations: list[dict] = []
+        self.cited_facts: list[dict] = []
         self._ids: dict[tuple, int] = {}
 
     def _add(self, key: tuple, citation: dict) -> int:
@@ -271,6 +296,8 @@ class AnswerBuilder:
         return self._ids[key]
 
     def cite_fact(self, f: dict, r: dict) -> int:
+        if all(x["fact_id"] != f["fact_id"] for x in self.cited_facts):
+            self.cited_facts.append(f)
         return self._add(("fact", f["fact_id"]), {
             "report_id": r["report_id"], "source": r["source"], "agency": r["agency"], "year": r["year"],
             "section": f["section"], "table": f["table_title"], "row": f["row_label"] or None,

@@ -11,13 +11,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
+RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:19|20)\d{2})\s*年")
 OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "杭": "杭", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
 _ADMIN_SUFFIX = "省市县区州旗盟"
 FIGURE_WORDS = re.compile(r"多少|几[件条个项次家篇人]|几$|几？|数量|总计|合计|一共|总共|金额|比例|比率|百分|率是|是多少|有几|多大|排名|最多|最少")
 PROSE_WORDS = re.compile(r"哪个|哪些|哪里|哪儿|什么|怎样|怎么|如何|为什么|是否|有没有|谁|何时|内容|情况如何|简述|介绍")
 CHANGE_WORDS = re.compile(r"变化|增加了|减少了|增长|下降|相比|比上年|差|增减|多了|少了")
-SUM_WORDS = re.compile(r"一共|合计|总共|之和|加起来|共计")
+SUM_WORDS = re.compile(r"一共|合计|总共|之和|加起来|共计|总和")
+RANK_WORDS = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|前\s*(\d+|[一二三四五六七八九十])\s*[名位个]|后\s*(\d+|[一二三四五六七八九十])\s*[名位个]")
+TREND_WORDS = re.compile(r"历年|每年|逐年|各年|趋势|近\s*\d+\s*年|历史|变化情况|年度变化")
+COMPARE_WORDS = re.compile(r"相比|对比|比较|哪个多|哪个少|谁多|谁少|差多少|相差")
+AVG_WORDS = re.compile(r"平均")
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 STOP = re.compile(r"请问|请告诉我|告诉我|是多少|有多少[条件个项次家篇人]?|多少[条件个项次家篇人]?|有几|几[件条个项次家篇人]?|分别|一共|总共|合计|共计|"
                   r"情况如何|如何|怎么样|怎样|是怎样|哪些|哪个|哪里|什么|"
                   r"是否|吗|呢|了|的|是|有|在|为|？|\?|，|。|！|、|：|:|\s")
@@ -40,7 +46,12 @@ class Question:
     wants_figure: bool
     wants_change: bool
     wants_sum: bool
-    notes: list[str] = field(default_factory=list)
+    wants_rank: bool = False
+    rank_desc: bool = True
+    top_n: int | None = None
+    wants_trend: bool = False
+    wants_compare: bool = False
+    wants_avg: bool = False
 
 
 @lru_cache(maxsize=100000)
@@ -113,7 +124,12 @@ def agency_names(reports: list[dict]) -> dict[str, list[str]]:
 
 def parse_question(text: str, reports: list[dict], agency: str | None = None,
                    year: int | None = None, names: dict[str, list[str]] | None = None) -> Question:
-    years = sorted({int(y) for y in YEAR_RE.findall(text)})
+    years = {int(y) for y in YEAR_RE.findall(text)}
+    for a, b in RANGE_RE.findall(text):     # "2019年到2023年" names every year between
+        lo, hi = sorted((int(a), int(b)))
+        if hi - lo <= 30:
+            years |= set(range(lo, hi + 1))
+    years = sorted(years)
     if year:
         years = sorted(set(years) | {int(year)})
     names = names if names is not None else agency_names(reports)
@@ -131,7 +147,13 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 by_agency[name] = m
         if by_agency:
             top = max(m.score for m in by_agency.values())
-            matches = [m for m in by_agency.values() if m.score >= top - 1e-9]
+            if top >= 3.0:        # whole names: every agency named in full counts (comparisons name two)
+                matches = [m for m in by_agency.values() if m.score >= 3.0]
+            else:
+                matches = [m for m in by_agency.values() if m.score >= top - 1e-9]
+            # a mention inside a longer mention of another agency is not a separate agency
+            matches = [m for m in matches if not any(m.mention != o.mention and m.mention in o.mention
+                                                     for o in matches)]
     unknown = None
     if not matches and not agency:
         head = YEAR_RE.sub("", text)
@@ -143,12 +165,28 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     metric = text
     for m in matches:
         metric = metric.replace(m.mention, " ")
-    metric = YEAR_RE.sub(" ", metric.translate(OCR_CONFUSABLE))
+    metric = YEAR_RE.sub(" ", RANGE_RE.sub(" ", metric.translate(OCR_CONFUSABLE)))
     for m in matches:
         metric = metric.replace(m.mention, " ")
     metric = STOP.sub(" ", metric)
     metric = re.sub(r"\s+", " ", metric).strip()
+    rank = RANK_WORDS.search(text)
+    top_n = None
+    topm = re.search(r"[前后]\s*(\d+|[一二三四五六七八九十])\s*[名位个]", text)
+    if rank and topm:
+        num = topm.group(1)
+        top_n = int(num) if num.isdigit() else _CN_DIGIT.get(num)
+    metric = re.sub(r"最多|最少|最高|最低|最大|最小|排名|排行|前\s*\S?\s*[名位个]|后\s*\S?\s*[名位个]|哪个单位|哪家单位|"
+                    r"哪些单位|各单位|所有单位|全部单位|单位|历年|每年|逐年|各年|趋势|近\s*\d+\s*年|平均|相比|对比|比较|"
+                    r"总和|之和|加起来|相差|差|哪个多|哪个少|谁多|谁少|和|与|变化", " ", metric)
+    metric = re.sub(r"\s+", " ", metric).strip()
+    wants_figure = bool(FIGURE_WORDS.search(text)) and not (PROSE_WORDS.search(text) and "多少" not in text
+                                                             and not rank)
     return Question(text=text, years=years, agencies=matches, unknown_place=unknown, metric=metric,
-                    wants_figure=bool(FIGURE_WORDS.search(text)) and not (PROSE_WORDS.search(text) and "多少" not in text),
+                    wants_figure=wants_figure or bool(rank) or bool(TREND_WORDS.search(text))
+                    or bool(COMPARE_WORDS.search(text)),
                     wants_change=bool(CHANGE_WORDS.search(text)) and len(years) >= 2,
-                    wants_sum=bool(SUM_WORDS.search(text)))
+                    wants_sum=bool(SUM_WORDS.search(text)), wants_rank=bool(rank),
+                    rank_desc=not (rank and re.search(r"最少|最低|最小|后\s*\S?\s*[名位个]", rank.group(0))),
+                    top_n=top_n, wants_trend=bool(TREND_WORDS.search(text)),
+                    wants_compare=bool(COMPARE_WORDS.search(text)), wants_avg=bool(AVG_WORDS.search(text)))

@@ -1,0 +1,186 @@
+"""Questions over many reports, answered from the fact store: rankings, totals and averages, trends,
+comparisons. Every contributing cell is cited; the answer states its scope (which reports counted,
+which had the metric blank or missing), so a total is never silently partial."""
+from __future__ import annotations
+
+from index.numbers import format_number, normalise_label
+from index.templates import item_row
+
+from .matching import grams
+from .question import Question
+
+MAX_LISTED = 10
+
+
+def _canon_row(row: str | None) -> str:
+    leaf = (row or "").split(" / ")[-1]
+    return item_row(leaf) or normalise_label(row or "")
+
+
+def metric_facts(ans, q: Question, reports: list[dict]) -> tuple[list[dict], str | None]:
+    """The cells of the best-matching (table, row, column) in these reports, or prose figures
+    when no table cell matches; returns (facts, label)."""
+    from .answer import FIGURE_THRESHOLD, MIN_RECALL
+
+    scope = {r["report_id"] for r in reports}
+    keys = [k for k in ans.catalog.score_cells(grams(q.metric)) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL]
+    if keys:
+        top_score, _, top = keys[0]
+        group = [k for s, _, k in keys if s >= top_score - 0.05 and k[0] == top[0] and k[2] == top[2]
+                 and _canon_row(k[1]) == _canon_row(top[1])]
+        facts = [f for k in group for f in ans.store.facts_by_key(k, scope)]
+        label = " / ".join(x for x in ((top[1] or top[0]).split(" / ")[-1], top[2]) if x)
+        return facts, label
+    best = ans.best_facts(q, reports)
+    return [s.fact for s in best.values()], q.metric
+
+
+def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]:
+    with_fact = {f["report_id"] for f in facts}
+    blank = [f for f in facts if f["number"] is None]
+    missing = [r for r in reports if r["report_id"] not in with_fact]
+    names = {r["report_id"]: f"{r['agency']}{r['year']}年" for r in reports}
+    note = f"范围：{len(reports)}份报告，其中{len(facts) - len(blank)}份有数值"
+    warnings = []
+    if blank:
+        note += f"，{len(blank)}份该项为空白（未计入）"
+        warnings.append("该项为空白、未计入：" + "、".join(names[f["report_id"]] for f in blank[:20])
+                        + ("等" if len(blank) > 20 else ""))
+    if missing:
+        note += f"，{len(missing)}份没有该项"
+        warnings.append("报告中没有该项、未计入：" + "、".join(names[r["report_id"]] for r in missing[:20])
+                        + ("等" if len(missing) > 20 else ""))
+    return note + "。", warnings
+
+
+def ranking(ans, q: Question, reports: list[dict]):
+    from .answer import AnswerBuilder, refusal
+
+    facts, label = metric_facts(ans, q, reports)
+    valued = [f for f in facts if f["number"] is not None]
+    if not valued:
+        return refusal(q, f"在{len(reports)}份报告中没有找到“{q.metric}”的数值")
+    by_id = {r["report_id"]: r for r in reports}
+    valued.sort(key=lambda f: (-f["number"] if q.rank_desc else f["number"], by_id[f["report_id"]]["agency"] or ""))
+    n = q.top_n or min(5, len(valued))
+    shown = valued[:n]
+    edge = shown[0]["number"]
+    tied = [f for f in valued if f["number"] == edge]
+    b = AnswerBuilder(q)
+    word = "最多" if q.rank_desc else "最少"
+    lead_ids = []
+    for f in tied:
+        cid = b.cite_fact(f, by_id[f["report_id"]])
+        b.figure(f, cid)
+        lead_ids.append(cid)
+    lead = "、".join(f"{by_id[f['report_id']]['agency']}（{by_id[f['report_id']]['year']}年）" for f in tied)
+    lines = [f"“{label}”{word}的是{lead}：{tied[0]['value']}{''.join(f'[{i}]' for i in lead_ids)}"
+             + ("（并列）" if len(tied) > 1 else "") + "。", f"排名（前{len(shown)}）："]
+    for k, f in enumerate(shown, start=1):
+        r = by_id[f["report_id"]]
+        cid = b.cite_fact(f, r)
+        if f not in tied:
+            b.figure(f, cid)
+        lines.append(f"{k}. {r['agency']} {r['year']}年：{f['value']}[{cid}]")
+    note, warnings = _scope_note(reports, facts)
+    lines.append(note)
+    return b.result("\n".join(lines), warnings + ans.check_warnings_for(b))
+
+
+def total(ans, q: Question, reports: list[dict]):
+    from .answer import AnswerBuilder, refusal
+
+    facts, label = metric_facts(ans, q, reports)
+    valued = [f for f in facts if f["number"] is not None]
+    if not valued:
+        return refusal(q, f"在{len(reports)}份报告中没有找到“{q.metric}”的数值")
+    by_id = {r["report_id"]: r for r in reports}
+    valued.sort(key=lambda f: (by_id[f["report_id"]]["year"] or 0, by_id[f["report_id"]]["agency"] or ""))
+    b = AnswerBuilder(q)
+    ids = []
+    for f in valued:
+        cid = b.cite_fact(f, by_id[f["report_id"]])
+        b.figure(f, cid)
+        ids.append(cid)
+    s = sum(f["number"] for f in valued)
+    expr = " + ".join(f["value"] for f in valued)
+    if q.wants_avg:
+        value, kind = format_number(round(s / len(valued), 2)), "平均"
+        expr = f"({expr}) / {len(valued)}"
+    else:
+        value, kind = format_number(s), "合计"
+    b.figures.insert(0, {"value": value, "unit": None, "label": f"{label}（{kind}）", "citation": ids[0],
+                         "citations": ids, "computed": expr})
+    note, warnings = _scope_note(reports, facts)
+    shown = "；".join(f"{by_id[f['report_id']]['agency']}{by_id[f['report_id']]['year']}年 {f['value']}[{c}]"
+                     for f, c in list(zip(valued, ids))[:MAX_LISTED])
+    more = f"（另有{len(valued) - MAX_LISTED}份，见引用）" if len(valued) > MAX_LISTED else ""
+    answer = f"“{label}”{kind}为 {value}（由{len(valued)}个单元格计算）。\n{shown}{more}\n{note}"
+    return b.result(answer, warnings + ans.check_warnings_for(b))
+
+
+def trend(ans, q: Question, reports: list[dict], missing_years: list[int]):
+    from .answer import AnswerBuilder, refusal
+
+    facts, label = metric_facts(ans, q, reports)
+    by_id = {r["report_id"]: r for r in reports}
+    facts = sorted(facts, key=lambda f: by_id[f["report_id"]]["year"] or 0)
+    if not facts:
+        return refusal(q, f"在{reports[0]['agency'] if reports else ''}的报告中没有找到“{q.metric}”")
+    b = AnswerBuilder(q)
+    lines = [f"{by_id[facts[0]['report_id']]['agency']}“{label}”历年数据："]
+    prev = None
+    for f in facts:
+        r = by_id[f["report_id"]]
+        cid = b.cite_fact(f, r)
+        b.figure(f, cid)
+        line = f"{r['year']}年：{f['value'] or '（空白）'}[{cid}]"
+        if prev and prev[0]["number"] is not None and f["number"] is not None:
+            d = f["number"] - prev[0]["number"]
+            value = ("+" if d > 0 else "") + format_number(d)
+            b.figures.append({"value": value, "unit": None, "label": f"{r['year']}年较{by_id[prev[0]['report_id']]['year']}年变化",
+                              "citation": cid, "citations": [prev[1], cid], "computed": f"{f['value']} - {prev[0]['value']}"})
+            line += f"，较上年 {value}"
+        lines.append(line)
+        prev = (f, cid)
+    years = sorted({by_id[f["report_id"]]["year"] for f in facts})
+    gaps = sorted(set(range(years[0], years[-1] + 1)) - set(years)) + missing_years
+    warnings = []
+    if gaps:
+        lines.append(f"（语料中缺少{'、'.join(map(str, sorted(set(gaps))))}年的数据）")
+        warnings.append(f"缺少{'、'.join(map(str, sorted(set(gaps))))}年的报告或该项数据，相关年份未列出")
+    return b.result("\n".join(lines), warnings + ans.check_warnings_for(b))
+
+
+def compare(ans, q: Question, reports: list[dict]):
+    """Two agencies (same year) or one agency in two years: both values and their difference."""
+    from .answer import AnswerBuilder
+
+    best = ans.best_facts(q, reports)
+    by_id = {r["report_id"]: r for r in reports}
+    chosen = sorted(best.values(), key=lambda s: (by_id[s.fact["report_id"]]["agency"] or "", by_id[s.fact["report_id"]]["year"] or 0))
+    if len(chosen) != 2:
+        return None
+    b = AnswerBuilder(q)
+    ids = []
+    lines = []
+    for s in chosen:
+        r = by_id[s.fact["report_id"]]
+        cid = b.cite_fact(s.fact, r)
+        b.figure(s.fact, cid)
+        ids.append(cid)
+        lines.append(b.sentence(s.fact, r, cid))
+    a, c = chosen[0].fact, chosen[1].fact
+    if a["number"] is None or c["number"] is None:
+        lines.append("（其中一项为空白，无法比较）")
+        return b.result("\n".join(lines), ans.check_warnings_for(b))
+    d = a["number"] - c["number"]
+    ra, rc = by_id[a["report_id"]], by_id[c["report_id"]]
+    name_a = ra["agency"] if ra["agency"] != rc["agency"] else f"{ra['year']}年"
+    name_c = rc["agency"] if ra["agency"] != rc["agency"] else f"{rc['year']}年"
+    value = format_number(abs(d))
+    b.figures.append({"value": value, "unit": a["unit"], "label": f"{name_a}与{name_c}之差", "citation": ids[0],
+                      "citations": ids, "computed": f"|{a['value']} - {c['value']}|"})
+    verdict = "相同" if d == 0 else (f"{name_a}比{name_c}多 {value}" if d > 0 else f"{name_c}比{name_a}多 {value}")
+    lines.append(f"比较：{verdict}（{a['value']} − {c['value']}）{''.join(f'[{i}]' for i in ids)}")
+    return b.result("\n".join(lines), ans.check_warnings_for(b))
