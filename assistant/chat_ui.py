@@ -57,6 +57,17 @@ def series_of(res: dict) -> list[dict]:
     return rows if len(years) >= 2 else []
 
 
+def figures_table(res: dict) -> list[list]:
+    """Cited figures as rows (a ranking or a list shows as a table beside the chat)."""
+    by_id = {c["id"]: c for c in res.get("citations", [])}
+    rows = []
+    for f in res.get("figures", []):
+        c = by_id.get(f.get("citation"), {})
+        rows.append([c.get("agency"), c.get("year"), f.get("label"), f.get("value"),
+                     f.get("computed") or "", f"[{f.get('citation')}]"])
+    return rows
+
+
 def figures_csv(res: dict) -> str | None:
     if not res.get("figures"):
         return None
@@ -95,7 +106,7 @@ def build_ui(comp, settings) -> gr.Blocks:
         message = (message or "").strip()
         history = list(history or [])
         if not message:
-            yield history, gr.update(), ctx, gr.update(), gr.update(), ""
+            yield history, gr.update(), ctx, gr.update(), gr.update(), "", gr.update()
             return
         ag = None if agency in (None, "", ALL) else agency
         yr = None if year in (None, "", ALL) else int(year)
@@ -110,11 +121,14 @@ def build_ui(comp, settings) -> gr.Blocks:
         step = max(4, len(shown) // 20)
         for i in range(0, len(shown), step):                 # stream the answer as it is shown
             history[-1]["content"] = html.escape(shown[:i + step])
-            yield history, gr.update(), ctx, gr.update(), gr.update(), ""
+            yield history, gr.update(), ctx, gr.update(), gr.update(), "", gr.update()
             time.sleep(0.01)
         series = series_of(res)
         plot = gr.update(value=_frame(series), visible=bool(series))
-        yield history, citations_html(comp.facts, res), ctx, plot, gr.update(value=figures_csv(res), visible=bool(res["figures"])), ""
+        rows = figures_table(res)
+        yield (history, citations_html(comp.facts, res), ctx, plot,
+               gr.update(value=figures_csv(res), visible=bool(res["figures"])), "",
+               gr.update(value=rows, visible=len(rows) > 1))
 
     def upload(file, key, progress=gr.Progress()):
         if not settings.admin_key or key != settings.admin_key:
@@ -160,8 +174,10 @@ def build_ui(comp, settings) -> gr.Blocks:
                 with gr.Column(scale=2):
                     cites = gr.HTML(label="引用与出处", elem_id="citations")
                     plot = gr.LinePlot(x="年份", y="数值", color="单位", visible=False, label="历年变化", height=220)
+                    fig_table = gr.Dataframe(headers=["单位", "年份", "指标", "数值", "计算式", "引用"], visible=False,
+                                             interactive=False, label="所引数字", wrap=True)
                     csv_file = gr.File(label="导出所引数字（CSV）", visible=False)
-            outputs = [chat, cites, ctx, plot, csv_file, box]
+            outputs = [chat, cites, ctx, plot, csv_file, box, fig_table]
             send.click(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             box.submit(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
         with gr.Tab("报告"):

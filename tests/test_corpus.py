@@ -125,3 +125,21 @@ def test_series_over_missing_years_names_them(tmp_path):
     res = comp.answerer.ask("洪泽区2021年到2023年历年行政许可本年处理决定数量")
     assert [f["value"] for f in res["figures"] if not f.get("computed")] == ["550"]
     assert any("2021" in w and "2022" in w for w in res["warnings"])
+
+
+def test_chat_shows_series_as_chart_and_exports_csv(corpus):
+    import csv
+
+    from assistant.chat_ui import figures_csv, figures_table, series_of
+
+    comp, truths = corpus
+    agency = truths[0].agency
+    res = comp.answerer.ask(f"{agency}历年行政许可本年处理决定数量")
+    series = series_of(res)
+    assert [r["年份"] for r in series] == [str(y) for y in YEARS]
+    assert [r["数值"] for r in series] == [float(t.cells["行政许可|本年处理决定数量"]) for t in truths if t.agency == agency]
+    rows = list(csv.reader(open(figures_csv(res), encoding="utf-8-sig")))
+    assert rows[0][0] == "数值" and len(rows) == 1 + len(res["figures"])
+    assert all(r[-1] for r in rows[1:])          # every exported figure carries its quote
+    ranking = comp.answerer.ask("2021年哪个单位行政处罚本年处理决定数量最多？")
+    assert len(figures_table(ranking)) >= 5
