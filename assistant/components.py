@@ -37,7 +37,7 @@ class Components:
 
     @cached_property
     def facts(self) -> FactStore:
-        return FactStore(self.index_dir / "facts.sqlite")
+        return FactStore(self.settings.database_url or self.index_dir / "facts.sqlite")
 
     @cached_property
     def vectors(self) -> ChromaVectorStore:

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     embedding_model: str = ""                         # local folder or model name for sentence-transformers
     chroma_host: str = ""                             # empty: persistent Chroma inside index_dir
     chroma_port: int = 8000
+    database_url: str = ""                            # empty: SQLite inside index_dir; or postgresql://…
 
     llm_provider: str = "none"                        # "none", "openai" (any compatible base URL), "ollama"
     llm_base_url: str = ""

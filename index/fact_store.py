@@ -1,4 +1,5 @@
-"""The structured side of the index in SQLite: reports, facts, checks, chunk texts and the manifest.
+"""The structured side of the index: reports, facts, checks, chunk texts and the manifest, in SQLite
+(default, inside the index folder) or PostgreSQL (a database URL, shared by several app processes).
 
 It is also the source of truth for what is visible: a report exists for readers only once its
 transaction commits, so a crash mid-index never shows half a report (vectors written before the
@@ -7,12 +8,14 @@ commit are ignored by readers and swept on the next run).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from .chunker import Chunk
+from .errors import IndexStoreError
 from .model import Report
 
 SCHEMA = """
@@ -42,23 +45,90 @@ CREATE TABLE IF NOT EXISTS manifest (
 """
 
 
-class FactStore:
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=60, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self._lock = threading.RLock()
+class _Sql:
+    """One connection, SQLite or PostgreSQL; statements are written for SQLite and translated."""
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith(("postgresql://", "postgres://")):
+            try:
+                import psycopg
+                from psycopg.rows import dict_row
+
+                self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+            except Exception as exc:
+                raise IndexStoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+            self.dialect = "postgresql"
+        else:
+            path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=60, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.dialect = "sqlite"
+
+    def translate(self, sql: str) -> str:
+        if self.dialect == "sqlite":
+            return sql
+        sql = re.sub(r"INSERT OR IGNORE INTO (\w+) VALUES \(([^)]*)\)",
+                     r"INSERT INTO \1 VALUES (\2) ON CONFLICT DO NOTHING", sql)
+        sql = re.sub(r"INSERT OR REPLACE INTO manifest VALUES \(([^)]*)\)",
+                     r"INSERT INTO manifest VALUES (\1) ON CONFLICT (path) DO UPDATE SET sha256=EXCLUDED.sha256, "
+                     r"report_id=EXCLUDED.report_id, size=EXCLUDED.size, mtime=EXCLUDED.mtime", sql)
+        sql = sql.replace("IS ?", "IS NOT DISTINCT FROM ?").replace("BEGIN IMMEDIATE", "BEGIN")
+        sql = sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY").replace(" REAL", " DOUBLE PRECISION")
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, args=()) -> None:
+        self.conn.execute(self.translate(sql), args)
+
+    def executemany(self, sql: str, rows: list) -> None:
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            self.conn.executemany(sql, rows)
+        else:
+            with self.conn.cursor() as cur:
+                cur.executemany(self.translate(sql), rows)
+
+    def query(self, sql: str, args=()) -> list[dict]:
+        if self.dialect == "sqlite":
+            return [dict(r) for r in self.conn.execute(sql, args).fetchall()]
+        with self.conn.cursor() as cur:
+            cur.execute(self.translate(sql), args)
+            return list(cur.fetchall())
+
+    def script(self, sql: str) -> None:
+        for stmt in (x.strip() for x in sql.split(";")):
+            if stmt:
+                self.execute(stmt)
 
     def close(self) -> None:
-        self._db.close()
+        self.conn.close()
 
-    def _q(self, sql: str, args: tuple | list = ()) -> list[sqlite3.Row]:
+
+class FactStore:
+    def __init__(self, url: Path | str):
+        """`url`: a SQLite file path (or sqlite:///path) or a postgresql:// URL."""
+        self._sql = _Sql(str(url))
+        self.dialect = self._sql.dialect
+        self._lock = threading.RLock()
         with self._lock:
-            return self._db.execute(sql, args).fetchall()
+            if self.dialect == "postgresql":     # several processes may start at once: create the schema once
+                self._sql.query("SELECT pg_advisory_lock(727274)")
+            try:
+                self._sql.script(SCHEMA)
+            finally:
+                if self.dialect == "postgresql":
+                    self._sql.query("SELECT pg_advisory_unlock(727274)")
+
+    def close(self) -> None:
+        self._sql.close()
+
+    def _q(self, sql: str, args: tuple | list = ()) -> list[dict]:
+        with self._lock:
+            return self._sql.query(sql, args)
 
     # --- write side -----------------------------------------------------------------------
 
@@ -71,7 +141,7 @@ class FactStore:
         """Insert a report and everything derived from it, and drop the one it replaces, atomically."""
         m = report.meta
         with self._lock:
-            db = self._db
+            db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
                 if replaces and replaces != m.report_id:
@@ -106,14 +176,14 @@ class FactStore:
 
     def touch_manifest(self, path: str, sha: str, report_id: str, size: int, mtime: float) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, sha, report_id, size, mtime))
+            self._sql.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, sha, report_id, size, mtime))
 
     def remove_report(self, report_id: str) -> bool:
         with self._lock:
-            db = self._db
+            db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
-                found = bool(db.execute("SELECT 1 FROM reports WHERE report_id=?", (report_id,)).fetchall())
+                found = bool(db.query("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))
                 self._delete_rows(report_id)
                 db.execute("DELETE FROM manifest WHERE report_id=?", (report_id,))
                 db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (report_id,))
@@ -128,7 +198,7 @@ class FactStore:
     def mark_vectors_pending(self, report_ids: list[str]) -> None:
         """Before vectors are written: remember them, so a crash before the commit can be swept."""
         with self._lock:
-            self._db.executemany("INSERT OR IGNORE INTO pending_vectors VALUES (?)", [(r,) for r in report_ids])
+            self._sql.executemany("INSERT OR IGNORE INTO pending_vectors VALUES (?)", [(r,) for r in report_ids])
 
     def pending_vectors(self) -> list[str]:
         """Report ids whose vectors may exist without a committed report (to delete from the vector store)."""
@@ -137,20 +207,20 @@ class FactStore:
 
     def clear_pending(self, report_ids: list[str]) -> None:
         with self._lock:
-            self._db.executemany("DELETE FROM pending_vectors WHERE report_id=?", [(r,) for r in report_ids])
+            self._sql.executemany("DELETE FROM pending_vectors WHERE report_id=?", [(r,) for r in report_ids])
 
     def _delete_rows(self, report_id: str) -> None:
         for table in ("reports", "facts", "checks", "chunks", "paragraphs"):
-            self._db.execute(f"DELETE FROM {table} WHERE report_id=?", (report_id,))
+            self._sql.execute(f"DELETE FROM {table} WHERE report_id=?", (report_id,))
 
     @staticmethod
     def _bump(db) -> None:
         db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) "
-                   "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+                   "DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
 
     # --- read side ------------------------------------------------------------------------
 
-    def manifest(self) -> dict[str, sqlite3.Row]:
+    def manifest(self) -> dict[str, dict]:
         return {r["path"]: r for r in self._q("SELECT * FROM manifest")}
 
     def reports(self) -> list[dict]:
@@ -180,11 +250,11 @@ class FactStore:
         return out
 
     def distinct_cell_keys(self) -> list[tuple[str, str | None, str | None]]:
-        return [(r[0], r[1], r[2]) for r in self._q(
+        return [(r["table_title"], r["row_label"], r["col_label"]) for r in self._q(
             "SELECT DISTINCT table_title, row_label, col_label FROM facts WHERE kind='cell'")]
 
     def prose_labels(self) -> list[tuple]:
-        return [tuple(r) for r in self._q(
+        return [(r["fact_id"], r["report_id"], r["label"], r["quote"], r["value"], r["unit"]) for r in self._q(
             "SELECT fact_id, report_id, label, quote, value, unit FROM facts WHERE kind='prose' ORDER BY fact_id")]
 
     def facts_by_key(self, key: tuple, report_ids: set[str] | None = None) -> list[dict]:
@@ -234,4 +304,4 @@ class FactStore:
 
     def all_chunk_tokens(self) -> list[tuple[str, str, list[str]]]:
         return [(r["chunk_id"], r["report_id"], r["tokens"].split(" ") if r["tokens"] else [])
-                for r in self._q("SELECT chunk_id, report_id, tokens FROM chunks ORDER BY rowid")]
+                for r in self._q("SELECT chunk_id, report_id, tokens FROM chunks ORDER BY chunk_id")]
