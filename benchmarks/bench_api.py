@@ -1,0 +1,113 @@
+"""App start-up and API latency on the sample corpus.
+
+- ready: seconds from launching `app.py` on an empty index (it indexes the sample first) and on a
+  built index, until GET / answers 200;
+- /api/ask under 20 concurrent clients on loopback, a bounded number of requests each.
+
+    python -m benchmarks.bench_api [--clients 20] [--requests 25]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ["2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？", "政府网站公开信息多少条？",
+             "规范性文件对外公开总数量是多少？", "不予公开中属于国家秘密的申请有几件？",
+             "哪个处室负责牵头协调政府信息公开工作？", "2020年主动公开了多少条政府信息？"]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(index_dir: Path) -> tuple[subprocess.Popen, str, float]:
+    port = _port()
+    env = {**os.environ, "RA_RATE_LIMIT_PER_MINUTE": "0", "HF_HUB_OFFLINE": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--index", str(index_dir)], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return proc, url, time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if time.perf_counter() - t0 > 120:
+            proc.kill()
+            raise SystemExit("app did not become ready in 120 s")
+        time.sleep(0.1)
+
+
+def stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def load_test(url: str, clients: int, per_client: int) -> dict:
+    lat: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        nonlocal errors
+        with httpx.Client(timeout=30) as c:
+            for i in range(per_client):
+                q = QUESTIONS[(k + i) % len(QUESTIONS)]
+                t = time.perf_counter()
+                r = c.post(url + "/api/ask", json={"question": q})
+                dt = time.perf_counter() - t
+                with lock:
+                    lat.append(dt)
+                    errors += r.status_code != 200
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    lat.sort()
+    return {"requests": len(lat), "errors": errors, "p50_ms": round(1000 * statistics.median(lat), 1),
+            "p95_ms": round(1000 * lat[int(0.95 * (len(lat) - 1))], 1), "throughput_rps": round(len(lat) / wall, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=25)
+    a = ap.parse_args()
+    index_dir = Path(tempfile.mkdtemp(prefix="bench-api-")) / "index"
+    proc, url, first = start(index_dir)          # empty index: builds it from the sample first
+    stop(proc)
+    proc, url, warm = start(index_dir)
+    try:
+        res = load_test(url, a.clients, a.requests)
+    finally:
+        stop(proc)
+    print("| measure | value |\n|---|---|")
+    print(f"| ready, first start (indexes the sample) | {first:.1f} s |")
+    print(f"| ready, index already built | {warm:.1f} s |")
+    print(f"| /api/ask, {a.clients} concurrent clients × {a.requests} requests | p50 {res['p50_ms']} ms, "
+          f"p95 {res['p95_ms']} ms, {res['throughput_rps']} req/s, {res['errors']} errors |")
+
+
+if __name__ == "__main__":
+    main()
