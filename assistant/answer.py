@@ -248,7 +248,11 @@ class Answerer:
             parts.append(f"{sent}[{cid}]")
         r = by_report[top_p["report_id"]]
         answer = f"据{r['agency']}{r['year']}年报告（{top_p['section']}）：" + "".join(parts)
-        return builder.result(answer, self._check_warnings({top_p["report_id"]}, set()))
+        warnings = self._check_warnings({top_p["report_id"]}, set())
+        if len(reports) > 1 and not q.agencies:
+            warnings.insert(0, f"问题未指明单位，范围内有{len(reports)}份报告，以上引自最相关的{r['agency']}{r['year']}年报告；"
+                               "请指明单位以查看其他报告")
+        return builder.result(answer, warnings)
 
     def check_warnings_for(self, builder: AnswerBuilder) -> list[str]:
         """Warnings for what an answer cites: its reports' failed checks, and failed cross-year

@@ -10,7 +10,6 @@ import re
 from collections import Counter
 
 _NON_CJK = re.compile(r"[^\u4e00-\u9fffA-Za-z]+")
-SYNONYMS = {"不足": "问题有待差距", "几条": "数量", "几件": "数量", "网站": "网站平台", "多少": ""}
 
 
 def grams(text: str) -> set[str]:

@@ -7,7 +7,7 @@ and the rest of the mention is a subsequence of the full name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")

@@ -73,7 +73,6 @@ def parse_document(doc: Document) -> Report:
     paragraphs: list[Paragraph] = []
     path: list[str] = []
     region: str | None = None
-    region_section = ""
     t3_rows: list[RawRow] = []
     t4_rows: list[RawRow] = []
     item_rows: list[tuple[RawRow, str, tuple[str, ...] | None]] = []
@@ -84,7 +83,7 @@ def parse_document(doc: Document) -> Report:
 
     def close_paragraph() -> None:
         if para:
-            paragraphs.append(_paragraph(doc, para, para_section))
+            paragraphs.append(_paragraph(para, para_section))
             para.clear()
 
     prev_was_row = False
@@ -101,7 +100,6 @@ def parse_document(doc: Document) -> Report:
             sections.append(Section(path=tuple(path), heading=text, level=level, start=line.start))
             if level == 1:
                 region = next((r for r, key in _REGION_KEYS if key in text), None)
-                region_section = text
             para_section = " › ".join(path)
             if level == 2 and len(re.sub(r"\s+", "", line.text)) > len(text) + 1:
                 para.append(line)   # "（一）主动公开的信息量。2019年…": the heading opens its paragraph
@@ -186,7 +184,7 @@ def _ends_paragraph(text: str) -> bool:
     return text.rstrip().endswith(("。", "！", "？", "：", ":"))
 
 
-def _paragraph(doc: Document, lines: list[Line], section: str) -> Paragraph:
+def _paragraph(lines: list[Line], section: str) -> Paragraph:
     text = "".join(ln.text.strip() for ln in lines)
     return Paragraph(section=section, text=text, start=lines[0].start, end=lines[-1].end, page=lines[0].page)
 

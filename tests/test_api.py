@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from assistant.components import Components
 
-from .conftest import ROOT, SAMPLE
+from .conftest import SAMPLE
 
 XSS_REPORT = """某某市测试局2022年政府信息公开工作年度报告
 一、总体情况

@@ -15,7 +15,6 @@ import threading
 import time
 from functools import partial
 from http.server import HTTPServer, SimpleHTTPRequestHandler
-from pathlib import Path
 
 import httpx
 import pytest

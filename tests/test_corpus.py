@@ -143,3 +143,12 @@ def test_chat_shows_series_as_chart_and_exports_csv(corpus):
     assert all(r[-1] for r in rows[1:])          # every exported figure carries its quote
     ranking = comp.answerer.ask("2021年哪个单位行政处罚本年处理决定数量最多？")
     assert len(figures_table(ranking)) >= 5
+
+
+def test_prose_question_over_many_reports_uses_retrieval_and_says_so(corpus):
+    comp, truths = corpus
+    res = comp.answerer.ask("政务公开工作存在哪些问题？")
+    assert res["grounded"] and "公开内容不够全面" in res["citations"][0]["quote"]
+    assert any("未指明单位" in w for w in res["warnings"])
+    named = comp.answerer.ask(f"{truths[4].agency}{truths[4].year}年政务公开工作存在哪些问题？")
+    assert named["citations"][0]["agency"] == truths[4].agency and not any("未指明单位" in w for w in named["warnings"])

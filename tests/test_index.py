@@ -1,7 +1,6 @@
 """Indexing the real reports: filters, incremental re-index, replacement, removal, crash safety."""
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -174,4 +173,4 @@ def test_unknown_embedder_is_a_clear_error(tmp_path):
 
     comp = Components.from_settings(index_dir=tmp_path / "i", embedder="bogus")
     with pytest.raises(ConfigurationError, match="unknown embedder"):
-        comp.embeddings
+        _ = comp.embeddings
