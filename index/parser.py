@@ -117,8 +117,11 @@ def parse_document(doc: Document) -> Report:
             continue
         if is_row:
             close_paragraph()
-            raw = RawRow(label=label, values=tuple(values), page=line.page)
+            xs = tuple(line.xs[len(tokens) - len(values):]) if line.xs and len(line.xs) == len(tokens) else None
+            raw = RawRow(label=label, values=tuple(values), page=line.page, xs=xs)
             canon = item_row(label) if len(values) <= 3 else None
+            if region != "三" and len(values) >= 5 and any(w in label for w in ("本年新收", "上年结转")):
+                region = "三"     # a table 三 whose heading was lost (OCR, scraped fragments)
             if canon:
                 item_rows.append((raw, canon, header))
             elif region == "三":
@@ -129,6 +132,9 @@ def parse_document(doc: Document) -> Report:
                 _add_generic(generic_rows, tokens, prev_was_row)
             prev_was_row = True
             continue
+        if ("行政复议" in line.text and "行政诉讼" in line.text and region != "四" and len(line.text) < 60
+                and "。" not in line.text):
+            region = "四"         # the header of table 四, even where its section heading is missing
         if real_table:
             close_paragraph()
             if region not in ("二", "三", "四") and not item_row(label):

@@ -85,6 +85,7 @@ class RawRow:
     label: str
     values: tuple[str, ...]
     page: int | None = None
+    xs: tuple[float, ...] | None = None      # x centre of each value (PDF), to place values under columns
 
 
 def _leaf(path: str) -> str:
@@ -146,9 +147,28 @@ def _cell(table: str, row: str, column: str, value: str, quote: str, page: int |
                 blank=number is None, quote=quote, page=page)
 
 
+def place_by_columns(rows: list[RawRow], n: int) -> list[RawRow]:
+    """PDF rows with blank cells have fewer numbers: put each under the nearest column, whose x
+    positions come from the rows that have all n values."""
+    full = [r.xs for r in rows if r.xs and len(r.values) == n]
+    if not full:
+        return rows
+    centres = [sorted(x[k] for x in full)[len(full) // 2] for k in range(n)]
+    out = []
+    for r in rows:
+        if r.xs and 0 < len(r.values) < n:
+            slots = [""] * n
+            for v, x in zip(r.values, r.xs):
+                k = min(range(n), key=lambda i: abs(centres[i] - x))
+                slots[k] = v
+            r = RawRow(label=r.label, values=tuple(slots), page=r.page, xs=None)
+        out.append(r)
+    return out
+
+
 def build_table3(rows: list[RawRow], section: str, prefer_split: bool) -> Table | None:
     """Map the value rows of section 三 onto the better-fitting template variant."""
-    rows = [r for r in rows if len(r.values) >= 5]
+    rows = [r for r in place_by_columns(rows, 7) if len(r.values) >= 5]
     if not rows:
         return None
     warnings: list[str] = []

@@ -165,3 +165,46 @@ def test_json_shape(seed):
     j = seed.to_json()
     assert set(j) >= {"report", "sections", "tables", "facts", "checks"}
     assert j["report"]["agency"] == "宁波市对口支援和区域合作局"
+
+
+OCR_MD = """# 某某县某某局2022年政府信息公开工作年度报告
+一、总体情况
+2022年，本局主动公开政府信息36条。
+| 申请人情况 | 数据1 | 数据2 | 数据3 | 数据4 | 数据5 | 数据6 | 数据7 |
+|---|---|---|---|---|---|---|---|
+| 一、本年新收政府信息公开申请数量 | 5 | 1 |  |  |  |  | 6 |
+| 二、上年结转政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |
+| （一）予以公开 | 3 | 1 | 0 | 0 | 0 | 0 | 4 |
+| （二）部分公开 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |
+""" + "".join(f"| 细项{k} | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\\n" for k in range(1, 20)).replace("\\n", "\n") + """| （七）总计 | 4 | 1 | 0 | 0 | 0 | 0 | 5 |
+| 四、结转下年度继续办理 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |
+| 行政复议 | 行政诉讼 |
+| 1 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+五、存在的主要问题及改进情况
+无。
+"""
+
+
+def test_ocr_markdown_without_headings_and_numbered_columns(tmp_path):
+    p = tmp_path / "ocr.md"
+    p.write_text(OCR_MD, encoding="utf-8")
+    r = parse_file(p)
+    assert r.meta.agency == "某某县某某局" and r.meta.year == 2022
+    g = grid(r, T3_TITLE)
+    first = "一、本年新收政府信息公开申请数量"
+    assert g[(first, "自然人")] == "5" and g[(first, "法人或其他组织 / 商业企业")] == "1"
+    assert g[(first, "法人或其他组织 / 科研机构")] == "" and g[(first, "总计")] == "6"
+    assert g[("四、结转下年度继续办理", "总计")] == "2"
+    g4 = grid(r, T4_TITLE)
+    assert g4[("", "行政复议 / 结果维持")] == "1" and g4[("", "行政复议 / 总计")] == "1"
+    assert any(c.passed for c in r.checks if c.table == T3_TITLE)
+
+
+def test_pdf_rows_with_blank_cells_are_placed_by_column_position():
+    from index.templates import RawRow, place_by_columns
+
+    xs = tuple(100.0 + 50 * k for k in range(7))
+    full = RawRow("一、本年新收", tuple("3000003"), xs=xs)
+    gappy = RawRow("二、上年结转", ("2", "2"), xs=(101.0, 399.0))
+    placed = place_by_columns([full, gappy], 7)
+    assert placed[1].values == ("2", "", "", "", "", "", "2")
