@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45
+TIE_MARGIN = 0.01         # scores this close are the same reading of the question
 MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
 PROSE_THRESHOLD = 0.34
 _SENT_SPLIT = re.compile(r"(?<=[。！？；])")
@@ -119,6 +120,10 @@ class Answerer:
 
     def best_facts(self, q: Question, reports: list[dict]) -> dict[str, Scored]:
         """The best-matching fact of each report (by report id), when it matches well enough."""
+        return {rid: ranked[0] for rid, ranked in self.ranked_facts(q, reports).items()}
+
+    def ranked_facts(self, q: Question, reports: list[dict]) -> dict[str, list[Scored]]:
+        """Every fact of each report that matches well enough, best first."""
         qg = grams(q.metric)
         if not qg:
             return {}
@@ -127,12 +132,10 @@ class Answerer:
         unit = re.search(r"多少([条件个次篇项人家])|几([条件个次篇项人家])", q.text)
         unit = (unit.group(1) or unit.group(2)) if unit else None
         wants_rate = "%" in q.text or "率" in q.metric
-        best: dict[str, Scored] = {}
+        found: dict[str, list[Scored]] = {}
 
         def offer(f: dict, score: float, recall: float) -> None:
-            cur = best.get(f["report_id"])
-            if cur is None or score > cur.score + 1e-9:
-                best[f["report_id"]] = Scored(f, score, recall)
+            found.setdefault(f["report_id"], []).append(Scored(f, score, recall))
 
         keys = [k for k in cat.score_cells(qg) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL][:12]
         for score, recall, key in keys:
@@ -147,16 +150,17 @@ class Answerer:
             if wants_rate and (cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]):
                 score += 0.04
             if score >= FIGURE_THRESHOLD and recall >= MIN_RECALL:
-                cur = best.get(cat.prose_reports[i])
-                if cur is None or score > cur.score + 1e-9:
-                    prose_hits.append((score, recall, int(cat.prose_ids[i])))
+                prose_hits.append((score, recall, int(cat.prose_ids[i])))
         facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in prose_hits])}
         for score, recall, fid in prose_hits:
             offer(facts[fid], score, recall)
-        return best
+        for ranked in found.values():
+            ranked.sort(key=lambda s: (-s.score, s.fact["fact_id"]))
+        return found
 
     def _figure_answer(self, q: Question, reports: list[dict], missing_years: list[int]) -> dict:
-        best = self.best_facts(q, reports)
+        ranked = self.ranked_facts(q, reports)
+        best = {rid: r[0] for rid, r in ranked.items()}
         if not best:
             scope = "、".join(f"{r['agency']}{r['year']}年" for r in reports[:5]) + ("等" if len(reports) > 5 else "")
             return refusal(q, f"在{scope}的报告中没有找到“{q.metric}”这一数据")
@@ -179,6 +183,14 @@ class Answerer:
             cid = builder.cite_fact(s.fact, r)
             builder.figure(s.fact, cid)
             lines.append(builder.sentence(s.fact, r, cid))
+            # a near-tie with another value: the question may mean either, so both are shown, never one picked
+            for t in ranked[s.fact["report_id"]][1:]:
+                if t.score < s.score - TIE_MARGIN or t.fact["value"] == s.fact["value"]:
+                    continue
+                tid = builder.cite_fact(t.fact, r)
+                builder.figure(t.fact, tid)
+                lines.append("或指：" + builder.sentence(t.fact, r, tid))
+                warnings.append("问题可能指报告中的多项数据，已一并列出，请核对所需的一项")
         if q.wants_change and len(chosen) >= 2:
             first, last = chosen[0], chosen[-1]
             if first.fact["number"] is not None and last.fact["number"] is not None:
@@ -197,7 +209,7 @@ class Answerer:
             lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
         warnings += self.check_warnings_for(builder)
         answer = "\n".join(lines)
-        return builder.result(answer, warnings)
+        return builder.result(answer, list(dict.fromkeys(warnings)))
 
     # --- prose ----------------------------------------------------------------------------------
 

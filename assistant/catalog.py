@@ -14,11 +14,21 @@ import numpy as np
 from .matching import Idf, grams, overlap
 
 
+# how people say a template row ("收到…申请" means the year's new requests, not the carried-over ones)
+ROW_SYNONYMS = {"一、本年新收政府信息公开申请数量": "收到 受理 新收到", "（一）予以公开": "同意公开 公开答复",
+                "二、上年结转政府信息公开申请数量": "上年结转", "四、结转下年度继续办理": "转下年度 结转下年"}
+
+
+def _synonyms(row: str | None) -> str:
+    return ROW_SYNONYMS.get((row or "").split(" / ")[-1], "")
+
+
 def cell_full_text(table: str, row: str | None, col: str | None) -> str:
-    return f"{table} {row or ''} {col or ''}"
+    return f"{table} {row or ''} {col or ''} {_synonyms(row)}"
 
 
 def cell_key_text(row: str | None, col: str | None) -> str:
+    """The cell's own labels (row leaf and column): how much of them the question names."""
     return f"{(row or '').split(' / ')[-1]} {col or ''}"
 
 
