@@ -37,7 +37,8 @@ class FactCatalog:
         self.store = store
         self.generation = store.generation()
         self.cell_keys = store.distinct_cell_keys()                 # [(table, row, col)]
-        self._cell_grams = [(grams(cell_full_text(*k)), grams(cell_key_text(k[1], k[2]))) for k in self.cell_keys]
+        self._cell_grams = [(grams(cell_full_text(*k)), grams(cell_key_text(k[1], k[2])), grams(_synonyms(k[1])))
+                            for k in self.cell_keys]
         prose = store.prose_labels()                         # [(fact_id, report_id, label, quote, value, unit)]
         self.prose_ids = np.asarray([p[0] for p in prose], dtype=np.int64)
         self.prose_reports = [p[1] for p in prose]
@@ -55,11 +56,12 @@ class FactCatalog:
     def score_cells(self, qg: set[str]) -> list[tuple[float, float, tuple]]:
         """(score, recall, key) for every distinct cell key, best first."""
         out = []
-        for key, (full, keyg) in zip(self.cell_keys, self._cell_grams):
+        for key, (full, keyg, syn) in zip(self.cell_keys, self._cell_grams):
             recall = overlap(qg, full, self.idf)
             if recall <= 0:
                 continue
-            score = 0.65 * recall + 0.35 * overlap(keyg, qg, self.idf)
+            # a synonym the question uses counts for the cell's own labels; one it does not use costs nothing
+            score = 0.65 * recall + 0.35 * overlap(keyg | (syn & qg), qg, self.idf)
             if key[2] == "总计":
                 score += 0.02
             out.append((score, recall, key))

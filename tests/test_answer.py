@@ -138,3 +138,32 @@ def test_eval_command_prints_both_systems(seed_index):
     assert "naive LangChain RAG" in out.stdout and "wrong figures stated" in out.stdout
     passed = next(line for line in out.stdout.splitlines() if line.startswith("passed"))
     assert passed.split()[1] == "25"
+
+
+def test_ambiguous_metric_lists_the_readings_instead_of_picking_one(all_index):
+    res = all_index.answerer.ask("洪泽区2023年申请数量总计是多少？")
+    values = [f["value"] for f in res["figures"]]
+    assert len(values) >= 2 and "21" in values
+    assert any("多项数据" in w for w in res["warnings"])
+    assert all(any(f["value"] in c["quote"] for c in res["citations"] if c["id"] == f["citation"])
+               for f in res["figures"])
+
+
+@pytest.mark.parametrize("question,value", [
+    ("洪泽区2023年政府信息公开申请共收到多少件？", "21"),
+    ("洪泽区2023年规章现行有效件数？", "0"),
+    ("洪泽区2023年法人或其他组织商业企业新收申请多少件？", "0"),
+    ("上海市科委2024年因没有现成信息需要另行制作而无法提供的有几件？", "6"),
+    ("洪泽区2023年行政诉讼复议后起诉结果维持几件？", "5"),
+    ("沐阳县发改局2023年网络问政受理了多少件？", "182"),
+])
+def test_other_phrasings(all_index, question, value):
+    res = all_index.answerer.ask(question)
+    assert [f["value"] for f in res["figures"]] == [value], res["answer"]
+
+
+@pytest.mark.parametrize("question", ["上海市科委2024年政府集中采购总金额是多少？",      # not in the 2021 template
+                                      "洪泽区2023年行政许可上一年项目数量是多少？"])
+def test_metric_of_the_other_template_is_refused(all_index, question):
+    res = all_index.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == []
