@@ -111,10 +111,10 @@ class _Sql:
 class FactStore:
     def __init__(self, url: Path | str):
         """`url`: a SQLite file path (or sqlite:///path) or a postgresql:// URL."""
-        self._sql = _Sql(str(url))
-        self.dialect = self._sql.dialect
         self._lock = threading.RLock()
-        with self._lock:
+        try:
+            self._sql = _Sql(str(url))
+            self.dialect = self._sql.dialect
             if self.dialect == "postgresql":     # several processes may start at once: create the schema once
                 self._sql.query("SELECT pg_advisory_lock(727274)")
             try:
@@ -122,6 +122,8 @@ class FactStore:
             finally:
                 if self.dialect == "postgresql":
                     self._sql.query("SELECT pg_advisory_unlock(727274)")
+        except sqlite3.DatabaseError as exc:
+            raise IndexStoreError(f"the fact store {url} is unreadable ({exc}); remove it and index again") from exc
 
     def close(self) -> None:
         self._sql.close()

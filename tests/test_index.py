@@ -174,3 +174,10 @@ def test_unknown_embedder_is_a_clear_error(tmp_path):
     comp = Components.from_settings(index_dir=tmp_path / "i", embedder="bogus")
     with pytest.raises(ConfigurationError, match="unknown embedder"):
         _ = comp.embeddings
+
+
+def test_unreadable_index_is_a_one_line_error(tmp_path):
+    (tmp_path / "facts.sqlite").write_text("garbage")
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "政策解读有几条？", "--index", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and "unreadable" in out.stderr and len(out.stderr.strip().splitlines()) == 1
