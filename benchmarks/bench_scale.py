@@ -187,7 +187,8 @@ def main() -> None:
         rows.append(run(n, work, a.naive, a.questions))
         print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "scale.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    name = "scale-" + "-".join(map(str, a.reports)) + (("-naive" if a.naive else "")) + ".json"
+    (OUT / name).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(rows)
 
 
