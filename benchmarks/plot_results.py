@@ -21,7 +21,7 @@ def _rows() -> list[dict]:
 
 def _pct(acc: str) -> float:
     a, b = acc.split("/")
-    return 100.0 * int(a) / int(b)
+    return round(100.0 * int(a) / int(b), 1)
 
 
 def panel(x0: int, title: str, groups: list[tuple[str, float | None, float | None]], unit: str, vmax: float) -> str:
