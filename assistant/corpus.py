@@ -53,14 +53,24 @@ def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]
     return note + "。", warnings
 
 
-def ranking(ans, q: Question, reports: list[dict]):
-    from .answer import AnswerBuilder, refusal
+def _valued(ans, q: Question, reports: list[dict]):
+    """The metric's cells in these reports and those with a number; a refusal when none has one."""
+    from .answer import refusal
 
     facts, label = metric_facts(ans, q, reports)
     valued = [f for f in facts if f["number"] is not None]
     if not valued:
-        return refusal(q, f"在{len(reports)}份报告中没有找到“{q.metric}”的数值")
-    by_id = {r["report_id"]: r for r in reports}
+        return None, refusal(q, f"在{len(reports)}份报告中没有找到“{q.metric}”的数值")
+    return (facts, label, valued, {r["report_id"]: r for r in reports}), None
+
+
+def ranking(ans, q: Question, reports: list[dict]):
+    from .answer import AnswerBuilder
+
+    got, refused = _valued(ans, q, reports)
+    if refused:
+        return refused
+    facts, label, valued, by_id = got
     valued.sort(key=lambda f: (-f["number"] if q.rank_desc else f["number"], by_id[f["report_id"]]["agency"] or ""))
     n = q.top_n or min(5, len(valued))
     shown = valued[:n]
@@ -88,13 +98,12 @@ def ranking(ans, q: Question, reports: list[dict]):
 
 
 def total(ans, q: Question, reports: list[dict]):
-    from .answer import AnswerBuilder, refusal
+    from .answer import AnswerBuilder
 
-    facts, label = metric_facts(ans, q, reports)
-    valued = [f for f in facts if f["number"] is not None]
-    if not valued:
-        return refusal(q, f"在{len(reports)}份报告中没有找到“{q.metric}”的数值")
-    by_id = {r["report_id"]: r for r in reports}
+    got, refused = _valued(ans, q, reports)
+    if refused:
+        return refused
+    facts, label, valued, by_id = got
     valued.sort(key=lambda f: (by_id[f["report_id"]]["year"] or 0, by_id[f["report_id"]]["agency"] or ""))
     b = AnswerBuilder(q)
     ids = []
