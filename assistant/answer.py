@@ -7,7 +7,6 @@ that names what was looked for.
 """
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -19,8 +18,6 @@ from .catalog import FactCatalog
 from .crossyear import cross_year_checks
 from .matching import Idf, grams, overlap
 from .question import Question, agency_names, parse_question
-
-log = logging.getLogger(__name__)
 
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45
@@ -74,15 +71,13 @@ class Answerer:
 
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
             qid: str | None = None) -> dict:
-        self._refresh()
         q = self.understand(question, agency=agency, year=year)
         result = self._answer(q)
         if self.chat_model is not None:
             from .llm import rephrase
 
             result = rephrase(self.chat_model, result)
-        result = {"id": qid, **result} if qid is not None else result
-        return {"question": question, **result} if "question" not in result else result
+        return {"id": qid, **result} if qid is not None else result
 
     def _answer(self, q: Question) -> dict:
         if not self._reports:
