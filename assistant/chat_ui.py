@@ -94,12 +94,17 @@ def build_ui(comp, settings) -> gr.Blocks:
         return agencies, years
 
     def reports_table():
+        from .crossyear import cross_year_checks
+
         checks = comp.facts.checks()
+        cross = [c for c in cross_year_checks(comp.facts) if c["passed"] is False]
         rows = []
         for r in answerer.reports():
-            failed = [c for c in checks if c["report_id"] == r["report_id"] and c["passed"] is False]
-            rows.append([r["agency"], r["year"], r["source"], r["report_id"], len(failed),
-                         "；".join(f"{c['table_title']}：{c['rule']}（应为{c['expected']}，表中为{c['found']}）" for c in failed)])
+            failed = [f"{c['table_title']}：{c['rule']}（应为{c['expected']}，表中为{c['found']}）"
+                      for c in checks if c["report_id"] == r["report_id"] and c["passed"] is False]
+            failed += [f"跨年度：{c['rule']}（应为{c['expected']}，实为{c['found']}）"
+                       for c in cross if c["reports"][-1] == r["report_id"]]
+            rows.append([r["agency"], r["year"], r["source"], r["report_id"], len(failed), "；".join(failed)])
         return rows
 
     def respond(message, history, agency, year, ctx):

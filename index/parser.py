@@ -258,6 +258,12 @@ def _metadata(doc: Document) -> ReportMeta:
             if 3 <= len(t) <= 30 and re.search(_AGENCY_END + "$", t) and not re.search(r"\d", t):
                 agency = t
                 break
+    if agency is None:     # "本报告由XX局编制" or "XX局2023年…" further into the opening text
+        head = re.sub(r"\s+", "", doc.text[:1500])
+        m = (re.search(r"(?:本报告由|本年度报告由|报告由)([\u4e00-\u9fff]{2,25}?" + _AGENCY_END + r")(?:根据|依据|编制|按照)", head)
+             or re.search(r"([\u4e00-\u9fff]{2,25}?" + _AGENCY_END + r")(?:(?:19|20)\d{2})年(?:度)?政府信息公开", head))
+        if m:
+            agency = m.group(1)
     if agency is None and doc.meta_hints.get("发布机构"):
         agency = doc.meta_hints["发布机构"]
     if year is None:

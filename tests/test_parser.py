@@ -208,3 +208,11 @@ def test_pdf_rows_with_blank_cells_are_placed_by_column_position():
     gappy = RawRow("二、上年结转", ("2", "2"), xs=(101.0, 399.0))
     placed = place_by_columns([full, gappy], 7)
     assert placed[1].values == ("2", "", "", "", "", "", "2")
+
+
+def test_agency_named_only_in_the_opening_sentence(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_text("政府信息公开工作年度报告\n本报告由杭州市西湖区民政局根据《中华人民共和国政府信息公开条例》编制。\n"
+                 "一、总体情况\n2022年，本局主动公开政府信息88条。\n", encoding="utf-8")
+    r = parse_file(p)
+    assert (r.meta.agency, r.meta.year) == ("杭州市西湖区民政局", 2022)
