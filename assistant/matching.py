@@ -10,12 +10,14 @@ import re
 from collections import Counter
 
 _NON_CJK = re.compile(r"[^\u4e00-\u9fffA-Za-z]+")
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 def grams(text: str) -> set[str]:
     """CJK bigrams within each run of letters (digits and punctuation break runs)."""
     out: set[str] = set()
-    for seg in _NON_CJK.split(text or ""):
+    text = _SPACED.sub("", text or "")          # "主 动 公 开" (OCR, PDF layout) reads as "主动公开"
+    for seg in _NON_CJK.split(text):
         if len(seg) == 1:
             out.add(seg)
         out.update(seg[i:i + 2] for i in range(len(seg) - 1))
