@@ -126,7 +126,7 @@ def test_killed_indexing_leaves_previous_index_usable(tmp_path):
                    check=True, capture_output=True, cwd=ROOT)
     many = tmp_path / "many"
     many.mkdir()
-    for k in range(6):      # enough work that the kill lands mid-run
+    for k in range(10):     # enough work (two write batches) that the kill lands mid-run
         for p in SHARED_REPORTS.iterdir():
             data = p.read_bytes()
             if p.suffix in (".txt", ".md"):
