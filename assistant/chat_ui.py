@@ -193,6 +193,7 @@ def build_ui(comp, settings) -> gr.Blocks:
                 key = gr.Textbox(label="管理密钥", type="password")
                 status = gr.Markdown()
                 gr.Button("上传并索引").click(upload, [up, key], [status, table])
+    ui.queue(default_concurrency_limit=16)      # answers take milliseconds: let users be served side by side
     return ui
 
 

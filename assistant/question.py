@@ -12,7 +12,7 @@ from functools import lru_cache
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:19|20)\d{2})\s*年")
-OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "杭": "杭", "廈": "厦"})
+OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
 _ADMIN_SUFFIX = "省市县区州旗盟"
 FIGURE_WORDS = re.compile(r"多少|几[件条个项次家篇人]|几$|几？|数量|总计|合计|一共|总共|金额|比例|比率|百分|率是|是多少|有几|多大|"
