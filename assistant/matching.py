@@ -10,14 +10,26 @@ import re
 from collections import Counter
 
 _NON_CJK = re.compile(r"[^\u4e00-\u9fffA-Za-z]+")
-_SPACED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _unspace(text: str) -> str:
+    """Characters spaced out one by one ("主 动 公 开", OCR or PDF layout) read as one word;
+    spaces between words ("公开申请 收到") stay word boundaries."""
+    tokens = text.split()
+    if len(tokens) < 2:
+        return text
+    out = tokens[0]
+    for prev, tok in zip(tokens, tokens[1:]):
+        joined = (len(prev) == 1 or len(tok) == 1) and _CJK.match(prev[-1]) and _CJK.match(tok[0])
+        out += ("" if joined else " ") + tok
+    return out
 
 
 def grams(text: str) -> set[str]:
     """CJK bigrams within each run of letters (digits and punctuation break runs)."""
     out: set[str] = set()
-    text = _SPACED.sub("", text or "")          # "主 动 公 开" (OCR, PDF layout) reads as "主动公开"
-    for seg in _NON_CJK.split(text):
+    for seg in _NON_CJK.split(_unspace(text or "")):
         if len(seg) == 1:
             out.add(seg)
         out.update(seg[i:i + 2] for i in range(len(seg) - 1))
