@@ -166,9 +166,39 @@ def place_by_columns(rows: list[RawRow], n: int) -> list[RawRow]:
     return out
 
 
+def merge_split_rows(rows: list[RawRow], n: int) -> list[RawRow]:
+    """Text extracted column by column puts each value on its own line: runs of short rows (no
+    x positions) that add up to exactly n values become one row."""
+    out: list[RawRow] = []
+    run: list[RawRow] = []
+
+    def close() -> None:
+        total = sum(len(r.values) for r in run)
+        if run and total % n == 0 and len(run) > 1:
+            values = [v for r in run for v in r.values]
+            label = next((r.label for r in run if r.label), "")
+            out.extend(RawRow(label=label if k == 0 else "", values=tuple(values[k:k + n]), page=run[0].page)
+                       for k in range(0, total, n))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for r in rows:
+        if len(r.values) < n and r.xs is None and not (run and r.label):
+            run.append(r)
+            continue
+        close()
+        if len(r.values) < n and r.xs is None:
+            run.append(r)
+        else:
+            out.append(r)
+    close()
+    return out
+
+
 def build_table3(rows: list[RawRow], section: str, prefer_split: bool) -> Table | None:
     """Map the value rows of section 三 onto the better-fitting template variant."""
-    rows = [r for r in place_by_columns(rows, 7) if len(r.values) >= 5]
+    rows = [r for r in merge_split_rows(place_by_columns(rows, 7), 7) if len(r.values) >= 5]
     if not rows:
         return None
     warnings: list[str] = []

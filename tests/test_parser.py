@@ -216,3 +216,25 @@ def test_agency_named_only_in_the_opening_sentence(tmp_path):
                  "一、总体情况\n2022年，本局主动公开政府信息88条。\n", encoding="utf-8")
     r = parse_file(p)
     assert (r.meta.agency, r.meta.year) == ("杭州市西湖区民政局", 2022)
+
+
+def test_table3_extracted_one_value_per_line(tmp_path):
+    """PDF-to-text that reads table 三 column-wise: every value on its own line, labels apart."""
+    lines = ["某某区某某局2021年政府信息公开工作年度报告", "一、总体情况", "2021年，本局主动公开政府信息10条。",
+             "三、收到和处理政府信息公开申请情况", "申请人情况"]
+    values = ([[3, 1, 0, 0, 0, 0, 4], [1, 0, 0, 0, 0, 0, 1], [4, 1, 0, 0, 0, 0, 5]] + [[0] * 7] * 20
+              + [[4, 1, 0, 0, 0, 0, 5], [0] * 7])
+    labels = ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量"] + [""] * 23
+    for label, row in zip(labels, values):
+        if label:
+            lines.append(label)
+        lines += [str(v) for v in row]
+    lines += ["四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "无。"]
+    p = tmp_path / "colwise.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = parse_file(p)
+    g = grid(r, T3_TITLE)
+    assert g[("一、本年新收政府信息公开申请数量", "总计")] == "4"
+    assert g[("一、本年新收政府信息公开申请数量", "法人或其他组织 / 商业企业")] == "1"
+    assert g[("三、本年度办理结果 / （七）总计", "总计")] == "5"
+    assert all(c.passed for c in r.checks if c.table == T3_TITLE and c.passed is not None)
