@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from index.errors import InputError
 
@@ -121,27 +122,32 @@ class NaivePipeline:
     number of the chunk counts as stated), and it never refuses.
     """
 
-    def __init__(self, comp):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
+    def __init__(self, embeddings, documents: Iterable[tuple[str, dict]]):
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        from index.loaders import load
+        from index.vector_store import plain_langchain_chroma
 
         self._tmp = tempfile.TemporaryDirectory(prefix="naive-chroma-")
-        client = chromadb.PersistentClient(path=self._tmp.name, settings=ChromaSettings(anonymized_telemetry=False))
-        self.store = Chroma(collection_name="naive", embedding_function=comp.embeddings, client=client)
+        self.store = plain_langchain_chroma(embeddings, Path(self._tmp.name), "naive")
         splitter = RecursiveCharacterTextSplitter(chunk_size=300, chunk_overlap=50,
                                                   separators=["\n\n", "\n", "。", "，", ""])
-        for r in comp.facts.reports():
-            path = r.get("path")
-            if not path or not Path(path).exists():
-                continue
-            doc = load(path)
-            pieces = splitter.split_text(doc.text)
-            self.store.add_texts(pieces, metadatas=[{"source": r["source"], "agency": r["agency"] or "",
-                                                     "year": r["year"] or 0}] * len(pieces))
+        texts, metas = [], []
+        for text, meta in documents:
+            pieces = splitter.split_text(text)
+            texts += pieces
+            metas += [meta] * len(pieces)
+        for i in range(0, len(texts), 2048):
+            self.store.add_texts(texts[i:i + 2048], metadatas=metas[i:i + 2048])
+        self.chunks = len(texts)
+
+    @classmethod
+    def from_index(cls, comp) -> NaivePipeline:
+        """Over the same report files as the index (read again, as plain text)."""
+        from index.loaders import load
+
+        docs = ((load(r["path"]).text, {"source": r["source"]}) for r in comp.facts.reports()
+                if r.get("path") and Path(r["path"]).exists())
+        return cls(comp.embeddings, docs)
 
     def ask(self, question: str) -> dict:
         docs = self.store.similarity_search(question, k=1)
@@ -159,7 +165,7 @@ def evaluate(comp, path: str, naive: bool = True) -> list[dict]:
     ours = run_system("assistant", lambda q: comp.answerer.ask(q), questions)
     out = [ours.summary()]
     if naive:
-        pipeline = NaivePipeline(comp)
+        pipeline = NaivePipeline.from_index(comp)
         out.append(run_system("naive LangChain RAG (top chunk)", pipeline.ask, questions).summary())
     return out
 

@@ -81,29 +81,14 @@ def phase_serve(index_dir: Path, questions: list[dict]) -> dict:
 
 
 def phase_naive(corpus: Path, index_dir: Path, questions: list[dict]) -> dict:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    from langchain_chroma import Chroma
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
     from assistant.components import Components
     from assistant.evaluate import NaivePipeline, judge
     from index.loaders import load
 
     comp = Components.from_settings(index_dir=index_dir)
-    naive = NaivePipeline.__new__(NaivePipeline)
-    tmp = tempfile.mkdtemp(prefix="naive-")
-    client = chromadb.PersistentClient(path=tmp, settings=ChromaSettings(anonymized_telemetry=False))
-    naive.store = Chroma(collection_name="naive", embedding_function=comp.embeddings, client=client)
-    splitter = RecursiveCharacterTextSplitter(chunk_size=300, chunk_overlap=50, separators=["\n\n", "\n", "。", "，", ""])
     t0 = time.perf_counter()
-    texts, metas = [], []
-    for f in sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".html")):
-        pieces = splitter.split_text(load(f).text)
-        texts += pieces
-        metas += [{"source": f.name}] * len(pieces)
-    for i in range(0, len(texts), 2048):
-        naive.store.add_texts(texts[i:i + 2048], metadatas=metas[i:i + 2048])
+    docs = ((load(f).text, {"source": f.name}) for f in sorted(corpus.iterdir()) if f.suffix in (".txt", ".html"))
+    naive = NaivePipeline(comp.embeddings, docs)
     took = time.perf_counter() - t0
     lat, outcomes = [], []
     for g in questions:
@@ -112,7 +97,7 @@ def phase_naive(corpus: Path, index_dir: Path, questions: list[dict]) -> dict:
         lat.append(time.perf_counter() - t)
         outcomes.append(judge(g, res)[0])
     p50, p95 = _latency_stats(lat)
-    return {"index_s": round(took, 1), "chunks": len(texts), "answer_p50_ms": p50, "answer_p95_ms": p95,
+    return {"index_s": round(took, 1), "chunks": naive.chunks, "answer_p50_ms": p50, "answer_p95_ms": p95,
             "accuracy": f"{outcomes.count('pass')}/{len(outcomes)}", "wrong_figures": outcomes.count("wrong"),
             "serving_rss_mb": round(_rss_mb()), "peak_rss_mb": round(_peak_mb())}
 

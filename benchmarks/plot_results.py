@@ -48,7 +48,7 @@ def main() -> None:
     acc = [(f"{r['reports']}", _pct(r["accuracy"]), _pct(r["naive"]["accuracy"]) if "naive" in r else None) for r in rows]
     lat = [(f"{r['reports']}", r["answer_p95_ms"], r["naive"]["answer_p95_ms"] if "naive" in r else None) for r in rows]
     vmax = max([v for _, a, b in lat for v in (a, b) if v] + [1]) * 1.15
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="780" height="300" font-family="sans-serif">',
+    svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="780" height="300" font-family="sans-serif">',
            '<rect width="100%" height="100%" fill="white"/>',
            panel(0, "accuracy on generated questions (%)", acc, "", 115),
            panel(400, "answer latency p95 (ms)", lat, "", vmax),

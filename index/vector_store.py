@@ -82,3 +82,13 @@ class ChromaVectorStore:
             flt = {"report_id": {"$in": list(report_ids)}} if len(report_ids) > 1 else {"report_id": report_ids[0]}
         hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=flt)
         return [(doc.id, 1.0 - float(dist)) for doc, dist in hits]   # cosine distance -> similarity
+
+
+def plain_langchain_chroma(embeddings: Embeddings, persist_dir: Path, collection: str):
+    """A bare langchain Chroma store, as a general RAG pipeline would build it (the eval baseline)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+
+    client = chromadb.PersistentClient(path=str(persist_dir), settings=ChromaSettings(anonymized_telemetry=False))
+    return Chroma(collection_name=collection, embedding_function=embeddings, client=client)
