@@ -275,7 +275,7 @@ class Answerer:
     def _check_warnings(self, report_ids: set[str], tables: set[str]) -> list[str]:
         """Failed checks of the cited tables in full; the cited reports' other failures in one line each."""
         out = []
-        names = {r["report_id"]: f"{r['agency']}{r['year']}年报告" for r in self._reports}
+        names = {r["report_id"]: f"{r['agency']}{r['year']}年报告" for r in self._reports if r["report_id"] in report_ids}
         others: dict[str, int] = {}
         for c in self.store.checks(report_ids):
             if c["passed"] is not False:

@@ -46,7 +46,7 @@ class Components:
 
     @cached_property
     def indexer(self) -> Indexer:
-        return Indexer(self.index_dir, self.facts, self.vectors, int(self.settings.max_file_mb * 1024 * 1024))
+        return Indexer(self.index_dir, self.facts, lambda: self.vectors, int(self.settings.max_file_mb * 1024 * 1024))
 
     def bm25(self) -> BM25Index:
         """The BM25 index matching the committed state; rebuilt in memory if the file is stale."""

@@ -124,6 +124,24 @@ def agency_names(reports: list[dict]) -> dict[str, list[str]]:
     return out
 
 
+_ROOT_INDEX: dict[int, tuple[dict, dict[str, set[str]]]] = {}
+
+
+def root_index(names: dict[str, list[str]]) -> dict[str, set[str]]:
+    """Place root -> agencies whose name or alias has it; built once per agency list."""
+    cached = _ROOT_INDEX.get(id(names))
+    if cached is not None and cached[0] is names:
+        return cached[1]
+    index: dict[str, set[str]] = {}
+    for name, aliases in names.items():
+        for n in (name, *aliases):
+            for root in _places(n.translate(OCR_CONFUSABLE)):
+                index.setdefault(root, set()).add(name)
+    _ROOT_INDEX.clear()
+    _ROOT_INDEX[id(names)] = (names, index)
+    return index
+
+
 def parse_question(text: str, reports: list[dict], agency: str | None = None,
                    year: int | None = None, names: dict[str, list[str]] | None = None) -> Question:
     years = {int(y) for y in YEAR_RE.findall(text)}
@@ -141,9 +159,11 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     else:
         by_agency: dict[str, AgencyMatch] = {}
         q = re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE)
-        for name, aliases in names.items():
-            if not any(root in q for n in (name, *aliases) for root in _places(n.translate(OCR_CONFUSABLE))):
-                continue          # cheap filter: the mention must contain one of the name's place roots
+        index = root_index(names)
+        # cheap filter: only agencies one of whose place roots the question contains
+        candidates = {name for root, owners in index.items() if root in q for name in owners}
+        for name in candidates:
+            aliases = names[name]
             m = match_agency(text, name, aliases)
             if m:
                 by_agency[name] = m

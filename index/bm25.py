@@ -89,6 +89,18 @@ class BM25Index:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        stamp = path.with_suffix(".generation")          # written after the index: never ahead of it
+        stamp_tmp = stamp.with_suffix(".gtmp")
+        stamp_tmp.write_text(str(self.generation))
+        os.replace(stamp_tmp, stamp)
+
+    @staticmethod
+    def saved_generation(path: Path) -> int | None:
+        """The generation of the saved index, read without loading it."""
+        try:
+            return int(path.with_suffix(".generation").read_text())
+        except (OSError, ValueError):
+            return None
 
     @staticmethod
     def load(path: Path) -> BM25Index | None:

@@ -10,6 +10,7 @@ import fcntl
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .bm25 import BM25Index, tokenize
 from .chunker import chunk_report
@@ -85,11 +86,20 @@ class _Pending:
 
 
 class Indexer:
-    def __init__(self, index_dir: Path, facts: FactStore, vectors: ChromaVectorStore, max_bytes: int):
+    def __init__(self, index_dir: Path, facts: FactStore, vectors: Callable[[], ChromaVectorStore], max_bytes: int):
+        """`vectors` opens the vector store; it is called only when vectors are written or swept, so
+        a run with nothing to do never pays for opening a large store."""
         self.index_dir = index_dir
         self.facts = facts
-        self.vectors = vectors
+        self._open_vectors = vectors
+        self._vectors: ChromaVectorStore | None = None
         self.max_bytes = max_bytes
+
+    @property
+    def vectors(self) -> ChromaVectorStore:
+        if self._vectors is None:
+            self._vectors = self._open_vectors()
+        return self._vectors
 
     @property
     def bm25_path(self) -> Path:
@@ -117,7 +127,7 @@ class Indexer:
                     log.exception("failed to index %s", f)
                     summary.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
             self._flush(summary)
-            if summary.changed or self.ensure_bm25() is None:
+            if summary.changed or BM25Index.saved_generation(self.bm25_path) != self.facts.generation():
                 self.rebuild_bm25()
         return summary
 
@@ -189,10 +199,6 @@ class Indexer:
             log.info("sweeping vectors of %d uncommitted or replaced report(s)", len(orphans))
             self.vectors.delete_reports(orphans)
             self.facts.clear_pending(orphans)
-
-    def ensure_bm25(self) -> BM25Index | None:
-        idx = BM25Index.load(self.bm25_path)
-        return idx if idx and idx.generation == self.facts.generation() else None
 
     def rebuild_bm25(self) -> BM25Index:
         idx = BM25Index.build(self.facts.all_chunk_tokens(), self.facts.generation())
