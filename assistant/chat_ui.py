@@ -53,8 +53,10 @@ def series_of(res: dict) -> list[dict]:
                              "单位": c["agency"]})
             except ValueError:
                 continue
-    years = {r["年份"] for r in rows}
-    return rows if len(years) >= 2 else []
+    years_of: dict[str, set[str]] = {}
+    for r in rows:
+        years_of.setdefault(r["单位"], set()).add(r["年份"])
+    return [r for r in rows if len(years_of[r["单位"]]) >= 2]      # a chart only for a series over years
 
 
 def figures_table(res: dict) -> list[list]:
