@@ -50,7 +50,6 @@ def judge(gold: dict, res: dict) -> tuple[str, str]:
             else:
                 c = cits.get(f.get("citation"))
                 ok = bool(c) and _contains_number(c.get("quote", ""), want)
-            ok = ok or False
             if ok:
                 break
         if not ok:
