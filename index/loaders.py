@@ -125,7 +125,7 @@ def _load_text(text: str, name: str, fmt: str, sha: str) -> Document:
             # a row ends at a blank line
             cells: list[str] = []
             end = e
-            while i < len(raw) and raw[i][0].strip() != "" or (i < len(raw) and raw[i][0] == "\t"):
+            while i < len(raw) and (raw[i][0].strip() or raw[i][0] == "\t"):   # "\t" alone: an empty cell
                 cur, _, end = raw[i]
                 if cur.startswith("\t"):
                     cells.append(cur.strip())
