@@ -25,7 +25,7 @@ TIE_MARGIN = 0.01         # scores this close are the same reading of the questi
 MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
 PROSE_THRESHOLD = 0.34
 _SENT_SPLIT = re.compile(r"(?<=[。！？；])")
-_SHORTCOMING = re.compile(r"有待|不够|不足|差距|欠缺|薄弱|滞后|不强|不高|不到位|问题")
+_SHORTCOMING = re.compile(r"有待|不够|不足|差距|欠缺|薄弱|滞后|不强|不高|不到位|不完善|不规范|不及时|短板|无法满足|不能满足|松懈")
 
 
 @dataclass
@@ -178,6 +178,12 @@ class Answerer:
             cid = builder.cite_fact(s.fact, r)
             builder.figure(s.fact, cid)
             lines.append(builder.sentence(s.fact, r, cid))
+            if not s.fact["value"]:       # published blank: also give the best reading that has a number
+                alt = next((t for t in ranked[s.fact["report_id"]][1:] if t.fact["value"]), None)
+                if alt:
+                    aid = builder.cite_fact(alt.fact, r)
+                    builder.figure(alt.fact, aid)
+                    lines.append("该栏空白；另见：" + builder.sentence(alt.fact, r, aid))
             # a near-tie with another value: the question may mean either, so both are shown, never one picked
             for t in ranked[s.fact["report_id"]][1:]:
                 if t.score < s.score - TIE_MARGIN or t.fact["value"] == s.fact["value"]:
@@ -245,6 +251,12 @@ class Answerer:
         for s, p, sent in scored[1:3]:
             if s >= 0.8 * top_score and p["report_id"] == top_p["report_id"] and sent != top_sent:
                 picked.append((p, sent))
+        stated = [(s, p, sent) for s, p, sent in scored if problem_q and "问题" in (p["section"] or "")
+                  and _SHORTCOMING.search(sent)]
+        if stated:       # the problems section states them: quote those sentences, in their order
+            best_report = stated[0][1]["report_id"]
+            picked = [(p, sent) for _, p, sent in stated if p["report_id"] == best_report][:3]
+            top_p = picked[0][0]
         picked.sort(key=lambda ps: (ps[0]["start_pos"] or 0, ps[0]["text"].find(ps[1])))
         builder = AnswerBuilder(q)
         by_report = {r["report_id"]: r for r in reports}

@@ -89,10 +89,12 @@ def parse_document(doc: Document) -> Report:
     prev_was_row = False
     for line in doc.lines:
         head = _heading(line)
-        if head and head[0] == 2 and region in ("三", "四"):
+        if head and head[0] == 2 and region == "三":
             head = None           # "（三）不予公开" inside a table laid out as text is a row label
             if len(line.text) < 40:
                 continue
+        if head and region == "四":
+            region = None         # table 四 has no （x） rows: a heading after it ends the table
         if head:
             close_paragraph()
             level, text = head

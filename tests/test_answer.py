@@ -167,3 +167,21 @@ def test_other_phrasings(all_index, question, value):
 def test_metric_of_the_other_template_is_refused(all_index, question):
     res = all_index.answerer.ask(question)
     assert res["grounded"] is False and res["figures"] == []
+
+
+@pytest.mark.parametrize("question,quoted", [
+    ("洪泽区2023年的政府信息公开工作存在哪些问题？", "依申请公开工作规范性还有待提"),
+    ("上海市科委2024年存在的主要问题是什么？", "机构改革"),
+    ("沭阳县发改局2023年信息公开工作存在哪些不足？", "有待提高"),
+])
+def test_problem_questions_quote_the_problems_section(all_index, question, quoted):
+    res = all_index.answerer.ask(question)
+    assert res["grounded"] and quoted in res["answer"]
+    assert any(quoted in c["quote"] and "问题" in c["section"] for c in res["citations"])
+
+
+def test_blank_total_also_shows_a_reading_with_a_number(all_index):
+    res = all_index.answerer.ask("上海市科委2024年结转下年度继续办理的申请有几件？")
+    values = [f["value"] for f in res["figures"]]
+    assert values[0] == "" and "1" in values[1:]
+    assert "空白" in res["answer"]
