@@ -37,11 +37,14 @@ class Scored:
 
 class Answerer:
     def __init__(self, facts, retriever=None, chat_model=None):
+        """`retriever` may be a zero-argument factory: it opens the vector store, which only prose
+        questions over a wide scope need, so start-up does not pay for it."""
         self.store = facts
-        self.retriever = retriever
+        self._retriever = retriever
         self.chat_model = chat_model
         self._reports: list[dict] = []
         self._names: dict[str, list[str]] = {}
+        self._report_names: dict[str, str] = {}
         self.catalog: FactCatalog | None = None
         self._cross_failed: list[dict] = []
         self._lock = threading.Lock()
@@ -54,6 +57,7 @@ class Answerer:
             if self.catalog is not None and self.catalog.generation == gen:
                 return
             self._reports = self.store.reports()
+            self._report_names = {r["report_id"]: f"{r['agency']}{r['year']}年报告" for r in self._reports}
             self._names = agency_names(self._reports)
             self.catalog = FactCatalog(self.store)
             self._cross_failed = [c for c in cross_year_checks(self.store) if c["passed"] is False]
@@ -61,6 +65,12 @@ class Answerer:
     def reports(self) -> list[dict]:
         self._refresh()
         return self._reports
+
+    @property
+    def retriever(self):
+        if callable(self._retriever) and not hasattr(self._retriever, "search"):
+            self._retriever = self._retriever()
+        return self._retriever
 
     # --- entry point --------------------------------------------------------------------------
 
@@ -287,7 +297,7 @@ class Answerer:
     def _check_warnings(self, report_ids: set[str], tables: set[str]) -> list[str]:
         """Failed checks of the cited tables in full; the cited reports' other failures in one line each."""
         out = []
-        names = {r["report_id"]: f"{r['agency']}{r['year']}年报告" for r in self._reports if r["report_id"] in report_ids}
+        names = self._report_names
         others: dict[str, int] = {}
         for c in self.store.checks(report_ids):
             if c["passed"] is not False:

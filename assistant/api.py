@@ -69,10 +69,48 @@ def check_content_type(name: str, data: bytes) -> None:
         raise InputError("the file content is binary, not text")
 
 
+class UploadRejected(InputError):
+    """An upload refused at the edge, with the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def save_upload(comp, filename: str, data: bytes, max_upload_mb: float, progress=None) -> dict:
+    """Check, save under a server-chosen name inside the upload folder, and index one uploaded
+    report (used by the API and the chat). Raises UploadRejected; a refused file is not kept."""
+    if len(data) > max_upload_mb * 1024 * 1024:
+        raise UploadRejected(413, f"file is over the {max_upload_mb:g} MB upload limit")
+    try:
+        name = safe_upload_name(filename or "")
+        check_content_type(name, data)
+    except InputError as exc:
+        raise UploadRejected(415, str(exc)) from exc
+    folder = (comp.index_dir / "uploads").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = (folder / name).resolve()
+    if target.parent != folder:
+        raise UploadRejected(400, "invalid file name")
+    target.write_bytes(data)
+    with _WRITE_LOCK:
+        summary = comp.indexer.index([target], progress=progress)
+    if summary.failed:
+        target.unlink(missing_ok=True)
+        raise UploadRejected(422, summary.failed[0][1])
+    rid = next((r["report_id"] for r in comp.facts.reports() if r["path"] == str(target)), None)
+    if rid is None:      # same content as a report already indexed
+        target.unlink(missing_ok=True)
+        raise UploadRejected(409, "this report is already indexed")
+    return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks}}
+
+
+_WRITE_LOCK = threading.Lock()
+
+
 def build_router(comp, settings) -> APIRouter:
     router = APIRouter(prefix="/api")
     limiter = RateLimiter(settings.rate_limit_per_minute)
-    write_lock = threading.Lock()
 
     def require_key(x_api_key: str | None = Header(default=None)) -> None:
         if not settings.admin_key:
@@ -125,35 +163,16 @@ def build_router(comp, settings) -> APIRouter:
     async def upload(file: UploadFile = File(...)):
         limit = int(settings.max_upload_mb * 1024 * 1024)
         data = await file.read(limit + 1)
-        if len(data) > limit:
-            raise HTTPException(413, f"file is over the {settings.max_upload_mb:g} MB upload limit")
         try:
-            name = safe_upload_name(file.filename or "")
-            check_content_type(name, data)
-        except InputError as exc:
-            raise HTTPException(415, str(exc)) from exc
-        folder = (comp.index_dir / "uploads").resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        target = (folder / name).resolve()
-        if target.parent != folder:
-            raise HTTPException(400, "invalid file name")
-        target.write_bytes(data)
-        with write_lock:
-            summary = comp.indexer.index([target])
-        if summary.failed:
-            target.unlink(missing_ok=True)
-            raise HTTPException(422, summary.failed[0][1])
-        rid = next((r["report_id"] for r in comp.facts.reports() if r["path"] == str(target)), None)
-        if rid is None:      # same content as a report already indexed
-            target.unlink(missing_ok=True)
-            raise HTTPException(409, "this report is already indexed")
-        return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks}}
+            return save_upload(comp, file.filename or "", data, settings.max_upload_mb)
+        except UploadRejected as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
 
     @router.delete("/reports/{report_id}", dependencies=[Depends(require_key)])
     def delete(report_id: str):
         if comp.facts.report(report_id) is None:
             raise HTTPException(404, f"no report {report_id}")
-        with write_lock:
+        with _WRITE_LOCK:
             comp.indexer.index([], remove=[report_id])
         return {"deleted": report_id}
 

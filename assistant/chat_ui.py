@@ -3,6 +3,7 @@ filters, examples, a reports view with checks, admin upload, a chart for series 
 from __future__ import annotations
 
 import csv
+import hmac
 import html
 import tempfile
 import time
@@ -121,7 +122,7 @@ def build_ui(comp, settings) -> gr.Blocks:
         rewritten = resolve_followup(message, q, ctx)
         asked = rewritten or message
         res = answerer.ask(asked, agency=ag, year=yr)
-        ctx = context_of(answerer.understand(asked, agency=ag, year=yr))
+        ctx = context_of(answerer.understand(asked, agency=ag, year=yr) if rewritten else q)
         history.append({"role": "user", "content": html.escape(message)})
         shown = (f"（理解为：{asked}）\n" if rewritten else "") + res["answer"]
         history.append({"role": "assistant", "content": ""})
@@ -138,30 +139,20 @@ def build_ui(comp, settings) -> gr.Blocks:
                gr.update(value=rows, visible=len(rows) > 1))
 
     def upload(file, key, progress=gr.Progress()):
-        if not settings.admin_key or key != settings.admin_key:
+        if not settings.admin_key or not hmac.compare_digest((key or "").encode(), settings.admin_key.encode()):
             return "❌ 管理密钥不正确（未配置密钥时不允许上传）", reports_table()
         if file is None:
             return "请选择文件", reports_table()
-        from .api import check_content_type, safe_upload_name
+        from .api import UploadRejected, save_upload
 
         src = Path(file if isinstance(file, str) else file.name)
-        try:
-            name = safe_upload_name(src.name)
-            data = src.read_bytes()
-            if len(data) > settings.max_upload_mb * 1024 * 1024:
-                return f"❌ 文件超过 {settings.max_upload_mb:g} MB 上限", reports_table()
-            check_content_type(name, data)
-        except Exception as exc:
-            return f"❌ {html.escape(str(exc))}", reports_table()
-        folder = comp.index_dir / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
         progress(0.1, desc="解析并建立索引…")
-        s = comp.indexer.index([folder / name], progress=lambda files: progress.tqdm(files, desc="索引"))
-        if s.failed:
-            (folder / name).unlink(missing_ok=True)
-            return f"❌ {html.escape(s.failed[0][1])}", reports_table()
-        return f"✅ 已索引：新增 {len(s.added)}，不变 {len(s.unchanged)}", reports_table()
+        try:
+            save_upload(comp, src.name, src.read_bytes(), settings.max_upload_mb,
+                        progress=lambda files: progress.tqdm(files, desc="索引"))
+        except UploadRejected as exc:
+            return f"❌ {html.escape(str(exc))}", reports_table()
+        return "✅ 已索引", reports_table()
 
     agencies, years = filters()
     with gr.Blocks(title="政府信息公开年度报告问答") as ui:

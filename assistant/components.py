@@ -75,4 +75,4 @@ class Components:
     def answerer(self):
         from .answer import Answerer
 
-        return Answerer(self.facts, self.retriever, chat_model=self.chat_model)
+        return Answerer(self.facts, lambda: self.retriever, chat_model=self.chat_model)

@@ -27,11 +27,10 @@ class Retriever:
 
     def search(self, query: str, report_ids: list[str] | None = None, k: int = 8, candidates: int = 30,
                kinds: set[str] | None = None) -> list[Hit]:
-        visible = self.facts.report_ids()
-        ids = sorted(visible if report_ids is None else set(report_ids) & visible)
-        if not ids:
+        ids = None if report_ids is None else sorted(set(report_ids))
+        if ids == []:
             return []
-        lexical = self.bm25().search(tokenize(query), k=candidates, report_ids=set(ids))
+        lexical = self.bm25().search(tokenize(query), k=candidates, report_ids=None if ids is None else set(ids))
         dense = self.vectors.search(self.embeddings.embed_query(query), k=candidates, report_ids=ids)
         fused: dict[str, list] = {}
         for rank, (cid, _) in enumerate(lexical):

@@ -238,6 +238,9 @@ class FactStore:
     def report(self, report_id: str) -> dict | None:
         return next((r for r in self.reports() if r["report_id"] == report_id), None)
 
+    def has_report(self, report_id: str) -> bool:
+        return bool(self._q("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))
+
     def report_ids(self) -> set[str]:
         return {r["report_id"] for r in self._q("SELECT report_id FROM reports")}
 

@@ -144,7 +144,7 @@ class Indexer:
             summary.unchanged.append(str(path))
             return
         report = parse_document(doc)
-        if not old and (report.meta.report_id in self.facts.report_ids()
+        if not old and (self.facts.has_report(report.meta.report_id)
                         or any(p.report.meta.report_id == report.meta.report_id for p in self._pending)):
             self.facts.touch_manifest(key, doc.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)
             summary.unchanged.append(f"{path} (same content as an indexed report)")
