@@ -15,12 +15,16 @@ from index.numbers import format_number
 
 from . import corpus
 from .catalog import FactCatalog
+from .citations import AnswerBuilder, refusal, report_name
+from .compose import add_figure, cite_value, combine_sentence, value_sentence
 from .crossyear import cross_year_checks
+from .lookup import CellIndex, Lookup
 from .matching import Idf, grams, overlap
 from .question import Question, agency_names, parse_question
 
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45
+PART_THRESHOLD = 0.3      # one of two named items inside one report
 TIE_MARGIN = 0.01         # scores this close are the same reading of the question
 MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
 PROSE_THRESHOLD = 0.34
@@ -57,9 +61,13 @@ class Answerer:
             if self.catalog is not None and self.catalog.generation == gen:
                 return
             self._reports = self.store.reports()
-            self._report_names = {r["report_id"]: f"{r['agency']}{r['year']}年报告" for r in self._reports}
+            self._report_names = {r["report_id"]: f"{report_name(r)}{r['year'] or ''}年报告" for r in self._reports}
             self._names = agency_names(self._reports)
-            self.catalog = FactCatalog(self.store)
+            catalog = FactCatalog(self.store)
+            self.cells = CellIndex(catalog.cell_keys)
+            self.lookup = Lookup(self.store, self.cells)
+            self._template_keys = {k for keys in self.cells.by_row.values() for k in keys}
+            self.catalog = catalog
             self._cross_failed = [c for c in cross_year_checks(self.store) if c["passed"] is False]
 
     def reports(self) -> list[dict]:
@@ -93,7 +101,10 @@ class Answerer:
         if not self._reports:
             return refusal(q, "索引中还没有任何报告")
         if q.unknown_place:
-            return refusal(q, f"语料中没有“{q.unknown_place}”的报告")
+            have = "；语料中相关单位的报告有：" + "、".join(
+                f"{r['agency']}（{r['year']}年）" for r in self._reports if r["agency"] in q.place_agencies) \
+                if q.place_agencies else ""
+            return refusal(q, f"语料中没有{q.unknown_place}的报告{have}")
         scope = self._reports
         if q.agencies:
             names = {m.agency for m in q.agencies}
@@ -107,7 +118,29 @@ class Answerer:
                                   f"（已有年份：{'、'.join(str(y) for y in sorted({r['year'] for r in scope if r['year']}))}）")
         else:
             in_years, missing = scope, []
-        if q.wants_figure:
+        if q.metrics and not self._prose_explains(q, in_years):
+            single = len(q.metrics) == 1
+            if single and q.wants_rank:
+                return corpus.ranking(self, q, in_years)
+            if single and (q.wants_sum or q.wants_avg) and len(q.agencies) != 1 and len(in_years) > 1:
+                return corpus.total(self, q, in_years)
+            if single and q.wants_trend and len(q.agencies) == 1:
+                return corpus.trend(self, q, in_years, missing)
+            if single and (q.wants_compare or len(q.agencies) == 2 or q.wants_change) and len(in_years) == 2:
+                res = corpus.compare(self, q, in_years)
+                if res:
+                    return res
+            res = self._cell_answer(q, in_years, missing)
+            if res is not None:
+                return res
+        if q.reading is not None and q.reading.subject_parts and not q.metrics:
+            res = self._prose_combination(q, in_years)
+            if res is not None:
+                return res
+        absent = q.reading.absent_word if q.reading is not None else None
+        if absent and not self._stated(absent, in_years):
+            return refusal(q, f"报告中没有关于“{absent}”的数据")
+        if q.wants_figure or q.metrics:
             if q.wants_rank:
                 return corpus.ranking(self, q, in_years)
             if (q.wants_sum or q.wants_avg) and len(q.agencies) != 1 and len(in_years) > 1:
@@ -121,20 +154,132 @@ class Answerer:
             return self._figure_answer(q, in_years, missing)
         return self._prose_answer(q, in_years)
 
+    # --- template cells named by the question model ------------------------------------------
+
+    def metric_values(self, metric, reports: list[dict]) -> dict:
+        """Report id -> Value of one template metric in these reports."""
+        return self.lookup.values(metric, {r["report_id"] for r in reports})
+
+    def _cell_answer(self, q: Question, reports: list[dict], missing_years: list[int]) -> dict | None:
+        """Answer from the template cells the question names; None when no report in scope has them
+        (then stated figures are tried)."""
+        by_report = {r["report_id"]: r for r in reports}
+        per_metric = [self.metric_values(m, reports) for m in q.metrics]
+        rids = sorted({rid for vals in per_metric for rid in vals},
+                      key=lambda rid: (by_report[rid]["year"] or 0, by_report[rid]["agency"] or ""))
+        if not rids:
+            return None
+        if len(rids) > MAX_LISTED and not q.agencies:
+            names = "、".join(f"{report_name(by_report[r])}{by_report[r]['year']}年" for r in rids[:3])
+            res = refusal(q, f"共有{len(rids)}份报告含有该项（如{names}等），请指明单位和年份")
+            res["warnings"].append(f"问题未指明单位，{len(rids)}份报告都符合，未作选择")
+            return res
+        b = AnswerBuilder(q)
+        lines, warnings, any_figure = [], [], False
+        if len(rids) > 1 and not q.agencies and len(q.years) <= 1:
+            warnings.append(f"问题未指明单位，共有{len(rids)}份报告含有该数据，已分别列出；请指明单位以得到单一答案")
+        for rid in rids:
+            r = by_report[rid]
+            values = [vals.get(rid) for vals in per_metric]
+            if len(q.metrics) > 1 and q.operation in ("sum", "difference", "ratio") and all(values):
+                text, ok = combine_sentence(q.operation, q.metrics, values, r, b)
+                lines.append(text)
+                any_figure |= ok
+                continue
+            for metric, value in zip(q.metrics, values):
+                if value is None:
+                    lines.append(f"{report_name(r, with_year=True)}报告中没有{metric.describe()}这一项。")
+                    continue
+                if metric.column is None:          # no column named: every column of the row, each cited
+                    for col, v in self.lookup.row_values(metric, {rid}).get(rid, []):
+                        m2 = type(metric)(metric.table, metric.row, col)
+                        ids = cite_value(b, v, r)
+                        if v.number is not None:
+                            add_figure(b, m2, v, ids)
+                            any_figure = True
+                        lines.append(value_sentence(m2, v, r, ids))
+                    continue
+                ids = cite_value(b, value, r)
+                if value.number is not None:
+                    add_figure(b, metric, value, ids)
+                    any_figure = True
+                lines.append(value_sentence(metric, value, r, ids))
+        if q.wants_change and len(q.metrics) == 1 and len(rids) >= 2:
+            first, last = per_metric[0][rids[0]], per_metric[0][rids[-1]]
+            if first.number is not None and last.number is not None:
+                ids = cite_value(b, first, by_report[rids[0]]) + cite_value(b, last, by_report[rids[-1]])
+                y0, y1 = by_report[rids[0]]["year"], by_report[rids[-1]]["year"]
+                value = format_number(last.number - first.number)
+                expr = f"{last.value} - {first.value}"
+                b.figures.append({"value": value, "unit": None, "label": f"{y1}年较{y0}年变化",
+                                  "citation": ids[-1], "citations": ids, "computed": expr})
+                lines.append(f"{y1}年较{y0}年变化 {value}（{expr}）{''.join(f'[{i}]' for i in ids)}")
+        if missing_years:
+            warnings.append(f"语料中没有{'、'.join(map(str, missing_years))}年的相关报告，未能列出这些年份")
+            lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
+        warnings += self.check_warnings_for(b)
+        return b.result("\n".join(lines), list(dict.fromkeys(warnings)), grounded=any_figure)
+
+    def _prose_explains(self, q: Question, reports: list[dict]) -> bool:
+        """A stated figure fits the question's own words better than the template cell it names
+        ("收到群众诉求多少件" is the 诉求 sentence, not the 自然人 applications)."""
+        left = [w for w in (q.reading.leftover.split() if q.reading else []) if len(w) >= 2]
+        if not left:
+            return False
+        best = self.best_facts(q, reports, prose_only=True)
+        return any(any(w in (s.fact["label"] or "") for w in left) and s.score >= FIGURE_THRESHOLD
+                   for s in best.values())
+
+    def _stated(self, word: str, reports: list[dict]) -> bool:
+        """Whether any report in scope states a figure about `word` (e.g. 访问量)."""
+        rids = [r["report_id"] for r in reports]
+        return any(word in (p["text"] or "") for p in self.store.paragraphs(rids))
+
+    def _prose_combination(self, q: Question, reports: list[dict]) -> dict | None:
+        """Two stated figures joined by an operation ("征地信息比土地出让信息多多少条")."""
+        from dataclasses import replace
+
+        from .lookup import Value
+        from .reader import Metric
+
+        parts = q.reading.subject_parts
+        found = []
+        for part in parts:
+            sub = replace(q, metric=part, metrics=[])
+            # each part is one of two items the question names in one report: a looser match will do,
+            # and both figures are shown with their quotes
+            threshold = PART_THRESHOLD if len(reports) == 1 else FIGURE_THRESHOLD
+            ranked = self.ranked_facts(sub, reports, prose_only=True, threshold=threshold)
+            found.append({rid: r[0] for rid, r in ranked.items()})
+        common = set(found[0]).intersection(*found[1:])
+        if len(common) != 1:
+            return None
+        rid = common.pop()
+        r = next(x for x in reports if x["report_id"] == rid)
+        facts = [f[rid].fact for f in found]
+        if len({f["fact_id"] for f in facts}) < len(facts):
+            return None
+        metrics = [Metric(subject=f["label"]) for f in facts]
+        values = [Value(f["number"], f["value"], [f], [] if f["number"] is not None else [f]) for f in facts]
+        b = AnswerBuilder(q)
+        text, ok = combine_sentence(q.operation, metrics, values, r, b)
+        return b.result(text, self.check_warnings_for(b), grounded=ok)
+
     # --- figures ------------------------------------------------------------------------------
 
-    def best_facts(self, q: Question, reports: list[dict]) -> dict[str, Scored]:
+    def best_facts(self, q: Question, reports: list[dict], prose_only: bool = False) -> dict[str, Scored]:
         """The best-matching fact of each report (by report id), when it matches well enough."""
-        return {rid: ranked[0] for rid, ranked in self.ranked_facts(q, reports).items()}
+        return {rid: ranked[0] for rid, ranked in self.ranked_facts(q, reports, prose_only).items()}
 
-    def ranked_facts(self, q: Question, reports: list[dict]) -> dict[str, list[Scored]]:
+    def ranked_facts(self, q: Question, reports: list[dict], prose_only: bool = False,
+                     threshold: float = FIGURE_THRESHOLD) -> dict[str, list[Scored]]:
         """Every fact of each report that matches well enough, best first."""
         qg = grams(q.metric)
         if not qg:
             return {}
         scope = {r["report_id"] for r in reports}
         cat = self.catalog
-        unit = re.search(r"多少([条件个次篇项人家])|几([条件个次篇项人家])", q.text)
+        unit = re.search(r"多少([条件个次篇项人家期份])|几([条件个次篇项人家期份])", q.text)
         unit = (unit.group(1) or unit.group(2)) if unit else None
         wants_rate = "%" in q.text or "率" in q.metric
         found: dict[str, list[Scored]] = {}
@@ -142,7 +287,9 @@ class Answerer:
         def offer(f: dict, score: float, recall: float) -> None:
             found.setdefault(f["report_id"], []).append(Scored(f, score, recall))
 
-        keys = [k for k in cat.score_cells(qg) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL][:12]
+        # template cells are read through the question model; bigram scoring is for other tables only
+        keys = [] if prose_only else [k for k in cat.score_cells(qg) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL
+                                      and k[2] not in self._template_keys][:12]
         for score, recall, key in keys:
             for f in self.store.facts_by_key(key, scope):
                 if f["report_id"] in scope:
@@ -154,7 +301,7 @@ class Answerer:
                 score += 0.04
             if wants_rate and (cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]):
                 score += 0.04
-            if score >= FIGURE_THRESHOLD and recall >= MIN_RECALL:
+            if score >= threshold and recall >= min(MIN_RECALL, threshold):
                 prose_hits.append((score, recall, int(cat.prose_ids[i])))
         facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in prose_hits])}
         for score, recall, fid in prose_hits:
@@ -310,59 +457,3 @@ class Answerer:
                 others[name] = others.get(name, 0) + 1
         out += [f"{name}另有{n}项表格一致性校验未通过（见报告详情）" for name, n in others.items()]
         return out
-
-
-class AnswerBuilder:
-    """Accumulates figures and citations, numbering citations once per source location."""
-
-    def __init__(self, q: Question):
-        self.q = q
-        self.figures: list[dict] = []
-        self.citations: list[dict] = []
-        self.cited_facts: list[dict] = []
-        self._ids: dict[tuple, int] = {}
-
-    def _add(self, key: tuple, citation: dict) -> int:
-        if key not in self._ids:
-            self._ids[key] = len(self.citations) + 1
-            self.citations.append({"id": self._ids[key], **citation})
-        return self._ids[key]
-
-    def cite_fact(self, f: dict, r: dict) -> int:
-        if all(x["fact_id"] != f["fact_id"] for x in self.cited_facts):
-            self.cited_facts.append(f)
-        return self._add(("fact", f["fact_id"]), {
-            "report_id": r["report_id"], "source": r["source"], "agency": r["agency"], "year": r["year"],
-            "section": f["section"], "table": f["table_title"], "row": f["row_label"] or None,
-            "column": f["col_label"], "quote": f["quote"], "page": f["page"]})
-
-    def cite_sentence(self, p: dict, sentence: str, r: dict) -> int:
-        start = p["text"].find(sentence)
-        return self._add(("sent", p["report_id"], p["start_pos"], start), {
-            "report_id": r["report_id"], "source": r["source"], "agency": r["agency"], "year": r["year"],
-            "section": p["section"], "table": None, "row": None, "column": None, "quote": sentence,
-            "page": p["page"]})
-
-    def figure(self, f: dict, cid: int) -> None:
-        label = f["label"] if f["kind"] == "prose" else " / ".join(
-            x for x in (f["row_label"], f["col_label"]) if x)
-        self.figures.append({"value": f["value"], "unit": f["unit"], "label": label, "citation": cid})
-
-    def sentence(self, f: dict, r: dict, cid: int) -> str:
-        who = f"{r['year']}年，{r['agency']}"
-        if f["kind"] == "prose":
-            label = re.sub(rf"^{r['year']}\s*年度?[，,]?", "", f["label"]) if r["year"] else f["label"]
-            unit = "" if not f["unit"] or f["value"].endswith(f["unit"]) else f["unit"]
-            return f"{who}{label}{f['value']}{unit}。[{cid}]"
-        where = f"「{f['table_title']}」表" + (f"“{f['row_label']}”行" if f["row_label"] else "")
-        value = f["value"] if f["value"] else "（空白，未填报）"
-        return f"{who}报告{where}“{f['col_label']}”栏为 {value}。[{cid}]"
-
-    def result(self, answer: str, warnings: list[str]) -> dict:
-        return {"question": self.q.text, "answer": answer, "grounded": True, "figures": self.figures,
-                "citations": self.citations, "warnings": warnings}
-
-
-def refusal(q: Question, why: str) -> dict:
-    return {"question": q.text, "answer": f"未能回答：{why}。", "grounded": False, "figures": [],
-            "citations": [], "warnings": []}

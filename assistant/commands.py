@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 
@@ -47,8 +48,13 @@ def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency
                 print(json.dumps({"id": None, "error": f"line {n}: not an object with a 'question'"},
                                  ensure_ascii=False))
                 continue
-            res = answerer.ask(text, agency=item.get("agency") or agency, year=item.get("year") or year,
-                               qid=item.get("id"))
+            try:
+                res = answerer.ask(text, agency=item.get("agency") or agency, year=item.get("year") or year,
+                                   qid=item.get("id"))
+            except Exception as exc:      # one broken answer must not cost the rest of the batch
+                logging.getLogger(__name__).exception("question %s failed", item.get("id"))
+                res = {"id": item.get("id"), "question": text, "answer": "未能回答：内部错误。", "grounded": False,
+                       "figures": [], "citations": [], "warnings": [], "error": type(exc).__name__}
             print(json.dumps(res, ensure_ascii=False) if as_json else format_text(res), flush=True)
         return 0
     res = answerer.ask(question, agency=agency, year=year)

@@ -6,8 +6,13 @@ from __future__ import annotations
 from index.numbers import format_number, normalise_label
 from index.templates import item_row
 
+from .citations import AnswerBuilder, refusal
+from .compose import metric_words
 from .matching import grams
 from .question import Question
+
+FIGURE_THRESHOLD = 0.5
+MIN_RECALL = 0.45
 
 MAX_LISTED = 10
 
@@ -18,10 +23,15 @@ def _canon_row(row: str | None) -> str:
 
 
 def metric_facts(ans, q: Question, reports: list[dict]) -> tuple[list[dict], str | None]:
-    """The cells of the best-matching (table, row, column) in these reports, or prose figures
-    when no table cell matches; returns (facts, label)."""
-    from .answer import FIGURE_THRESHOLD, MIN_RECALL
-
+    """The cells of the template metric the question names (one cell per report: the same
+    (table, row, column) everywhere, so a ranking compares like with like), else the best-matching
+    other table cell or prose figure; returns (facts, label)."""
+    if q.metrics:
+        metric = q.metrics[0]
+        values = ans.metric_values(metric, reports)
+        facts = [v.facts[0] for v in values.values() if not v.computed and v.facts]
+        if facts:
+            return facts, metric_words(metric)
     scope = {r["report_id"] for r in reports}
     keys = [k for k in ans.catalog.score_cells(grams(q.metric)) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL]
     if keys:
@@ -55,8 +65,6 @@ def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]
 
 def _valued(ans, q: Question, reports: list[dict]):
     """The metric's cells in these reports and those with a number; a refusal when none has one."""
-    from .answer import refusal
-
     facts, label = metric_facts(ans, q, reports)
     valued = [f for f in facts if f["number"] is not None]
     if not valued:
@@ -65,8 +73,6 @@ def _valued(ans, q: Question, reports: list[dict]):
 
 
 def ranking(ans, q: Question, reports: list[dict]):
-    from .answer import AnswerBuilder
-
     got, refused = _valued(ans, q, reports)
     if refused:
         return refused
@@ -98,8 +104,6 @@ def ranking(ans, q: Question, reports: list[dict]):
 
 
 def total(ans, q: Question, reports: list[dict]):
-    from .answer import AnswerBuilder
-
     got, refused = _valued(ans, q, reports)
     if refused:
         return refused
@@ -129,8 +133,6 @@ def total(ans, q: Question, reports: list[dict]):
 
 
 def trend(ans, q: Question, reports: list[dict], missing_years: list[int]):
-    from .answer import AnswerBuilder, refusal
-
     facts, label = metric_facts(ans, q, reports)
     by_id = {r["report_id"]: r for r in reports}
     facts = sorted(facts, key=lambda f: by_id[f["report_id"]]["year"] or 0)
@@ -163,8 +165,6 @@ def trend(ans, q: Question, reports: list[dict], missing_years: list[int]):
 
 def compare(ans, q: Question, reports: list[dict]):
     """Two agencies (same year) or one agency in two years: both values and their difference."""
-    from .answer import AnswerBuilder
-
     best = ans.best_facts(q, reports)
     by_id = {r["report_id"]: r for r in reports}
     chosen = sorted(best.values(), key=lambda s: (by_id[s.fact["report_id"]]["agency"] or "", by_id[s.fact["report_id"]]["year"] or 0))

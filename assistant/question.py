@@ -1,5 +1,8 @@
 """Question understanding without a language model: which agency, which years, which metric, which kind.
 
+Agencies and years are read here; metrics and operations by `reader` from the question model's
+data (`concepts.yaml`).
+
 Agency names are matched loosely because people shorten them (宁波对口支援局, 沭阳县发改局, 洪泽区)
 and OCR misreads them (沐阳县): a mention matches an agency when it shares the agency's place name
 and the rest of the mention is a subsequence of the full name.
@@ -7,7 +10,7 @@ and the rest of the mention is a subsequence of the full name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
@@ -15,7 +18,7 @@ RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:
 OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
 _ADMIN_SUFFIX = "省市县区州旗盟"
-FIGURE_WORDS = re.compile(r"多少|几[件条个项次家篇人]|几$|几？|数量|总计|合计|一共|总共|金额|比例|比率|百分|率是|是多少|有几|多大|"
+FIGURE_WORDS = re.compile(r"多少|几[件条个项次家篇人期份批场所名位元天]|几$|几？|数量|总计|合计|一共|总共|金额|比例|比率|百分|率是|是多少|有几|多大|"
                           r"排名|最多|最少|件数|个数|总数|[件条]数[？?]?$")
 PROSE_WORDS = re.compile(r"哪个|哪些|哪里|哪儿|什么|怎样|怎么|如何|为什么|是否|有没有|谁|何时|内容|情况如何|简述|介绍")
 CHANGE_WORDS = re.compile(r"变化|增加了|减少了|增长|下降|相比|比上年|差|增减|多了|少了")
@@ -54,11 +57,16 @@ class Question:
     wants_trend: bool = False
     wants_compare: bool = False
     wants_avg: bool = False
+    metrics: list = field(default_factory=list)       # template cells named by concepts (reader.Metric)
+    operation: str = "value"
+    reading: object = None                            # the reader's full output (reader.Reading)
+    place_agencies: list[str] = field(default_factory=list)   # for a refusal: what the corpus has for that place
 
 
 @lru_cache(maxsize=100000)
 def _places(name: str) -> tuple[str, ...]:
-    """Place-name roots of an agency name: 淮安市洪泽区人民政府 -> [淮安, 洪泽]."""
+    """Place-name roots of an agency name: 淮安市洪泽区人民政府 -> [淮安, 洪泽];
+    平潭综合实验区君山片区管理局 -> [平潭, 君山] (places the data file lists, like 实验区 and 片区)."""
     roots = []
     pos = 0
     while True:
@@ -69,7 +77,49 @@ def _places(name: str) -> tuple[str, ...]:
         pos = m.end()
     if not roots and len(name) >= 2:
         roots.append(name[:2])
+    for m in _sub_place_re().finditer(name):
+        root = m.group(1)[-2:] if m.start() == 0 or m.group(1)[:2] in roots else m.group(1)[:2]
+        if root not in roots:
+            roots.append(root)
     return tuple(roots)
+
+
+@lru_cache(maxsize=1)
+def _sub_place_re() -> re.Pattern:
+    from .concepts import model
+
+    suffixes = "|".join(sorted(map(re.escape, model().place_suffixes), key=len, reverse=True))
+    return re.compile(rf"(?<=[区县市])?([\u4e00-\u9fff]{{2,4}}?)(?:{suffixes})")
+
+
+def is_government(name: str, mention: str) -> bool:
+    """The agency a bare place name means: the place plus a government word (淮安市人民政府, 平潭综合实验区)."""
+    from .concepts import model
+
+    full = name.translate(OCR_CONFUSABLE)
+    i = full.find(mention)
+    if i < 0:
+        return False
+    rest = full[i + len(mention):].lstrip(_ADMIN_SUFFIX)
+    return rest == "" or rest in model().government_suffixes
+
+
+@lru_cache(maxsize=1)
+def _agency_suffix_re() -> str:
+    from .concepts import model
+
+    return "|".join(sorted(map(re.escape, model().agency_suffixes), key=len, reverse=True))
+
+
+def agency_mentions(text: str, roots: list[str]) -> list[str]:
+    """Agency-like mentions in a question: a place root followed by words ending in an agency
+    word (淮安市教育局, 上海市教委); the shortest such run from each root."""
+    out = []
+    suffix = _agency_suffix_re()
+    for root in roots:
+        for m in re.finditer(rf"{re.escape(root)}[\u4e00-\u9fff]{{0,12}}?(?:{suffix})", text):
+            out.append(m.group(0))
+    return out
 
 
 def _is_subsequence(small: str, big: str) -> bool:
@@ -176,8 +226,29 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             # a mention inside a longer mention of another agency is not a separate agency
             matches = [m for m in matches if not any(m.mention != o.mention and m.mention in o.mention
                                                      for o in matches)]
+            # a bare place ("淮安", "平潭实验区") means that place's government when the corpus has it
+            if len(matches) > 1:
+                gov = [m for m in matches if is_government(m.agency, m.mention)]
+                if len(gov) == 1 or (gov and len({g.agency for g in gov}) < len(matches)):
+                    matches = gov
     unknown = None
-    if not matches and not agency:
+    place_agencies: list[str] = []
+    if not agency:
+        # an agency-like mention no indexed agency fits ("淮安市教育局" when only 淮安市人民政府 is
+        # indexed) is refused by that name, not answered from another agency of the same place
+        q_plain = YEAR_RE.sub("|", re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE))
+        roots = [r for r in root_index(names) if r in q_plain]
+        for mention in agency_mentions(q_plain, roots):
+            fits = [n for n in names if any(_is_subsequence(mention, x.translate(OCR_CONFUSABLE))
+                                            for x in (n, *names[n]))]
+            if not fits:
+                unknown = mention
+                place_agencies = sorted({n for r in roots if mention.startswith(r) for n in root_index(names)[r]})
+                matches = []
+                break
+    if unknown:
+        pass
+    elif not matches and not agency:
         head = YEAR_RE.sub("", text)
         m = re.match(r"^\s*([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州)[\u4e00-\u9fff]{0,10}?(?:局|委|办|厅|政府|委员会|中心)?)", head)
         if m and not re.match(r"^(全|本|各|该|我|市|县|区)", m.group(1)):
@@ -202,6 +273,14 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                     r"哪些单位|各单位|所有单位|全部单位|单位|历年|每年|逐年|各年|趋势|近\s*\d+\s*年|平均|相比|对比|比较|"
                     r"总和|之和|加起来|相差|差|哪个多|哪个少|谁多|谁少|和|与|变化", " ", metric)
     metric = re.sub(r"\s+", " ", metric).strip()
+    from .reader import read
+
+    blanked = text.translate(OCR_CONFUSABLE)
+    for m in sorted(matches, key=lambda m: -len(m.mention)):
+        blanked = re.sub(r"\s*".join(map(re.escape, m.mention)), "|", blanked)
+    if unknown:
+        blanked = blanked.replace(unknown, "|")
+    reading = read(YEAR_RE.sub("|", RANGE_RE.sub("|", blanked)))
     wants_figure = bool(FIGURE_WORDS.search(text)) and not (PROSE_WORDS.search(text) and "多少" not in text
                                                              and not rank)
     return Question(text=text, years=years, agencies=matches, unknown_place=unknown, metric=metric,
@@ -211,4 +290,6 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                     wants_sum=bool(SUM_WORDS.search(text)), wants_rank=bool(rank),
                     rank_desc=not (rank and re.search(r"最少|最低|最小|后\s*\S?\s*[名位个]", rank.group(0))),
                     top_n=top_n, wants_trend=bool(TREND_WORDS.search(text)),
-                    wants_compare=bool(COMPARE_WORDS.search(text)), wants_avg=bool(AVG_WORDS.search(text)))
+                    wants_compare=bool(COMPARE_WORDS.search(text)), wants_avg=bool(AVG_WORDS.search(text)),
+                    metrics=reading.metrics, operation=reading.operation, reading=reading,
+                    place_agencies=place_agencies)

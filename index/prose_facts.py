@@ -11,13 +11,19 @@ UNITS = ("%", "％", "万元", "亿元", "元", "余条", "余件", "余次", "�
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 FIGURE = re.compile(rf"(?<![\d.第])(\d[\d,，]*(?:\.\d+)?)\s*({_UNIT_RE})")
 CLAUSE_SPLIT = re.compile(r"[，,；;。：:、！？!?]")
+_DIGIT = re.compile(r"\d")
 _FILLER = re.compile(r"^(其中|同时|另外|此外|以及|并且|共计|共|全年|累计|合计|总计|我局|我区|我们)+")
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
-    """Spans of the clauses of a sentence-level text (split at Chinese punctuation)."""
+    """Spans of the clauses of a sentence-level text (split at Chinese punctuation).
+
+    An enumeration comma only ends a clause after a figure: "环境保护、公共卫生、安全生产类信息33条"
+    is one subject, "机关职能类信息12条、行政许可类信息0条" two clauses."""
     spans, start = [], 0
     for m in CLAUSE_SPLIT.finditer(text):
+        if m.group(0) == "、" and not _DIGIT.search(text[start:m.start()]):
+            continue
         if m.start() > start:
             spans.append((start, m.start()))
         start = m.end()

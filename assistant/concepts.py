@@ -1,0 +1,129 @@
+"""The question model's data: template concepts and question words, loaded from `concepts.yaml`.
+
+Knowledge about what people mean lives in that file so that a new phrasing is one line of data;
+this module only loads it, checks that it is consistent (every part and default names a concept
+of its table) and answers "which concepts does this word stand for".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from index.errors import InputError
+
+DATA = Path(__file__).with_name("concepts.yaml")
+DIMENSIONS = ("rows", "columns")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A row, block or column of a template table, or a group/complement of them."""
+    id: str
+    table: str                     # "t2", "t3", "t4"
+    dim: str                       # "rows" or "columns"
+    plain: str                     # how an answer names it
+    labels: tuple[str, ...] = ()   # published label leaves it stands for
+    words: tuple[str, ...] = ()    # what people say
+    parts: tuple[str, ...] = ()    # a group: the sum of these concepts
+    minus: tuple[str, ...] = ()    # a complement: first minus second
+    parts_when_split: tuple[str, ...] = ()
+    covers: tuple[str, ...] = ()   # a stored total: gives way when one of these is named too
+    unit: str | None = None
+    item: str | None = None        # table 二: which 第二十条 item the row belongs to
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.parts or self.minus)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str
+    name: str                      # 表二 / 表三 / 表四
+    title: str | None              # the stored table title (None: matched by prefix)
+    title_prefix: str | None
+    unit: str
+    default_column: str | None
+    default_row: str | None
+    concepts: dict[str, Concept] = field(default_factory=dict)
+
+    def matches_title(self, title: str | None) -> bool:
+        if not title:
+            return False
+        return title == self.title if self.title else title.startswith(self.title_prefix or "\0")
+
+
+@dataclass(frozen=True)
+class QuestionModel:
+    tables: dict[str, TableSpec]
+    operations: dict[str, tuple[str, ...]]
+    connectors: tuple[str, ...]
+    filler_words: tuple[str, ...]
+    absent_metric_words: tuple[str, ...]
+    government_suffixes: tuple[str, ...]
+    agency_suffixes: tuple[str, ...]
+    place_suffixes: tuple[str, ...]
+
+    def concept(self, table: str, cid: str) -> Concept:
+        return self.tables[table].concepts[cid]
+
+    def all_concepts(self) -> list[Concept]:
+        return [c for t in self.tables.values() for c in t.concepts.values()]
+
+
+def _tuple(v) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if not isinstance(v, list) or not all(isinstance(x, (str, int)) for x in v):
+        raise InputError(f"{DATA.name}: expected a list of words, got {v!r}")
+    return tuple(str(x) for x in v)
+
+
+def load_model(path: Path = DATA) -> QuestionModel:
+    """Read and validate the data file; a mistake in it is a clear error at start, not a wrong answer."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"{path.name}: cannot read the question model: {exc}") from exc
+    tables: dict[str, TableSpec] = {}
+    for tid, t in (raw.get("tables") or {}).items():
+        concepts: dict[str, Concept] = {}
+        for dim in DIMENSIONS:
+            for c in t.get(dim) or []:
+                if "id" not in c or "plain" not in c:
+                    raise InputError(f"{path.name}: {tid}.{dim}: every concept needs an id and a plain name: {c!r}")
+                if c["id"] in concepts:
+                    raise InputError(f"{path.name}: {tid}: concept {c['id']} defined twice")
+                concepts[c["id"]] = Concept(
+                    id=c["id"], table=tid, dim=dim, plain=c["plain"], labels=_tuple(c.get("labels")),
+                    words=_tuple(c.get("words")), parts=_tuple(c.get("parts")), minus=_tuple(c.get("minus")),
+                    parts_when_split=_tuple(c.get("parts_when_split")), covers=_tuple(c.get("covers")), unit=c.get("unit"), item=c.get("item"))
+        spec = TableSpec(id=tid, name=t["name"], title=t.get("title"), title_prefix=t.get("title_prefix"),
+                         unit=t.get("unit", ""), default_column=t.get("default_column"),
+                         default_row=t.get("default_row"), concepts=concepts)
+        for c in concepts.values():
+            for ref in (*c.parts, *c.minus, *c.parts_when_split, *c.covers):
+                if ref not in concepts or concepts[ref].dim != c.dim:
+                    raise InputError(f"{path.name}: {tid}.{c.id} refers to {ref}, not a {c.dim[:-1]} of {tid}")
+            if not c.labels and not c.is_group:
+                raise InputError(f"{path.name}: {tid}.{c.id} has neither labels nor parts")
+        for ref, dim in ((spec.default_column, "columns"), (spec.default_row, "rows")):
+            if ref and (ref not in concepts or concepts[ref].dim != dim):
+                raise InputError(f"{path.name}: {tid}: default {ref} is not a {dim[:-1]} of the table")
+        tables[tid] = spec
+    ops = {k: _tuple(v) for k, v in (raw.get("operations") or {}).items()}
+    ag = raw.get("agencies") or {}
+    return QuestionModel(tables=tables, operations=ops, connectors=_tuple(raw.get("connectors")),
+                         filler_words=_tuple(raw.get("filler_words")),
+                         absent_metric_words=_tuple(raw.get("absent_metric_words")),
+                         government_suffixes=_tuple(ag.get("government_suffixes")),
+                         agency_suffixes=_tuple(ag.get("agency_suffixes")),
+                         place_suffixes=_tuple(ag.get("place_suffixes")))
+
+
+@lru_cache(maxsize=1)
+def model() -> QuestionModel:
+    return load_model()

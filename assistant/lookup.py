@@ -1,0 +1,150 @@
+"""Fact lookup for template metrics: a reader's (table, row, column) concepts -> stored cells.
+
+Stored cells are keyed by the labels their report printed (row and column label paths); the
+concepts name the template's labels and their published variants, so one index maps every stored
+key to the concepts it stands for, built once per index generation. Groups and complements are
+looked up part by part and carry every part's cell, so the arithmetic can cite them all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.numbers import format_number, normalise_label
+
+from .concepts import Concept, QuestionModel, model
+from .reader import Metric
+
+
+@dataclass
+class Value:
+    """A metric's value in one report: one cell, or a sum/difference of cells (with its expression)."""
+    number: float | None
+    expr: str                                   # the cell value, or e.g. "7 + 9"
+    facts: list[dict] = field(default_factory=list)
+    blanks: list[dict] = field(default_factory=list)    # cited cells left out because they are blank
+    computed: bool = False
+
+    @property
+    def value(self) -> str:
+        if not self.computed:
+            return self.facts[0]["value"] if self.facts else ""
+        return format_number(self.number) if self.number is not None else ""
+
+
+def _leaf(path: str | None) -> str:
+    return normalise_label((path or "").split(" / ")[-1])
+
+
+class CellIndex:
+    """Stored cell keys by (table, row concept, column concept)."""
+
+    def __init__(self, keys: list[tuple], m: QuestionModel | None = None):
+        self.m = m or model()
+        rows: dict[tuple[str, str], list[str]] = {}
+        cols: dict[tuple[str, str], list[str]] = {}
+        for c in self.m.all_concepts():
+            for label in c.labels:
+                (rows if c.dim == "rows" else cols).setdefault((c.table, normalise_label(label)), []).append(c.id)
+        self.by_cell: dict[tuple[str, str, str], list[tuple]] = {}
+        self.by_row: dict[tuple[str, str], list[tuple]] = {}
+        for key in keys:
+            table, row, col = key
+            for tid, spec in self.m.tables.items():
+                if not spec.matches_title(table):
+                    continue
+                if tid == "t4":
+                    parts = (col or "").split(" / ")
+                    row_leaf, col_leaf = normalise_label(parts[-2] if len(parts) > 1 else ""), _leaf(col)
+                else:
+                    row_leaf, col_leaf = _leaf(row), _leaf(col)
+                for rid in rows.get((tid, row_leaf), []):
+                    self.by_row.setdefault((tid, rid), []).append(key)
+                    for cid in cols.get((tid, col_leaf), []):
+                        self.by_cell.setdefault((tid, rid, cid), []).append(key)
+
+    def has(self, table: str, row: str) -> bool:
+        return (table, row) in self.by_row
+
+
+class Lookup:
+    """Values of template metrics in given reports, read from the fact store."""
+
+    def __init__(self, store, index: CellIndex):
+        self.store = store
+        self.index = index
+        self.m = index.m
+
+    def _cells(self, table: str, row: Concept, col: Concept, scope: set[str]) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for key in self.index.by_cell.get((table, row.id, col.id), []):
+            for f in self.store.facts_by_key(key, scope):
+                out.setdefault(f["report_id"], f)
+        return out
+
+    def values(self, metric: Metric, scope: set[str]) -> dict[str, Value]:
+        """Report id -> the metric's value there (reports without the metric are left out)."""
+        return self._resolve(metric.table, metric.row, metric.column, scope)
+
+    def _resolve(self, table: str, row: Concept, col: Concept, scope: set[str]) -> dict[str, Value]:
+        spec = self.m.tables[table]
+        if row.labels and col.labels:
+            found = {rid: _leaf_value(f) for rid, f in self._cells(table, row, col, scope).items()}
+            # a stored row missing in a report that splits it (（六）其他处理 1-3): sum its parts there
+            if row.parts_when_split and len(found) < len(scope):
+                rest = scope - set(found)
+                found.update(_combine([self._resolve(table, spec.concepts[p], col, rest)
+                                       for p in row.parts_when_split], "+"))
+            return found
+        if row.parts or (row.minus and not row.labels):
+            parts = [self._resolve(table, spec.concepts[p], col, scope) for p in row.parts or row.minus]
+            return _combine(parts, "+" if row.parts else "-")
+        parts = [self._resolve(table, row, spec.concepts[p], scope) for p in col.parts or col.minus]
+        return _combine(parts, "+" if col.parts else "-")
+
+    def row_values(self, metric: Metric, scope: set[str]) -> dict[str, list[tuple[Concept, Value]]]:
+        """Every column of the metric's row (the question named no column): report -> [(column, value)]."""
+        spec = self.m.tables[metric.table]
+        out: dict[str, list[tuple[Concept, Value]]] = {}
+        for col in spec.concepts.values():
+            if col.dim != "columns" or not col.labels:
+                continue
+            for rid, v in self._resolve(metric.table, metric.row, col, scope).items():
+                out.setdefault(rid, []).append((col, v))
+        return out
+
+
+def _leaf_value(f: dict) -> Value:
+    blank = f["number"] is None
+    return Value(f["number"], f["value"], [f], [f] if blank else [])
+
+
+def _combine(parts: list[dict[str, Value]], op: str) -> dict[str, Value]:
+    """Sum (or first minus second) per report, from the parts that report has.
+
+    Blank parts of a sum are left out and named (blank is not 0); a complement with a blank side
+    has no value."""
+    out: dict[str, Value] = {}
+    reports = set().union(*[set(p) for p in parts]) if parts else set()
+    for rid in reports:
+        vals = [p.get(rid) for p in parts]
+        present = [v for v in vals if v is not None]
+        facts = [f for v in present for f in v.facts]
+        blanks = [f for v in present for f in v.blanks]
+        if op == "-":
+            if any(v is None or v.number is None for v in vals):
+                out[rid] = Value(None, "", facts, blanks or facts, computed=True)
+                continue
+            a, b = vals
+            out[rid] = Value(a.number - b.number, f"{_term(a)} - {_term(b)}", facts, blanks, computed=True)
+            continue
+        numbered = [v for v in present if v.number is not None]
+        if not numbered:
+            out[rid] = Value(None, "", facts, blanks or facts, computed=True)
+            continue
+        out[rid] = Value(sum(v.number for v in numbered), " + ".join(_term(v) for v in numbered), facts, blanks,
+                         computed=True)
+    return out
+
+
+def _term(v: Value) -> str:
+    return f"({v.expr})" if v.computed and (" + " in v.expr or " - " in v.expr) else v.expr

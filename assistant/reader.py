@@ -1,0 +1,255 @@
+"""Read a question into metrics and an operation, using the question model's data.
+
+The reader finds concept mentions (rows, blocks, columns of the template tables) anywhere in the
+question, tolerant of extra words and word order: the longest word wins where two overlap, a
+group gives way to its own part when both are named ("不予公开…属于行政查询事项" is the item),
+and words that are no concept do not block a cell. What is left after concepts, fillers, agency
+and years is the question's subject, used for stated (prose) figures and for refusing a metric
+no source holds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .concepts import Concept, QuestionModel, model
+
+_GAP = ".{0,8}?"
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    word: str
+    concepts: tuple[Concept, ...]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure the question names: a template cell (table, row, column concepts) or a prose subject."""
+    table: str | None = None
+    row: Concept | None = None
+    column: Concept | None = None          # None with a table: every column of the row
+    subject: str | None = None
+
+    @property
+    def is_cell(self) -> bool:
+        return self.table is not None
+
+    def describe(self, m: QuestionModel | None = None) -> str:
+        if not self.is_cell:
+            return f"{self.subject}（正文）"
+        name = (m or model()).tables[self.table].name
+        col = self.column.plain if self.column else "各栏"
+        return f"{name} {self.row.plain} × {col}" if self.row else f"{name} {col}"
+
+    def to_json(self) -> dict:
+        if not self.is_cell:
+            return {"table": None, "row": None, "column": None, "subject": self.subject}
+        return {"table": model().tables[self.table].name, "row": self.row.plain if self.row else None,
+                "column": self.column.plain if self.column else None, "subject": None}
+
+
+@dataclass
+class Reading:
+    metrics: list[Metric] = field(default_factory=list)      # template cells named by concepts
+    operation: str = "value"
+    ops: set[str] = field(default_factory=set)                # every operation word family present
+    subject: str = ""                                         # what is left: the prose subject
+    subject_parts: list[str] = field(default_factory=list)    # two named prose items, when an operation joins them
+    absent_word: str | None = None                            # a metric word no template holds
+    leftover: str = ""                                        # content no concept, filler or operation explains
+    table_score: dict[str, int] = field(default_factory=dict)
+
+
+def normalise(text: str) -> str:
+    """Full-width digits and letters to ASCII, no spaces: the form every word is looked up in."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0xFF10 <= o <= 0xFF19 or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A:
+            ch = chr(o - 0xFEE0)
+        out.append(ch)
+    return re.sub(r"\s+", "", "".join(out))
+
+
+@lru_cache(maxsize=1)
+def _word_index() -> list[tuple[str, re.Pattern | None, tuple[Concept, ...]]]:
+    """Every word of every concept, longest first, with a pattern for gapped words ("先复议…起诉")."""
+    by_word: dict[str, list[Concept]] = {}
+    for c in model().all_concepts():
+        for w in c.words:
+            by_word.setdefault(w, []).append(c)
+    out = []
+    for w, cs in by_word.items():
+        pat = re.compile(_GAP.join(re.escape(p) for p in w.split("…"))) if "…" in w else None
+        out.append((w, pat, tuple(cs)))
+    out.sort(key=lambda x: -len(x[0].replace("…", "")))    # literal length: a gapped word never outranks a plain one
+    return out
+
+
+@lru_cache(maxsize=1)
+def _op_patterns() -> dict[str, list[re.Pattern]]:
+    return {op: [re.compile(_GAP.join(re.escape(p) for p in w.split("…"))) for w in words]
+            for op, words in model().operations.items()}
+
+
+def find_hits(text: str) -> list[Hit]:
+    """Concept mentions in `text`; where two overlap the longer stays (same span: both stay)."""
+    raw: list[Hit] = []
+    for w, pat, cs in _word_index():
+        if pat is None:
+            start = text.find(w)
+            while start >= 0:
+                raw.append(Hit(start, start + len(w), w, cs))
+                start = text.find(w, start + 1)
+        else:
+            for m in pat.finditer(text):
+                raw.append(Hit(m.start(), m.end(), w, cs))
+    raw.sort(key=lambda h: (-len(h.word.replace("…", "")), h.end - h.start, h.start))
+    kept: list[Hit] = []
+    for h in raw:
+        if any(h.start < k.end and k.start < h.end and (h.start, h.end) != (k.start, k.end) for k in kept):
+            continue
+        kept.append(h)
+    kept.sort(key=lambda h: h.start)
+    return kept
+
+
+def operations_in(text: str) -> set[str]:
+    return {op for op, pats in _op_patterns().items() if any(p.search(text) for p in pats)}
+
+
+def _ordered_unique(items):
+    seen, out = set(), []
+    for x in items:
+        if x.id not in seen:
+            seen.add(x.id)
+            out.append(x)
+    return out
+
+
+def _prune_groups(concepts: list[Concept]) -> list[Concept]:
+    """A group gives way to a part of it named in the same question (the part is more specific)."""
+    ids = {c.id for c in concepts}
+    return [c for c in concepts if not (set(c.parts) | set(c.parts_when_split) | set(c.minus[1:]) | set(c.covers)) & ids]
+
+
+def _strip_fillers(text: str, m: QuestionModel) -> str:
+    for w in sorted(m.filler_words, key=len, reverse=True):
+        text = text.replace(w, "|")
+    return text
+
+
+def content_of(text: str) -> str:
+    """The CJK/Latin words left in a stripped text, joined by spaces."""
+    return " ".join(t for t in re.findall(r"[\u4e00-\u9fffA-Za-z《》]{2,}", text))
+
+
+def read(text: str) -> Reading:
+    """`text` is the question with agency names and years already blanked out (as "|")."""
+    m = model()
+    text = normalise(text)
+    hits = find_hits(text)
+    reading = Reading(ops=operations_in(text))
+    by_table: dict[str, dict[str, list[Concept]]] = {}
+    score: dict[str, int] = {}
+    for h in hits:
+        for c in h.concepts:
+            by_table.setdefault(c.table, {"rows": [], "columns": []})[c.dim].append(c)
+            score[c.table] = score.get(c.table, 0) + (2 if c.dim == "rows" else 1) * len(h.word)
+    reading.table_score = score
+    # the subject: what no concept explains (for stated figures and for refusals)
+    left = text
+    for h in sorted(hits, key=lambda h: -h.start):
+        left = left[:h.start] + "|" + left[h.end:]
+    for op_words in m.operations.values():
+        for w in op_words:
+            if "…" not in w:
+                left = left.replace(w, "|")
+    stripped = _strip_fillers(left, m)
+    reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
+    reading.subject = content_of(_strip_fillers(text, m))
+    reading.metrics = _metrics(by_table, score, m)
+    reading.operation = _operation(reading, text)
+    if not reading.metrics and reading.operation in ("sum", "difference", "ratio"):
+        reading.subject_parts = _split_subject(text, reading.operation, m)
+    reading.leftover = content_of(stripped)
+    return reading
+
+
+def _metrics(by_table: dict[str, dict[str, list[Concept]]], score: dict[str, int], m: QuestionModel) -> list[Metric]:
+    """The cells the question names, in the best-named table (a table is named by a row or block;
+    table 三 also by an applicant column alone, which then means the year's new requests)."""
+    candidates = []
+    for tid, dims in by_table.items():
+        spec = m.tables[tid]
+        rows = _prune_groups(_ordered_unique(dims["rows"]))
+        cols = _prune_groups(_ordered_unique(dims["columns"]))
+        if not rows and spec.default_row and cols and any(c.id != spec.default_column for c in cols):
+            rows = [spec.concepts[spec.default_row]]
+        if not rows:
+            continue
+        if not cols:
+            cols = [spec.concepts[spec.default_column]] if spec.default_column else [None]
+        if len(rows) > 1 and len(cols) > 1:
+            pairs = list(zip(rows, cols)) if len(rows) == len(cols) else [(r, c) for r in rows for c in cols]
+        else:
+            pairs = [(r, c) for r in rows for c in cols]
+        candidates.append((score.get(tid, 0), tid, [Metric(tid, r, c) for r, c in pairs[:6]]))
+    if not candidates:
+        return []
+    candidates.sort(key=lambda x: -x[0])
+    return candidates[0][2]
+
+
+def _operation(reading: Reading, text: str) -> str:
+    ops = reading.ops
+    n = len(reading.metrics)
+    two_items = n >= 2 or any(c in text for c in model().connectors)
+    if two_items and "difference" in ops and ("比" in text or "相差" in text or "差" in text):
+        return "difference"
+    if two_items and "ratio" in ops:
+        return "ratio"
+    if "sum" in ops and two_items:
+        return "sum"
+    if n >= 2 and re.search(r"一共|总共|共计|共有|合计", text):
+        return "sum"
+    for op in ("rank", "trend", "average", "compare", "change"):
+        if op in ops:
+            return op
+    return "value"
+
+
+def _split_subject(text: str, operation: str, m: QuestionModel) -> list[str]:
+    """Two prose items joined by a connector ("征地信息比土地出让信息多", "机关党建和工作动态合计")."""
+    seps = ["比"] if operation == "difference" else [c for c in m.connectors if c != "比"]
+    if operation == "ratio":
+        seps = ["占", *seps]
+    for sep in seps:
+        i = text.find(sep)
+        if i <= 0:
+            continue
+        a, b = text[:i], text[i + len(sep):]
+        a = content_of(_strip_fillers(a, m))
+        b = content_of(_strip_fillers(_cut_operation(b, m), m))
+        if a and b:
+            return [a, b]
+    return []
+
+
+def _cut_operation(text: str, m: QuestionModel) -> str:
+    """The second item ends where the operation words begin ("…信息多多少条" -> "…信息")."""
+    cut = len(text)
+    for op in ("sum", "difference", "ratio"):
+        for w in m.operations.get(op, ()):
+            first = w.split("…")[-1] if w.startswith("比…") else w.split("…")[0]
+            i = text.find(first)
+            if i > 0:
+                cut = min(cut, i)
+    i = re.search(r"多[多几少]|少[多几]|多出|一共|共|总共|合计", text)
+    if i and i.start() > 0:
+        cut = min(cut, i.start())
+    return text[:cut]
