@@ -25,6 +25,7 @@ from .question import Question, agency_names, parse_question
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45
 PART_THRESHOLD = 0.3      # one of two named items inside one report
+_SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名"}
 TIE_MARGIN = 0.01         # scores this close are the same reading of the question
 MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
 PROSE_THRESHOLD = 0.34
@@ -37,6 +38,14 @@ class Scored:
     fact: dict
     score: float
     recall: float
+
+
+def _near(word: str, text: str) -> bool:
+    """Most of a word's character pairs occur in the text (土地出让信息 ~ 土地出让类信息)."""
+    if word in text:
+        return True
+    pairs = {word[i:i + 2] for i in range(len(word) - 1)}
+    return bool(pairs) and sum(p in text for p in pairs) / len(pairs) >= 0.6
 
 
 class Answerer:
@@ -118,7 +127,8 @@ class Answerer:
                                   f"（已有年份：{'、'.join(str(y) for y in sorted({r['year'] for r in scope if r['year']}))}）")
         else:
             in_years, missing = scope, []
-        if q.metrics and not self._prose_explains(q, in_years):
+        prose_first = bool(q.metrics) and self._prose_explains(q, in_years)
+        if q.metrics and not prose_first:
             single = len(q.metrics) == 1
             if single and q.wants_rank:
                 return corpus.ranking(self, q, in_years)
@@ -133,10 +143,13 @@ class Answerer:
             res = self._cell_answer(q, in_years, missing)
             if res is not None:
                 return res
-        if q.reading is not None and q.reading.subject_parts and not q.metrics:
+        if q.reading is not None and q.reading.subject_parts and (not q.metrics or prose_first):
             res = self._prose_combination(q, in_years)
             if res is not None:
                 return res
+            if not self._one_stated_figure(q, in_years):
+                # two items were named: answering one of them as if it were the whole is a wrong figure
+                return refusal(q, f"没有在同一份报告中同时找到“{q.reading.subject_parts[0]}”和“{q.reading.subject_parts[1]}”两项数据")
         absent = q.reading.absent_word if q.reading is not None else None
         if absent and not self._stated(absent, in_years):
             return refusal(q, f"报告中没有关于“{absent}”的数据")
@@ -181,7 +194,8 @@ class Answerer:
         for rid in rids:
             r = by_report[rid]
             values = [vals.get(rid) for vals in per_metric]
-            if len(q.metrics) > 1 and q.operation in ("sum", "difference", "ratio") and all(values):
+            if (len(q.metrics) > 1 and q.operation in ("sum", "difference", "ratio") and all(values)
+                    and all(m.column is not None for m in q.metrics)):
                 text, ok = combine_sentence(q.operation, q.metrics, values, r, b)
                 lines.append(text)
                 any_figure |= ok
@@ -224,11 +238,38 @@ class Answerer:
         """A stated figure fits the question's own words better than the template cell it names
         ("收到群众诉求多少件" is the 诉求 sentence, not the 自然人 applications)."""
         left = [w for w in (q.reading.leftover.split() if q.reading else []) if len(w) >= 2]
-        if not left:
+        wants_rate = bool(re.search(r"百分|比例|占比|%|％|率", q.text))
+        if not left and not wants_rate:
             return False
         best = self.best_facts(q, reports, prose_only=True)
-        return any(any(w in (s.fact["label"] or "") for w in left) and s.score >= FIGURE_THRESHOLD
-                   for s in best.values())
+        for s in best.values():
+            if s.score < FIGURE_THRESHOLD:
+                continue
+            if wants_rate and "%" in (s.fact["value"] + (s.fact["unit"] or "")).replace("％", "%"):
+                return True      # a count cell cannot answer "百分之多少"; a stated percentage can
+            if any(w in (s.fact["label"] or "") for w in left):
+                return True
+        return False
+
+    def _one_stated_figure(self, q: Question, reports: list[dict]) -> bool:
+        """One stated figure names both items at once ("主合办人大代表建议和政协提案135件")."""
+        parts = q.reading.subject_parts
+        heads = [p.split()[-1] for p in parts if p.split()]
+        best = self.best_facts(q, reports, prose_only=True)
+        for s in best.values():
+            tail = (s.fact["label"] or "")[-(sum(map(len, heads)) + 6):]   # the subject right before the figure
+            if len(heads) == len(parts) and all(_near(h, tail) for h in heads):
+                return True
+        return False
+
+    def _context(self, f: dict, before: int = 30) -> str:
+        """A stated figure's clause with the words just before it in its paragraph."""
+        quote = f["quote"] or ""
+        for p in self.store.paragraphs([f["report_id"]]):
+            i = (p["text"] or "").find(quote)
+            if i >= 0 and (p["start_pos"] or 0) <= (f["start_pos"] or 0) <= (p["end_pos"] or 0) + 1:
+                return p["text"][max(0, i - before):i + len(quote)]
+        return quote
 
     def _stated(self, word: str, reports: list[dict]) -> bool:
         """Whether any report in scope states a figure about `word` (e.g. 访问量)."""
@@ -243,6 +284,8 @@ class Answerer:
         from .reader import Metric
 
         parts = q.reading.subject_parts
+        if self._one_stated_figure(q, reports):
+            return None
         found = []
         for part in parts:
             sub = replace(q, metric=part, metrics=[])
@@ -250,7 +293,13 @@ class Answerer:
             # and both figures are shown with their quotes
             threshold = PART_THRESHOLD if len(reports) == 1 else FIGURE_THRESHOLD
             ranked = self.ranked_facts(sub, reports, prose_only=True, threshold=threshold)
-            found.append({rid: r[0] for rid, r in ranked.items()})
+            other = " ".join(p for p in parts if p != part)
+            own = [w for w in part.split() if len(w) >= 2 and w not in other]
+            head = own[-1] if own else ""
+            # the figure must sit next to the item's own head word ("动态类信息", not the clause
+            # "全年累计发布信息" that only shares the context words of the question)
+            found.append({rid: picked for rid, lst in ranked.items()
+                          if head and (picked := next((s for s in lst if _near(head, self._context(s.fact))), None))})
         common = set(found[0]).intersection(*found[1:])
         if len(common) != 1:
             return None
@@ -299,6 +348,8 @@ class Answerer:
             score, recall = cat.score_prose(qg, i)
             if unit and cat.prose_unit[i] == unit:
                 score += 0.04
+            elif unit in _SPECIFIC_UNITS and cat.prose_unit[i] != unit:
+                score -= 0.3        # "几期" is not answered by a count of 件
             if wants_rate and (cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]):
                 score += 0.04
             if score >= threshold and recall >= min(MIN_RECALL, threshold):

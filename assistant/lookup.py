@@ -82,7 +82,11 @@ class Lookup:
         return out
 
     def values(self, metric: Metric, scope: set[str]) -> dict[str, Value]:
-        """Report id -> the metric's value there (reports without the metric are left out)."""
+        """Report id -> the metric's value there (reports without the metric are left out).
+        With no column named, the value of the row's first column that the report has (callers
+        list every column through `row_values`)."""
+        if metric.column is None:
+            return {rid: cols[0][1] for rid, cols in self.row_values(metric, scope).items() if cols}
         return self._resolve(metric.table, metric.row, metric.column, scope)
 
     def _resolve(self, table: str, row: Concept, col: Concept, scope: set[str]) -> dict[str, Value]:

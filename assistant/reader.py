@@ -174,8 +174,13 @@ def read(text: str) -> Reading:
     reading.subject = content_of(_strip_fillers(text, m))
     reading.metrics = _metrics(by_table, score, m)
     reading.operation = _operation(reading, text)
-    if not reading.metrics and reading.operation in ("sum", "difference", "ratio"):
-        reading.subject_parts = _split_subject(text, reading.operation, m)
+    if reading.operation in ("sum", "difference", "ratio") or (
+            any(c in text for c in m.connectors) and ({"sum", "difference"} & reading.ops)):
+        op = reading.operation if reading.operation in ("sum", "difference", "ratio") else \
+            ("difference" if "difference" in reading.ops else "sum")
+        reading.subject_parts = _split_subject(text, op, m)
+        if not reading.metrics or len(reading.metrics) < 2:
+            reading.operation = op if reading.subject_parts else reading.operation
     reading.leftover = content_of(stripped)
     return reading
 
