@@ -40,6 +40,13 @@ class Scored:
     recall: float
 
 
+def _head(part: str, parts: list[str]) -> str:
+    """An item's own head word: its last word that the other item does not share."""
+    other = " ".join(p for p in parts if p != part)
+    own = [w for w in part.split() if len(w) >= 2 and w not in other]
+    return own[-1] if own else ""
+
+
 def _near(word: str, text: str) -> bool:
     """Most of a word's character pairs occur in the text (土地出让信息 ~ 土地出让类信息)."""
     if word in text:
@@ -254,7 +261,7 @@ class Answerer:
     def _one_stated_figure(self, q: Question, reports: list[dict]) -> bool:
         """One stated figure names both items at once ("主合办人大代表建议和政协提案135件")."""
         parts = q.reading.subject_parts
-        heads = [p.split()[-1] for p in parts if p.split()]
+        heads = [h for h in map(lambda p: _head(p, parts), parts) if h]
         best = self.best_facts(q, reports, prose_only=True)
         for s in best.values():
             tail = (s.fact["label"] or "")[-(sum(map(len, heads)) + 6):]   # the subject right before the figure
@@ -293,9 +300,7 @@ class Answerer:
             # and both figures are shown with their quotes
             threshold = PART_THRESHOLD if len(reports) == 1 else FIGURE_THRESHOLD
             ranked = self.ranked_facts(sub, reports, prose_only=True, threshold=threshold)
-            other = " ".join(p for p in parts if p != part)
-            own = [w for w in part.split() if len(w) >= 2 and w not in other]
-            head = own[-1] if own else ""
+            head = _head(part, parts)
             # the figure must sit next to the item's own head word ("动态类信息", not the clause
             # "全年累计发布信息" that only shares the context words of the question)
             found.append({rid: picked for rid, lst in ranked.items()

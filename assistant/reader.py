@@ -138,6 +138,8 @@ def _prune_groups(concepts: list[Concept]) -> list[Concept]:
 
 
 def _strip_fillers(text: str, m: QuestionModel) -> str:
+    measures = "|".join(sorted(map(re.escape, m.measure_words), key=len, reverse=True))
+    text = re.sub(rf"(?:多少|几)(?:{measures})?", "|", text)
     for w in sorted(m.filler_words, key=len, reverse=True):
         text = text.replace(w, "|")
     return text
@@ -175,7 +177,7 @@ def read(text: str) -> Reading:
     reading.metrics = _metrics(by_table, score, m)
     reading.operation = _operation(reading, text)
     if reading.operation in ("sum", "difference", "ratio") or (
-            any(c in text for c in m.connectors) and ({"sum", "difference"} & reading.ops)):
+            any(c in text for c in m.connectors) and ({"sum", "difference", "total"} & reading.ops)):
         op = reading.operation if reading.operation in ("sum", "difference", "ratio") else \
             ("difference" if "difference" in reading.ops else "sum")
         reading.subject_parts = _split_subject(text, op, m)
