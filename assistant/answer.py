@@ -16,7 +16,7 @@ from index.numbers import format_number
 from . import corpus
 from .catalog import FactCatalog
 from .citations import AnswerBuilder, refusal, report_name
-from .compose import add_figure, cite_value, combine_sentence, value_sentence
+from .compose import add_figure, cite_value, combine_sentence, refs, value_sentence
 from .crossyear import cross_year_checks
 from .lookup import CellIndex, Lookup
 from .matching import Idf, grams, overlap
@@ -212,6 +212,7 @@ class Answerer:
                     lines.append(f"{report_name(r, with_year=True)}报告中没有{metric.describe()}这一项。")
                     continue
                 if metric.column is None:          # no column named: every column of the row, each cited
+                    warnings.append("问题未指明栏目，该项在报告中有多项数据，已一并列出，请核对所需的一项")
                     for col, v in self.lookup.row_values(metric, {rid}).get(rid, []):
                         m2 = type(metric)(metric.table, metric.row, col)
                         ids = cite_value(b, v, r)
@@ -225,6 +226,29 @@ class Answerer:
                     add_figure(b, metric, value, ids)
                     any_figure = True
                 lines.append(value_sentence(metric, value, r, ids))
+                if value.number is None and len(q.metrics) == 1 and metric.column is not None \
+                        and metric.column.plain == "总计" and not value.computed:
+                    # a blank total: the row's filled cells are what the report does say (each cited)
+                    filled = [(c, v) for c, v in self.lookup.row_values(type(metric)(metric.table, metric.row, None),
+                                                                       {rid}).get(rid, []) if v.number is not None]
+                    if filled:
+                        parts = []
+                        for col, v in filled:
+                            m2 = type(metric)(metric.table, metric.row, col)
+                            ids2 = cite_value(b, v, r)
+                            add_figure(b, m2, v, ids2)
+                            parts.append(f"{col.plain}{v.value}{refs(ids2)}")
+                        any_figure = True
+                        lines.append("表中总计栏空白；该行填写了：" + "，".join(parts) + "。")
+                        continue
+                if value.number is None and len(q.metrics) == 1:
+                    # a published blank: a figure the report states in its text may still answer it
+                    alt = self.best_facts(q, [r], prose_only=True).get(rid)
+                    if alt and alt.fact["number"] is not None:
+                        aid = b.cite_fact(alt.fact, r)
+                        b.figure(alt.fact, aid)
+                        any_figure = True
+                        lines.append("表中该栏空白；正文另有：" + b.sentence(alt.fact, r, aid))
         if q.wants_change and len(q.metrics) == 1 and len(rids) >= 2:
             first, last = per_metric[0][rids[0]], per_metric[0][rids[-1]]
             if first.number is not None and last.number is not None:

@@ -17,6 +17,13 @@ MIN_RECALL = 0.45
 MAX_LISTED = 10
 
 
+class Pick:
+    """A chosen cell, shaped like the answerer's scored facts."""
+
+    def __init__(self, fact: dict):
+        self.fact = fact
+
+
 def _canon_row(row: str | None) -> str:
     leaf = (row or "").split(" / ")[-1]
     return item_row(leaf) or normalise_label(row or "")
@@ -165,9 +172,13 @@ def trend(ans, q: Question, reports: list[dict], missing_years: list[int]):
 
 def compare(ans, q: Question, reports: list[dict]):
     """Two agencies (same year) or one agency in two years: both values and their difference."""
-    best = ans.best_facts(q, reports)
     by_id = {r["report_id"]: r for r in reports}
-    chosen = sorted(best.values(), key=lambda s: (by_id[s.fact["report_id"]]["agency"] or "", by_id[s.fact["report_id"]]["year"] or 0))
+    if q.metrics:
+        facts, _ = metric_facts(ans, q, reports)
+        chosen = [Pick(f) for f in facts]
+    else:
+        chosen = list(ans.best_facts(q, reports).values())
+    chosen.sort(key=lambda s: (by_id[s.fact["report_id"]]["agency"] or "", by_id[s.fact["report_id"]]["year"] or 0))
     if len(chosen) != 2:
         return None
     b = AnswerBuilder(q)
