@@ -134,6 +134,10 @@ class Answerer:
                                   f"（已有年份：{'、'.join(str(y) for y in sorted({r['year'] for r in scope if r['year']}))}）")
         else:
             in_years, missing = scope, []
+        absent = q.reading.absent_word if q.reading is not None else None
+        if absent and not self._stated(absent, in_years):
+            # a kind of number no template holds and no report states: not the nearest cell
+            return refusal(q, f"报告中没有关于“{absent}”的数据")
         prose_first = bool(q.metrics) and self._prose_explains(q, in_years)
         if q.metrics and not prose_first:
             single = len(q.metrics) == 1
@@ -157,9 +161,6 @@ class Answerer:
             if not self._one_stated_figure(q, in_years):
                 # two items were named: answering one of them as if it were the whole is a wrong figure
                 return refusal(q, f"没有在同一份报告中同时找到“{q.reading.subject_parts[0]}”和“{q.reading.subject_parts[1]}”两项数据")
-        absent = q.reading.absent_word if q.reading is not None else None
-        if absent and not self._stated(absent, in_years):
-            return refusal(q, f"报告中没有关于“{absent}”的数据")
         if q.wants_figure or q.metrics:
             if q.wants_rank:
                 return corpus.ranking(self, q, in_years)

@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     se.add_argument("--index", dest="index_dir_sub")
     se.add_argument("--no-naive", action="store_true", help="skip the naive LangChain baseline")
 
+    su = sub.add_parser("understand", help="how a question is read (agencies, years, metrics, operation), without answering")
+    su.add_argument("question")
+    su.add_argument("--index", dest="index_dir_sub")
+    su.add_argument("--json", action="store_true")
+    su.add_argument("--agency")
+    su.add_argument("--year", type=int)
+
     sc = sub.add_parser("checks", help="list failed consistency checks, per agency")
     sc.add_argument("--index", dest="index_dir_sub")
     sc.add_argument("--json", action="store_true")
@@ -92,6 +99,12 @@ def _run(args, index_dir: Path | None) -> int:
         from .commands import run_eval
 
         return run_eval(comp, args.file, naive=not args.no_naive)
+    if args.command == "understand":
+        from .citations import interpretation
+
+        reading = interpretation(comp.answerer.understand(args.question, agency=args.agency, year=args.year))
+        print(json.dumps(reading, ensure_ascii=False, indent=1) if args.json else reading["text"])
+        return 0
     if args.command == "checks":
         from .commands import run_checks
 

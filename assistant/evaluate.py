@@ -72,9 +72,10 @@ class SystemResult:
     def summary(self) -> dict:
         n = len(self.outcomes)
         by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for g, o, _ in self.outcomes:
-            by_kind[g.get("kind", "?")][1] += 1
-            by_kind[g.get("kind", "?")][0] += o == "pass"
+        for g, o, _ in self.outcomes:       # a set may group its questions by family as well as by kind
+            for key in {g.get("kind", "?"), *([f"family:{g['family']}"] if g.get("family") else [])}:
+                by_kind[key][1] += 1
+                by_kind[key][0] += o == "pass"
         lat = sorted(self.latencies)
         return {
             "system": self.name, "questions": n,

@@ -216,10 +216,10 @@ def _operation(reading: Reading, text: str) -> str:
     ops = reading.ops
     n = len(reading.metrics)
     two_items = n >= 2 or any(c in text for c in model().connectors)
+    if two_items and "ratio" in ops:          # before difference: "比例是多少" also reads as "比…多"
+        return "ratio"
     if two_items and "difference" in ops and ("比" in text or "相差" in text or "差" in text):
         return "difference"
-    if two_items and "ratio" in ops:
-        return "ratio"
     if "sum" in ops and two_items:
         return "sum"
     if n >= 2 and re.search(r"一共|总共|共计|共有|合计", text):

@@ -1,0 +1,196 @@
+"""The question model on its own: how questions are read into agencies, years, metrics and an
+operation, family by family, with phrasings written for these tests (not the shared sets').
+
+The index here uses the deterministic fake embedder from conftest: reading a question only needs
+the fact store's agency list, not vectors.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.citations import interpretation
+from assistant.components import Components
+from assistant.concepts import load_model, model
+from assistant.reader import find_hits, read
+from index.errors import InputError
+
+from .conftest import ROOT, SHARED_REPORTS, HashEmbeddings, need_shared
+
+
+@pytest.fixture(scope="module")
+def comp(tmp_path_factory):
+    d = tmp_path_factory.mktemp("understand")
+    c = Components.from_settings(index_dir=d / "index", embeddings=HashEmbeddings())
+    c.indexer.index([need_shared(SHARED_REPORTS)])
+    return c
+
+
+def cells(comp, question):
+    q = comp.answerer.understand(question)
+    return [(m.table, m.row.id if m.row else None, m.column.id if m.column else None) for m in q.metrics], q
+
+
+# --- table 三: rows (how staff name them), with the unnamed column meaning 总计 ----------------------
+@pytest.mark.parametrize("question,row", [
+    ("淮安市政府2024年新提出的信息公开申请有几件", "new"),
+    ("2024年淮安市政府那边接到多少份公开申请", "new"),
+    ("淮安市政府2024年从上一年转过来的申请还有多少", "carried_in"),
+    ("2024年淮安市政府同意公开的申请是多少件", "granted"),
+    ("淮安市政府2024年只公开了一部分的有几件", "partly"),
+    ("淮安市政府2024年因为涉密没公开的申请数", "w_secret"),
+    ("2024年淮安市政府因为会影响第三方权益而不公开的有多少", "w_third"),
+    ("淮安市政府2024年属于过程性信息没公开的", "w_process"),
+    ("淮安市政府2024年有多少申请要的是执法案卷", "w_enforce"),
+    ("2024年淮安市政府申请的信息需要另行制作所以没提供的有几件", "u_make"),
+    ("淮安市政府2024年补正后仍不明确的申请", "u_unclear"),
+    ("淮安市政府2024年信访举报投诉类的申请有多少", "n_petition"),
+    ("2024年淮安市政府要求提供公开出版物的申请", "n_publication"),
+    ("淮安市政府2024年大量反复申请的有多少件", "n_massive"),
+    ("淮安市政府2024年要求重新出具已获取信息的申请", "n_confirm"),
+    ("淮安市政府2024年申请人逾期不补正的有几件", "o_overdue"),
+    ("2024年淮安市政府全年办结了多少件申请", "handled_total"),
+    ("淮安市政府2024年有多少申请没办完、结转到下一年", "carried_out"),
+])
+def test_table3_rows(comp, question, row):
+    got, _ = cells(comp, question)
+    assert got == [("t3", row, "total")]
+
+
+# --- table 三: columns, groups and complements -------------------------------------------------------
+@pytest.mark.parametrize("question,row,col", [
+    ("淮安市政府2024年老百姓提交的申请有多少", "new", "natural"),
+    ("2024年淮安市政府收到公司提的申请几件", "new", "business"),
+    ("淮安市政府2024年科研院所申请了几次", "new", "research"),
+    ("淮安市政府2024年公益组织提出的申请", "new", "ngo"),
+    ("淮安市政府2024年律师事务所申请了多少件", "new", "law_firms"),
+    ("2024年淮安市政府法人和其他组织一共申请了多少件", "new", "legal_persons"),
+    ("淮安市政府2024年除了自然人，其他申请人提了多少件", "new", "not_natural"),
+    ("淮安市政府2024年个人申请里予以公开的有几件", "granted", "natural"),
+])
+def test_table3_columns_groups_and_complements(comp, question, row, col):
+    got, _ = cells(comp, question)
+    assert got == [("t3", row, col)]
+
+
+# --- table 四: blocks × results ------------------------------------------------------------------------
+@pytest.mark.parametrize("question,block,result", [
+    ("淮安市政府2024年信息公开被申请复议，复议维持的有几件", "review", "upheld"),
+    ("2024年淮安市政府被复议后改正的有多少件", "review", "corrected"),
+    ("淮安市政府2024年复议案件还在审的有几件", "review", "pending"),
+    ("淮安市政府2024年没经过复议就直接告到法院的案子有多少", "direct_suit", "r_total"),
+    ("淮安市政府2024年复议之后起诉、结果被维持的有几件", "suit_after_review", "upheld"),
+    ("2024年淮安市政府行政诉讼一共多少件", "lawsuit", "r_total"),
+])
+def test_table4_blocks_and_results(comp, question, block, result):
+    got, _ = cells(comp, question)
+    assert got == [("t4", block, result)]
+
+
+# --- table 二 ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question,row,col", [
+    ("淮安市政府2024年新印发了几件规章", "rules", "issued"),
+    ("淮安市政府2024年废除了多少件红头文件", "normative", "repealed"),
+    ("淮安市政府2024年仍然有效的规范性文件有多少", "normative", "in_force"),
+    ("淮安市政府2024年作出了多少个行政许可决定", "licensing", "decisions"),
+    ("2024年淮安市政府采取强制措施的决定有几件", "coercion", "decisions"),
+    ("淮安市政府2024年行政收费收了多少钱", "fees", "fee_amount"),
+    ("2019年上海市政府办公厅集中采购花了多少钱", "procurement", "procurement_amount"),
+])
+def test_table2_rows_and_columns(comp, question, row, col):
+    got, _ = cells(comp, question)
+    assert (("t2", row, col) in got) and all(g[1] == row for g in got)
+
+
+# --- operations over two named items -----------------------------------------------------------------
+@pytest.mark.parametrize("question,op,n", [
+    ("淮安市政府2024年予以公开加上部分公开一共多少件", "sum", 2),
+    ("淮安市政府2024年直接起诉的比复议后起诉的多几件", "difference", 2),
+    ("淮安市政府2024年自然人和商业企业的申请合计多少", "sum", 2),
+    ("淮安市政府2024年部分公开占本年新收的比例是多少", "ratio", 2),
+])
+def test_two_items_and_their_operation(comp, question, op, n):
+    got, q = cells(comp, question)
+    assert len(got) == n and q.operation == op
+
+
+def test_prose_items_are_split_for_an_operation():
+    r = read("|发布的财政信息比人事信息多多少条？")
+    assert r.metrics == [] and r.operation == "difference" and len(r.subject_parts) == 2
+
+
+# --- agencies as people name them --------------------------------------------------------------------
+@pytest.mark.parametrize("question,agency", [
+    ("淮安2024年新收申请多少件", "淮安市人民政府"),
+    ("淮安市政府2024年新收申请多少件", "淮安市人民政府"),
+    ("洪泽2023年新收申请多少件", "淮安市洪泽区人民政府"),
+    ("沭阳发改局2023年新收申请多少件", "沭阳县发展和改革局"),
+    ("宁波对口支援局2019年新收申请多少件", "宁波市对口支援和区域合作局"),
+    ("平潭国资局2019年新收申请多少件", "平潭综合实验区国有资产管理局"),
+    ("君山片区2022年新收申请多少件", "平潭综合实验区君山片区管理局"),
+])
+def test_agency_short_names(comp, question, agency):
+    _, q = cells(comp, question)
+    assert [m.agency for m in q.agencies] == [agency]
+
+
+# --- absent agencies and absent metrics, per template table -------------------------------------------
+@pytest.mark.parametrize("question,named", [
+    ("淮安市教育局2024年新制发了几件规章？", "淮安市教育局"),                # table 二
+    ("淮安市财政局2024年收到多少件公开申请？", "淮安市财政局"),              # table 三
+    ("上海市教委2019年行政复议总计多少件？", "上海市教委"),                  # table 四
+])
+def test_absent_agency_is_refused_by_name(comp, question, named):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == []
+    assert f"语料中没有{named}的报告" in res["answer"]
+    assert "淮安市人民政府" in res["answer"] or "上海市人民政府办公厅" in res["answer"]
+
+
+@pytest.mark.parametrize("question", [
+    "淮安市政府2024年政府网站的访问量是多少？",                        # next to table 二's words
+    "淮安市政府2024年信息公开申请的满意率是多少？",                    # next to table 三's words
+    "淮安市政府2024年行政复议案件的平均用时是多少？",                  # next to table 四's words
+])
+def test_absent_metric_is_refused(comp, question):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == []
+
+
+# --- the interpretation travels with every answer, and `understand` prints it ---------------------------
+def test_interpretation_text(comp):
+    q = comp.answerer.understand("2024年淮安市人民政府收到的申请里，律所提了多少件？")
+    it = interpretation(q)
+    assert it["text"] == "理解为：淮安市人民政府 · 2024年 · 表三 本年新收政府信息公开申请 × 法律服务机构"
+    assert it["metrics"] == [{"table": "表三", "row": "本年新收政府信息公开申请", "column": "法律服务机构",
+                              "subject": None}]
+    res = comp.answerer.ask("2024年淮安市人民政府收到的申请里，律所提了多少件？")
+    assert res["interpretation"]["text"] == it["text"]
+
+
+def test_understand_command(comp):
+    out = subprocess.run([sys.executable, "-m", "assistant", "understand", "淮安市政府2024年复议后起诉的有几件",
+                          "--json", "--index", str(comp.settings.index_dir)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got["agencies"] == ["淮安市人民政府"] and got["years"] == [2024]
+    assert got["metrics"][0]["row"] == "行政诉讼（复议后起诉）" and got["metrics"][0]["column"] == "总计"
+
+
+# --- the data file -------------------------------------------------------------------------------------
+def test_longest_word_wins():
+    hits = find_hits("部分公开和全部公开")
+    assert [h.word for h in hits] == ["部分公开", "全部公开"]
+
+
+def test_data_file_mistakes_are_clear_errors(tmp_path):
+    bad = tmp_path / "concepts.yaml"
+    bad.write_text("tables:\n  t3:\n    name: 表三\n    rows:\n      - {id: a, plain: A, parts: [nope]}\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError, match="refers to nope"):
+        load_model(bad)
+    assert len(model().tables) == 3
