@@ -16,7 +16,7 @@ from index.numbers import format_number
 from . import corpus
 from .catalog import FactCatalog
 from .citations import AnswerBuilder, refusal, report_name
-from .compose import add_figure, cite_value, combine_sentence, refs, value_sentence
+from .compose import add_figure, cite_value, combine_sentence, metric_words, refs, value_sentence
 from .crossyear import cross_year_checks
 from .lookup import CellIndex, Lookup
 from .matching import Idf, grams, overlap
@@ -245,7 +245,7 @@ class Answerer:
                 if value.number is None and len(q.metrics) == 1:
                     # a published blank: a figure the report states in its text may still answer it
                     alt = self.best_facts(q, [r], prose_only=True).get(rid)
-                    if alt and alt.fact["number"] is not None:
+                    if alt and alt.fact["number"] is not None and _near(metric_words(metric), alt.fact["label"] or ""):
                         aid = b.cite_fact(alt.fact, r)
                         b.figure(alt.fact, aid)
                         any_figure = True

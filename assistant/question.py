@@ -283,6 +283,9 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     reading = read(YEAR_RE.sub("|", RANGE_RE.sub("|", blanked)))
     wants_figure = bool(FIGURE_WORDS.search(text)) and not (PROSE_WORDS.search(text) and "多少" not in text
                                                              and not rank)
+    # the subject the reader left (question words and fillers out, concept words in) is what stated
+    # figures are matched against
+    metric = reading.subject or metric
     return Question(text=text, years=years, agencies=matches, unknown_place=unknown, metric=metric,
                     wants_figure=wants_figure or bool(rank) or bool(TREND_WORDS.search(text))
                     or bool(COMPARE_WORDS.search(text)),

@@ -138,11 +138,31 @@ def _prune_groups(concepts: list[Concept]) -> list[Concept]:
 
 
 def _strip_fillers(text: str, m: QuestionModel) -> str:
+    """Fillers out, word by word (jieba), so that a one-character filler never cuts a word in two
+    ("到" goes, "收到" stays)."""
     measures = "|".join(sorted(map(re.escape, m.measure_words), key=len, reverse=True))
     text = re.sub(rf"(?:多少|几)(?:{measures})?", "|", text)
-    for w in sorted(m.filler_words, key=len, reverse=True):
+    for w in _long_fillers():
         text = text.replace(w, "|")
-    return text
+    fillers = _filler_set()
+    return "".join("|" if tok in fillers else tok for tok in _tokens(text))
+
+
+@lru_cache(maxsize=1)
+def _long_fillers() -> tuple[str, ...]:
+    return tuple(sorted((w for w in model().filler_words if len(w) > 1), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _filler_set() -> frozenset[str]:
+    return frozenset(w for w in model().filler_words if len(w) == 1)
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    import jieba
+
+    return tuple(jieba.lcut(text, HMM=False))
 
 
 def content_of(text: str) -> str:
