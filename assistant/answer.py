@@ -40,6 +40,11 @@ class Scored:
     recall: float
 
 
+def _asks_rate_of_counts(q: Question) -> bool:
+    """"百分之多少" of one count cell: a count cannot answer it (a ratio of two named cells can)."""
+    return len(q.metrics) == 1 and q.operation != "ratio" and bool(re.search(r"百分|比例|占比|%|％|比率", q.text))
+
+
 def _head(part: str, parts: list[str]) -> str:
     """An item's own head word: its last word that the other item does not share."""
     other = " ".join(p for p in parts if p != part)
@@ -138,7 +143,12 @@ class Answerer:
         if absent and not self._stated(absent, in_years):
             # a kind of number no template holds and no report states: not the nearest cell
             return refusal(q, f"报告中没有关于“{absent}”的数据")
-        prose_first = bool(q.metrics) and self._prose_explains(q, in_years)
+        if q.reading is not None and q.reading.subject_parts and len(q.metrics) < 2:
+            # two items named, but not two template cells: two stated figures may be meant
+            res = self._prose_combination(q, in_years)
+            if res is not None:
+                return res
+        prose_first = bool(q.metrics) and (self._prose_explains(q, in_years) or _asks_rate_of_counts(q))
         if q.metrics and not prose_first:
             single = len(q.metrics) == 1
             if single and q.wants_rank:

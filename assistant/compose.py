@@ -6,7 +6,7 @@ plain words, value and unit; the table/row/column path stays in the citation. Co
 """
 from __future__ import annotations
 
-from index.numbers import format_number
+from index.numbers import MULTIPLIERS, format_number
 
 from .citations import AnswerBuilder, report_name
 from .concepts import model
@@ -88,6 +88,14 @@ def _cell_name(f: dict) -> str:
     return "“" + " ".join(x for x in (row, col) if x) + "”"
 
 
+def _scaled(x: float, values: list[Value]) -> str:
+    """A result in the unit its operands were written in ("770万 - 550万" is "220万")."""
+    marks = {v.value[-1] for v in values if v.value}
+    if len(marks) == 1 and (mark := marks.pop()) in MULTIPLIERS:
+        return format_number(x / MULTIPLIERS[mark]) + mark
+    return format_number(x)
+
+
 def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dict, b: AnswerBuilder) -> tuple[str, bool]:
     """Two or more named items of one report joined by an operation; (text, has_figure)."""
     who = report_name(r, with_year=True)
@@ -107,8 +115,8 @@ def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dic
     if op == "difference":
         result = values[0].number - values[1].number
         expr = f"{terms[0]} - {terms[1]}"
-        head = f"{who}{names[0]}比{names[1]}{'多' if result >= 0 else '少'}{format_number(abs(result))}{unit}"
-        shown = format_number(abs(result))
+        shown = _scaled(abs(result), values)
+        head = f"{who}{names[0]}比{names[1]}{'多' if result >= 0 else '少'}{shown}{unit}"
     elif op == "ratio":
         if not values[1].number:
             lines.append("（除数为0，无法计算比例）")
@@ -121,7 +129,7 @@ def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dic
     else:
         result = sum(v.number for v in values)
         expr = " + ".join(terms)
-        shown = format_number(result)
+        shown = _scaled(result, values)
         head = f"{who}{'与'.join(names)}合计{shown}{unit}"
     b.figures.append({"value": shown, "unit": unit or None, "label": "、".join(names), "citation": all_ids[0],
                       "citations": list(dict.fromkeys(all_ids)), "computed": expr})

@@ -241,6 +241,14 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         for mention in agency_mentions(q_plain, roots):
             fits = [n for n in names if any(_is_subsequence(mention, x.translate(OCR_CONFUSABLE))
                                             for x in (n, *names[n]))]
+            # the question may use the full name of an agency indexed under its short name
+            # (上海市科学技术委员会 for 上海市科委)
+            longer = [n for n in names if any(len(x) >= 4 and _is_subsequence(x.translate(OCR_CONFUSABLE), mention)
+                                              for x in (n, *names[n]))]
+            if not fits and longer:
+                if not any(m.agency in longer for m in matches):
+                    matches = [AgencyMatch(n, mention, 2.0) for n in longer]
+                continue
             if not fits:
                 unknown = mention
                 place_agencies = sorted({n for r in roots if mention.startswith(r) for n in root_index(names)[r]})

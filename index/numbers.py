@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?%?$")
+MULTIPLIERS = {"万": 1e4, "亿": 1e8}
 BLANK_MARKS = {"", "/", "／", "无", "—", "－", "-", "--", "——", "\\"}
 
 
@@ -18,8 +19,11 @@ def to_number(value: str) -> float | None:
     t = value.strip().replace(",", "").replace("，", "").rstrip("%")
     if value.strip() in BLANK_MARKS or not t:
         return None
+    scale = 1.0
+    if t[-1] in MULTIPLIERS:          # "550万" as written; its number is 5,500,000
+        scale, t = MULTIPLIERS[t[-1]], t[:-1]
     try:
-        return float(t)
+        return float(t) * scale
     except ValueError:
         return None
 

@@ -6,7 +6,7 @@ import re
 from .model import Fact, Paragraph
 from .numbers import to_number
 
-UNITS = ("%", "％", "万元", "亿元", "元", "余条", "余件", "余次", "万人次", "万次", "人次", "条", "件", "个", "次",
+UNITS = ("%", "％", "万元", "亿元", "万", "亿", "元", "余条", "余件", "余次", "万人次", "万次", "人次", "条", "件", "个", "次",
          "篇", "场", "人", "项", "期", "家", "份", "名", "批", "天", "小时", "个工作日", "册", "户", "起", "位", "部")
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 FIGURE = re.compile(rf"(?<![\d.第])(\d[\d,，]*(?:\.\d+)?)\s*({_UNIT_RE})")
@@ -38,7 +38,8 @@ def extract_prose_facts(paragraphs: list[Paragraph] | tuple[Paragraph, ...]) -> 
         for cs, ce in clauses(p.text):
             clause = p.text[cs:ce]
             for m in FIGURE.finditer(clause):
-                value = m.group(1) + (m.group(2) if m.group(2) in ("%", "％") and m.group(0).endswith(m.group(2))
+                # "%" and a bare "万"/"亿" are part of the figure as written ("12.3%", "550万")
+                value = m.group(1) + (m.group(2) if m.group(2) in ("%", "％", "万", "亿") and m.group(0).endswith(m.group(2))
                                       and " " not in m.group(0) else "")
                 subject = re.sub(r"\s+", "", clause[:m.start()])
                 subject = _FILLER.sub("", subject) or subject
