@@ -25,6 +25,8 @@ from .question import Question, agency_names, parse_question
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45
 PART_THRESHOLD = 0.3      # one of two named items inside one report
+CONTEXT_SCOPE = 5         # up to this many reports, stated figures are also matched with their whole sentence
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
 _SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名"}
 TIE_MARGIN = 0.01         # scores this close are the same reading of the question
 MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
@@ -72,6 +74,7 @@ class Answerer:
         self._report_names: dict[str, str] = {}
         self.catalog: FactCatalog | None = None
         self._cross_failed: list[dict] = []
+        self._paragraph_cache: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     # --- corpus-level caches (rebuilt when the index generation changes) --------------------
@@ -88,6 +91,7 @@ class Answerer:
             self.cells = CellIndex(catalog.cell_keys)
             self.lookup = Lookup(self.store, self.cells)
             self._template_keys = {k for keys in self.cells.by_row.values() for k in keys}
+            self._paragraph_cache = {}
             self.catalog = catalog
             self._cross_failed = [c for c in cross_year_checks(self.store) if c["passed"] is False]
 
@@ -304,6 +308,23 @@ class Answerer:
                 return True
         return False
 
+    def _sentence(self, report_id: str, quote: str) -> str:
+        """The sentence of a report's text that holds a stated figure's clause."""
+        paras = self._paragraph_cache.get(report_id)
+        if paras is None:
+            paras = [p["text"] or "" for p in self.store.paragraphs([report_id])]
+            with self._lock:
+                if len(self._paragraph_cache) > 64:
+                    self._paragraph_cache.clear()
+                self._paragraph_cache[report_id] = paras
+        for text in paras:
+            i = text.find(quote)
+            if i >= 0:
+                starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, i)]
+                end = _SENTENCE_END.search(text, i + len(quote))
+                return text[starts[-1] if starts else 0:end.end() if end else len(text)]
+        return quote
+
     def _context(self, f: dict, before: int = 30) -> str:
         """A stated figure's clause with the words just before it in its paragraph."""
         quote = f["quote"] or ""
@@ -384,8 +405,15 @@ class Answerer:
                 if f["report_id"] in scope:
                     offer(f, score, recall)
         prose_hits = []
+        in_context = len(scope) <= CONTEXT_SCOPE
         for i in cat.prose_candidates(qg, scope):
             score, recall = cat.score_prose(qg, i)
+            if in_context:      # words of the question may sit earlier in the figure's sentence
+                sentence = self._sentence(cat.prose_reports[i], cat.prose_quote[i])
+                ctx = overlap(qg, grams(f"{cat.prose_label[i]} {sentence}"), cat.idf)
+                if ctx > recall:
+                    score = max(score, 0.65 * ctx + 0.35 * overlap(grams(cat.prose_label[i]), qg, cat.idf) - 0.05)
+                    recall = ctx
             if unit and cat.prose_unit[i] == unit:
                 score += 0.04
             elif unit in _SPECIFIC_UNITS and cat.prose_unit[i] != unit:

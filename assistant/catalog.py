@@ -46,6 +46,7 @@ class FactCatalog:
         self.prose_label = [p[2] for p in prose]
         self.prose_unit = [p[5] for p in prose]
         self.prose_value = [p[4] for p in prose]
+        self.prose_quote = [p[3] for p in prose]
         postings: dict[str, list[int]] = defaultdict(list)
         for i, text in enumerate(self.prose_text):
             for g in grams(text):

@@ -165,6 +165,17 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(jieba.lcut(text, HMM=False))
 
 
+def _subject(text: str, hits: list[Hit], m: QuestionModel) -> str:
+    """The question's words in order, fillers out but concept words whole ("不予处理" keeps its 处理)."""
+    out, pos = [], 0
+    for h in hits:
+        out.append(_strip_fillers(text[pos:h.start], m))
+        out.append("|" + text[h.start:h.end] + "|")
+        pos = h.end
+    out.append(_strip_fillers(text[pos:], m))
+    return content_of("".join(out))
+
+
 def content_of(text: str) -> str:
     """The CJK/Latin words left in a stripped text, joined by spaces."""
     return " ".join(t for t in re.findall(r"[\u4e00-\u9fffA-Za-z《》]{2,}", text))
@@ -193,7 +204,7 @@ def read(text: str) -> Reading:
                 left = left.replace(w, "|")
     stripped = _strip_fillers(left, m)
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
-    reading.subject = content_of(_strip_fillers(text, m))
+    reading.subject = _subject(text, hits, m)
     reading.metrics = _metrics(by_table, score, m)
     reading.operation = _operation(reading, text)
     if reading.operation in ("sum", "difference", "ratio") or (
