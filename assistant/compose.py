@@ -6,11 +6,9 @@ plain words, value and unit; the table/row/column path stays in the citation. Co
 """
 from __future__ import annotations
 
-from index.numbers import MULTIPLIERS, format_number
-
 from .citations import AnswerBuilder, report_name
+from .compute import Value, two_items
 from .concepts import model
-from .lookup import Value
 from .reader import Metric
 
 
@@ -88,14 +86,6 @@ def _cell_name(f: dict) -> str:
     return "“" + " ".join(x for x in (row, col) if x) + "”"
 
 
-def _scaled(x: float, values: list[Value]) -> str:
-    """A result in the unit its operands were written in ("770万 - 550万" is "220万")."""
-    marks = {v.value[-1] for v in values if v.value}
-    if len(marks) == 1 and (mark := marks.pop()) in MULTIPLIERS:
-        return format_number(x / MULTIPLIERS[mark]) + mark
-    return format_number(x)
-
-
 def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dict, b: AnswerBuilder) -> tuple[str, bool]:
     """Two or more named items of one report joined by an operation; (text, has_figure)."""
     who = report_name(r, with_year=True)
@@ -106,31 +96,18 @@ def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dic
         if value.number is not None:
             add_figure(b, metric, value, ids)
         lines.append(value_sentence(metric, value, r, ids))
-    if any(v.number is None for v in values):
-        lines.append("（其中一项没有数字，无法计算）")
-        return "\n".join(lines), False
-    unit = unit_of(metrics[0], values[0])
-    terms = [f"({v.value})" if False else v.value for v in values]
+    res = two_items(op, values)
+    if res is None:
+        lines.append("（其中一项没有数字，或除数为0，无法计算）")
+        return "\n".join(lines), any(v.number is not None for v in values)
     names = [metric_words(m) for m in metrics]
+    unit = "" if op == "ratio" else unit_of(metrics[0], values[0])
     if op == "difference":
-        result = values[0].number - values[1].number
-        expr = f"{terms[0]} - {terms[1]}"
-        shown = _scaled(abs(result), values)
-        head = f"{who}{names[0]}比{names[1]}{'多' if result >= 0 else '少'}{shown}{unit}"
+        head = f"{who}{names[0]}比{names[1]}{'多' if res.number >= 0 else '少'}{res.shown}{unit}"
     elif op == "ratio":
-        if not values[1].number:
-            lines.append("（除数为0，无法计算比例）")
-            return "\n".join(lines), True
-        result = values[0].number / values[1].number * 100
-        expr = f"{terms[0]} / {terms[1]} × 100%"
-        shown = f"{result:.2f}%"
-        head = f"{who}{names[0]}占{names[1]}的{shown}"
-        unit = ""
+        head = f"{who}{names[0]}占{names[1]}的{res.shown}"
     else:
-        result = sum(v.number for v in values)
-        expr = " + ".join(terms)
-        shown = _scaled(result, values)
-        head = f"{who}{'与'.join(names)}合计{shown}{unit}"
-    b.figures.append({"value": shown, "unit": unit or None, "label": "、".join(names), "citation": all_ids[0],
-                      "citations": list(dict.fromkeys(all_ids)), "computed": expr})
-    return f"{head}（{expr}）。{refs(all_ids)}\n" + "\n".join(lines), True
+        head = f"{who}{'与'.join(names)}合计{res.shown}{unit}"
+    b.figures.append({"value": res.shown, "unit": unit or None, "label": "、".join(names), "citation": all_ids[0],
+                      "citations": list(dict.fromkeys(all_ids)), "computed": res.expr})
+    return f"{head}（{res.expr}）。{refs(all_ids)}\n" + "\n".join(lines), True

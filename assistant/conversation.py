@@ -1,4 +1,7 @@
-"""Follow-up questions in a chat: "那2020年呢？" reuses the agency and metric of the previous question."""
+"""Follow-up questions in a chat: "那2020年呢？" reuses the agency and metric of the previous question.
+
+The previous question is kept whole; a follow-up that only changes the year or the agency gets that
+question back with the new year or agency put in, so it is read exactly as before."""
 from __future__ import annotations
 
 import re
@@ -9,7 +12,9 @@ _FOLLOW = re.compile(r"^(那|那么|那在|再看|换成|如果是)|呢[？?]?$"
 
 
 def context_of(q: Question) -> dict:
-    return {"agency": q.agencies[0].agency if len(q.agencies) == 1 else None, "years": q.years, "metric": q.metric}
+    one = q.agencies[0] if len(q.agencies) == 1 else None
+    return {"agency": one.agency if one else None, "mention": one.mention if one else None,
+            "years": q.years, "metric": q.metric, "text": q.text}
 
 
 def resolve_followup(question: str, q: Question, prev: dict | None) -> str | None:
@@ -24,6 +29,25 @@ def resolve_followup(question: str, q: Question, prev: dict | None) -> str | Non
     agency = q.agencies[0].agency if len(q.agencies) == 1 else prev.get("agency")
     years = q.years or prev.get("years") or []
     own = _FOLLOW.sub("", q.metric).strip()
-    metric = prev["metric"] if len(re.sub(r"[\s的]", "", own)) <= 1 or not stripped else own
+    only_scope_changed = len(re.sub(r"[\s的]", "", own)) <= 1 or not stripped
+    if only_scope_changed and prev.get("text"):
+        return _with_scope(prev, agency, years)
+    metric = prev["metric"] if only_scope_changed else own
     year_text = "和".join(f"{y}年" for y in years)
     return f"{agency or ''}{year_text}{metric.replace(' ', '')}是多少？"
+
+
+def _with_scope(prev: dict, agency: str | None, years: list[int]) -> str:
+    """The previous question with another year and/or agency put in its place."""
+    text = prev["text"]
+    if agency and prev.get("mention") and agency != prev.get("agency"):
+        text = text.replace(prev["mention"], agency, 1)
+    elif agency and not prev.get("mention"):
+        text = agency + text
+    year_text = "和".join(f"{y}年" for y in years)
+    spans = list(YEAR_RE.finditer(text))
+    if not spans:
+        return year_text + text
+    for k, m in reversed(list(enumerate(spans))):      # the first year mention takes the new years
+        text = text[:m.start()] + (year_text if k == 0 else "") + text[m.end():]
+    return text

@@ -6,13 +6,12 @@ from __future__ import annotations
 from index.numbers import format_number, normalise_label
 from index.templates import item_row
 
-from .citations import AnswerBuilder, refusal
+from .citations import AnswerBuilder, refusal, report_name
 from .compose import metric_words
+from .evidence import Evidence
 from .matching import grams
 from .question import Question
-
-FIGURE_THRESHOLD = 0.5
-MIN_RECALL = 0.45
+from .stated import FIGURE_THRESHOLD, MIN_RECALL
 
 MAX_LISTED = 10
 
@@ -29,26 +28,27 @@ def _canon_row(row: str | None) -> str:
     return item_row(leaf) or normalise_label(row or "")
 
 
-def metric_facts(ans, q: Question, reports: list[dict]) -> tuple[list[dict], str | None]:
+def metric_facts(ev: Evidence, q: Question, reports: list[dict]) -> tuple[list[dict], str | None]:
     """The cells of the template metric the question names (one cell per report: the same
     (table, row, column) everywhere, so a ranking compares like with like), else the best-matching
     other table cell or prose figure; returns (facts, label)."""
     if q.metrics:
         metric = q.metrics[0]
-        values = ans.metric_values(metric, reports)
+        values = ev.cells.values(metric, {r["report_id"] for r in reports})
         facts = [v.facts[0] for v in values.values() if not v.computed and v.facts]
         if facts:
             return facts, metric_words(metric)
     scope = {r["report_id"] for r in reports}
-    keys = [k for k in ans.catalog.score_cells(grams(q.metric)) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL]
+    keys = [k for k in ev.stated.catalog.score_cells(grams(q.metric)) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL
+            and k[2] not in ev.stated.template_keys]
     if keys:
         top_score, _, top = keys[0]
         group = [k for s, _, k in keys if s >= top_score - 0.05 and k[0] == top[0] and k[2] == top[2]
                  and _canon_row(k[1]) == _canon_row(top[1])]
-        facts = [f for k in group for f in ans.store.facts_by_key(k, scope)]
+        facts = [f for k in group for f in ev.store.facts_by_key(k, scope)]
         label = " / ".join(x for x in ((top[1] or top[0]).split(" / ")[-1], top[2]) if x)
         return facts, label
-    best = ans.best_facts(q, reports)
+    best = ev.stated.best(q.metric, q.text, reports)
     return [s.fact for s in best.values()], q.metric
 
 
@@ -56,7 +56,7 @@ def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]
     with_fact = {f["report_id"] for f in facts}
     blank = [f for f in facts if f["number"] is None]
     missing = [r for r in reports if r["report_id"] not in with_fact]
-    names = {r["report_id"]: f"{r['agency']}{r['year']}年" for r in reports}
+    names = {r["report_id"]: f"{report_name(r)}{r['year']}年" for r in reports}
     note = f"范围：{len(reports)}份报告，其中{len(facts) - len(blank)}份有数值"
     warnings = []
     if blank:
@@ -70,17 +70,17 @@ def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]
     return note + "。", warnings
 
 
-def _valued(ans, q: Question, reports: list[dict]):
+def _valued(ev: Evidence, q: Question, reports: list[dict]):
     """The metric's cells in these reports and those with a number; a refusal when none has one."""
-    facts, label = metric_facts(ans, q, reports)
+    facts, label = metric_facts(ev, q, reports)
     valued = [f for f in facts if f["number"] is not None]
     if not valued:
         return None, refusal(q, f"在{len(reports)}份报告中没有找到“{q.metric}”的数值")
     return (facts, label, valued, {r["report_id"]: r for r in reports}), None
 
 
-def ranking(ans, q: Question, reports: list[dict]):
-    got, refused = _valued(ans, q, reports)
+def ranking(ev: Evidence, q: Question, reports: list[dict]):
+    got, refused = _valued(ev, q, reports)
     if refused:
         return refused
     facts, label, valued, by_id = got
@@ -96,7 +96,7 @@ def ranking(ans, q: Question, reports: list[dict]):
         cid = b.cite_fact(f, by_id[f["report_id"]])
         b.figure(f, cid)
         lead_ids.append(cid)
-    lead = "、".join(f"{by_id[f['report_id']]['agency']}（{by_id[f['report_id']]['year']}年）" for f in tied)
+    lead = "、".join(f"{report_name(by_id[f['report_id']])}（{by_id[f['report_id']]['year']}年）" for f in tied)
     lines = [f"“{label}”{word}的是{lead}：{tied[0]['value']}{''.join(f'[{i}]' for i in lead_ids)}"
              + ("（并列）" if len(tied) > 1 else "") + "。", f"排名（前{len(shown)}）："]
     for k, f in enumerate(shown, start=1):
@@ -104,14 +104,14 @@ def ranking(ans, q: Question, reports: list[dict]):
         cid = b.cite_fact(f, r)
         if f not in tied:
             b.figure(f, cid)
-        lines.append(f"{k}. {r['agency']} {r['year']}年：{f['value']}[{cid}]")
+        lines.append(f"{k}. {report_name(r)} {r['year']}年：{f['value']}[{cid}]")
     note, warnings = _scope_note(reports, facts)
     lines.append(note)
-    return b.result("\n".join(lines), warnings + ans.check_warnings_for(b))
+    return b.result("\n".join(lines), warnings + ev.checks.for_cited(b.cited_facts))
 
 
-def total(ans, q: Question, reports: list[dict]):
-    got, refused = _valued(ans, q, reports)
+def total(ev: Evidence, q: Question, reports: list[dict]):
+    got, refused = _valued(ev, q, reports)
     if refused:
         return refused
     facts, label, valued, by_id = got
@@ -132,21 +132,21 @@ def total(ans, q: Question, reports: list[dict]):
     b.figures.insert(0, {"value": value, "unit": None, "label": f"{label}（{kind}）", "citation": ids[0],
                          "citations": ids, "computed": expr})
     note, warnings = _scope_note(reports, facts)
-    shown = "；".join(f"{by_id[f['report_id']]['agency']}{by_id[f['report_id']]['year']}年 {f['value']}[{c}]"
+    shown = "；".join(f"{report_name(by_id[f['report_id']])}{by_id[f['report_id']]['year']}年 {f['value']}[{c}]"
                      for f, c in list(zip(valued, ids))[:MAX_LISTED])
     more = f"（另有{len(valued) - MAX_LISTED}份，见引用）" if len(valued) > MAX_LISTED else ""
     answer = f"“{label}”{kind}为 {value}（由{len(valued)}个单元格计算）。\n{shown}{more}\n{note}"
-    return b.result(answer, warnings + ans.check_warnings_for(b))
+    return b.result(answer, warnings + ev.checks.for_cited(b.cited_facts))
 
 
-def trend(ans, q: Question, reports: list[dict], missing_years: list[int]):
-    facts, label = metric_facts(ans, q, reports)
+def trend(ev: Evidence, q: Question, reports: list[dict], missing_years: list[int]):
+    facts, label = metric_facts(ev, q, reports)
     by_id = {r["report_id"]: r for r in reports}
     facts = sorted(facts, key=lambda f: by_id[f["report_id"]]["year"] or 0)
     if not facts:
-        return refusal(q, f"在{reports[0]['agency'] if reports else ''}的报告中没有找到“{q.metric}”")
+        return refusal(q, f"在{report_name(reports[0]) if reports else ''}的报告中没有找到“{q.metric}”")
     b = AnswerBuilder(q)
-    lines = [f"{by_id[facts[0]['report_id']]['agency']}“{label}”历年数据："]
+    lines = [f"{report_name(by_id[facts[0]['report_id']])}“{label}”历年数据："]
     prev = None
     for f in facts:
         r = by_id[f["report_id"]]
@@ -167,17 +167,17 @@ def trend(ans, q: Question, reports: list[dict], missing_years: list[int]):
     if gaps:
         lines.append(f"（语料中缺少{'、'.join(map(str, sorted(set(gaps))))}年的数据）")
         warnings.append(f"缺少{'、'.join(map(str, sorted(set(gaps))))}年的报告或该项数据，相关年份未列出")
-    return b.result("\n".join(lines), warnings + ans.check_warnings_for(b))
+    return b.result("\n".join(lines), warnings + ev.checks.for_cited(b.cited_facts))
 
 
-def compare(ans, q: Question, reports: list[dict]):
+def compare(ev: Evidence, q: Question, reports: list[dict]):
     """Two agencies (same year) or one agency in two years: both values and their difference."""
     by_id = {r["report_id"]: r for r in reports}
     if q.metrics:
-        facts, _ = metric_facts(ans, q, reports)
+        facts, _ = metric_facts(ev, q, reports)
         chosen = [Pick(f) for f in facts]
     else:
-        chosen = list(ans.best_facts(q, reports).values())
+        chosen = list(ev.stated.best(q.metric, q.text, reports).values())
     chosen.sort(key=lambda s: (by_id[s.fact["report_id"]]["agency"] or "", by_id[s.fact["report_id"]]["year"] or 0))
     if len(chosen) != 2:
         return None
@@ -193,14 +193,14 @@ def compare(ans, q: Question, reports: list[dict]):
     a, c = chosen[0].fact, chosen[1].fact
     if a["number"] is None or c["number"] is None:
         lines.append("（其中一项为空白，无法比较）")
-        return b.result("\n".join(lines), ans.check_warnings_for(b))
+        return b.result("\n".join(lines), ev.checks.for_cited(b.cited_facts))
     d = a["number"] - c["number"]
     ra, rc = by_id[a["report_id"]], by_id[c["report_id"]]
-    name_a = ra["agency"] if ra["agency"] != rc["agency"] else f"{ra['year']}年"
-    name_c = rc["agency"] if ra["agency"] != rc["agency"] else f"{rc['year']}年"
+    name_a = report_name(ra) if ra["agency"] != rc["agency"] else f"{ra['year']}年"
+    name_c = report_name(rc) if ra["agency"] != rc["agency"] else f"{rc['year']}年"
     value = format_number(abs(d))
     b.figures.append({"value": value, "unit": a["unit"], "label": f"{name_a}与{name_c}之差", "citation": ids[0],
                       "citations": ids, "computed": f"|{a['value']} - {c['value']}|"})
     verdict = "相同" if d == 0 else (f"{name_a}比{name_c}多 {value}" if d > 0 else f"{name_c}比{name_a}多 {value}")
     lines.append(f"比较：{verdict}（{a['value']} − {c['value']}）{''.join(f'[{i}]' for i in ids)}")
-    return b.result("\n".join(lines), ans.check_warnings_for(b))
+    return b.result("\n".join(lines), ev.checks.for_cited(b.cited_facts))

@@ -7,28 +7,11 @@ looked up part by part and carry every part's cell, so the arithmetic can cite t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from index.numbers import normalise_label
 
-from index.numbers import format_number, normalise_label
-
+from .compute import Value, combine
 from .concepts import Concept, QuestionModel, model
 from .reader import Metric
-
-
-@dataclass
-class Value:
-    """A metric's value in one report: one cell, or a sum/difference of cells (with its expression)."""
-    number: float | None
-    expr: str                                   # the cell value, or e.g. "7 + 9"
-    facts: list[dict] = field(default_factory=list)
-    blanks: list[dict] = field(default_factory=list)    # cited cells left out because they are blank
-    computed: bool = False
-
-    @property
-    def value(self) -> str:
-        if not self.computed:
-            return self.facts[0]["value"] if self.facts else ""
-        return format_number(self.number) if self.number is not None else ""
 
 
 def _leaf(path: str | None) -> str:
@@ -92,18 +75,18 @@ class Lookup:
     def _resolve(self, table: str, row: Concept, col: Concept, scope: set[str]) -> dict[str, Value]:
         spec = self.m.tables[table]
         if row.labels and col.labels:
-            found = {rid: _leaf_value(f) for rid, f in self._cells(table, row, col, scope).items()}
+            found = {rid: Value.of(f) for rid, f in self._cells(table, row, col, scope).items()}
             # a stored row missing in a report that splits it (（六）其他处理 1-3): sum its parts there
             if row.parts_when_split and len(found) < len(scope):
                 rest = scope - set(found)
-                found.update(_combine([self._resolve(table, spec.concepts[p], col, rest)
+                found.update(combine([self._resolve(table, spec.concepts[p], col, rest)
                                        for p in row.parts_when_split], "+"))
             return found
         if row.parts or (row.minus and not row.labels):
             parts = [self._resolve(table, spec.concepts[p], col, scope) for p in row.parts or row.minus]
-            return _combine(parts, "+" if row.parts else "-")
+            return combine(parts, "+" if row.parts else "-")
         parts = [self._resolve(table, row, spec.concepts[p], scope) for p in col.parts or col.minus]
-        return _combine(parts, "+" if col.parts else "-")
+        return combine(parts, "+" if col.parts else "-")
 
     def row_values(self, metric: Metric, scope: set[str]) -> dict[str, list[tuple[Concept, Value]]]:
         """Every column of the metric's row (the question named no column): report -> [(column, value)]."""
@@ -115,40 +98,3 @@ class Lookup:
             for rid, v in self._resolve(metric.table, metric.row, col, scope).items():
                 out.setdefault(rid, []).append((col, v))
         return out
-
-
-def _leaf_value(f: dict) -> Value:
-    blank = f["number"] is None
-    return Value(f["number"], f["value"], [f], [f] if blank else [])
-
-
-def _combine(parts: list[dict[str, Value]], op: str) -> dict[str, Value]:
-    """Sum (or first minus second) per report, from the parts that report has.
-
-    Blank parts of a sum are left out and named (blank is not 0); a complement with a blank side
-    has no value."""
-    out: dict[str, Value] = {}
-    reports = set().union(*[set(p) for p in parts]) if parts else set()
-    for rid in reports:
-        vals = [p.get(rid) for p in parts]
-        present = [v for v in vals if v is not None]
-        facts = [f for v in present for f in v.facts]
-        blanks = [f for v in present for f in v.blanks]
-        if op == "-":
-            if any(v is None or v.number is None for v in vals):
-                out[rid] = Value(None, "", facts, blanks or facts, computed=True)
-                continue
-            a, b = vals
-            out[rid] = Value(a.number - b.number, f"{_term(a)} - {_term(b)}", facts, blanks, computed=True)
-            continue
-        numbered = [v for v in present if v.number is not None]
-        if not numbered:
-            out[rid] = Value(None, "", facts, blanks or facts, computed=True)
-            continue
-        out[rid] = Value(sum(v.number for v in numbered), " + ".join(_term(v) for v in numbered), facts, blanks,
-                         computed=True)
-    return out
-
-
-def _term(v: Value) -> str:
-    return f"({v.expr})" if v.computed and (" + " in v.expr or " - " in v.expr) else v.expr

@@ -1,0 +1,107 @@
+"""Answers from the template cells a question names: one value, a group or complement (with its
+expression), two items joined by an operation, or every column of a row when none is named."""
+from __future__ import annotations
+
+from .citations import AnswerBuilder, refusal, report_name
+from .compose import add_figure, cite_value, combine_sentence, metric_words, refs, value_sentence
+from .compute import change
+from .evidence import Evidence
+from .question import Question
+from .reader import Metric
+from .stated import near
+
+MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing
+
+
+def answer_cells(ev: Evidence, q: Question, reports: list[dict], missing_years: list[int]) -> dict | None:
+    """None when no report in scope has the cells (then stated figures are tried)."""
+    by_report = {r["report_id"]: r for r in reports}
+    scope = set(by_report)
+    per_metric = [ev.cells.values(m, scope) for m in q.metrics]
+    rids = sorted({rid for vals in per_metric for rid in vals},
+                  key=lambda rid: (by_report[rid]["year"] or 0, by_report[rid]["agency"] or ""))
+    if not rids:
+        return None
+    if len(rids) > MAX_LISTED and not q.agencies:
+        names = "、".join(f"{report_name(by_report[r])}{by_report[r]['year']}年" for r in rids[:3])
+        res = refusal(q, f"共有{len(rids)}份报告含有该项（如{names}等），请指明单位和年份")
+        res["warnings"].append(f"问题未指明单位，{len(rids)}份报告都符合，未作选择")
+        return res
+    b = AnswerBuilder(q)
+    lines, warnings, any_figure = [], [], False
+    if len(rids) > 1 and not q.agencies and len(q.years) <= 1:
+        warnings.append(f"问题未指明单位，共有{len(rids)}份报告含有该数据，已分别列出；请指明单位以得到单一答案")
+    for rid in rids:
+        r = by_report[rid]
+        values = [vals.get(rid) for vals in per_metric]
+        if (len(q.metrics) > 1 and q.operation in ("sum", "difference", "ratio") and all(values)
+                and all(m.column is not None for m in q.metrics)):
+            text, ok = combine_sentence(q.operation, q.metrics, values, r, b)
+            lines.append(text)
+            any_figure |= ok
+            continue
+        for metric, value in zip(q.metrics, values):
+            if value is None:
+                lines.append(f"{report_name(r, with_year=True)}报告中没有{metric.describe()}这一项。")
+            elif metric.column is None:          # no column named: every column of the row, each cited
+                warnings.append("问题未指明栏目，该项在报告中有多项数据，已一并列出，请核对所需的一项")
+                any_figure |= _whole_row(ev, b, metric, r, lines)
+            else:
+                any_figure |= _one_value(ev, b, q, metric, value, r, lines)
+    if q.wants_change and len(q.metrics) == 1 and len(rids) >= 2:
+        first, last = per_metric[0][rids[0]], per_metric[0][rids[-1]]
+        res = change(first, last)
+        if res is not None:
+            ids = cite_value(b, first, by_report[rids[0]]) + cite_value(b, last, by_report[rids[-1]])
+            y0, y1 = by_report[rids[0]]["year"], by_report[rids[-1]]["year"]
+            b.figures.append({"value": res.shown, "unit": None, "label": f"{y1}年较{y0}年变化",
+                              "citation": ids[-1], "citations": ids, "computed": res.expr})
+            lines.append(f"{y1}年较{y0}年变化 {res.shown}（{res.expr}）{refs(ids)}")
+    if missing_years:
+        warnings.append(f"语料中没有{'、'.join(map(str, missing_years))}年的相关报告，未能列出这些年份")
+        lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
+    warnings += ev.checks.for_cited(b.cited_facts)
+    return b.result("\n".join(lines), list(dict.fromkeys(warnings)), grounded=any_figure)
+
+
+def _whole_row(ev: Evidence, b: AnswerBuilder, metric: Metric, r: dict, lines: list[str]) -> bool:
+    shown = False
+    for col, v in ev.cells.row_values(metric, {r["report_id"]}).get(r["report_id"], []):
+        m2 = Metric(metric.table, metric.row, col)
+        ids = cite_value(b, v, r)
+        if v.number is not None:
+            add_figure(b, m2, v, ids)
+            shown = True
+        lines.append(value_sentence(m2, v, r, ids))
+    return shown
+
+
+def _one_value(ev: Evidence, b: AnswerBuilder, q: Question, metric: Metric, value, r: dict, lines: list[str]) -> bool:
+    ids = cite_value(b, value, r)
+    lines.append(value_sentence(metric, value, r, ids))
+    if value.number is not None:
+        add_figure(b, metric, value, ids)
+        return True
+    if len(q.metrics) != 1:
+        return False
+    rid = r["report_id"]
+    if metric.column.plain == "总计" and not value.computed:
+        # a blank total: the row's filled cells are what the report does say (each cited)
+        filled = [(c, v) for c, v in ev.cells.row_values(Metric(metric.table, metric.row, None), {rid}).get(rid, [])
+                  if v.number is not None]
+        if filled:
+            parts = []
+            for col, v in filled:
+                ids2 = cite_value(b, v, r)
+                add_figure(b, Metric(metric.table, metric.row, col), v, ids2)
+                parts.append(f"{col.plain}{v.value}{refs(ids2)}")
+            lines.append("表中总计栏空白；该行填写了：" + "，".join(parts) + "。")
+            return True
+    # a published blank: a figure the report states in its text about the same thing may answer it
+    alt = ev.stated.best(q.metric, q.text, [r], prose_only=True).get(rid)
+    if alt and alt.fact["number"] is not None and near(metric_words(metric), alt.fact["label"] or ""):
+        aid = b.cite_fact(alt.fact, r)
+        b.figure(alt.fact, aid)
+        lines.append("表中该栏空白；正文另有：" + b.sentence(alt.fact, r, aid))
+        return True
+    return False

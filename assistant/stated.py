@@ -1,0 +1,143 @@
+"""Fact lookup for figures the question model does not name as template cells: figures stated in
+the text ("政府网站公开信息919条") and cells of tables outside the templates.
+
+Matching is by character bigrams weighted by how rare they are in the corpus's labels (the
+catalog), with the question's subject from the reader. In a small scope a figure is also matched
+with its whole sentence, since people name what the sentence is about, not only the clause.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from .catalog import FactCatalog
+from .matching import grams, overlap
+
+FIGURE_THRESHOLD = 0.5
+MIN_RECALL = 0.45
+PART_THRESHOLD = 0.3      # one of two named items inside one report
+CONTEXT_SCOPE = 5         # up to this many reports, stated figures are also matched with their whole sentence
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+_SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名"}
+_UNIT_ASKED = re.compile(r"多少([条件个次篇项人家期份])|几([条件个次篇项人家期份])")
+
+
+@dataclass
+class Scored:
+    fact: dict
+    score: float
+    recall: float
+
+
+def near(word: str, text: str) -> bool:
+    """Most of a word's character pairs occur in the text (土地出让信息 ~ 土地出让类信息)."""
+    if word in text:
+        return True
+    pairs = {word[i:i + 2] for i in range(len(word) - 1)}
+    return bool(pairs) and sum(p in text for p in pairs) / len(pairs) >= 0.6
+
+
+def head(part: str, parts: list[str]) -> str:
+    """An item's own head word: its last word that the other item does not share."""
+    other = " ".join(p for p in parts if p != part)
+    own = [w for w in part.split() if len(w) >= 2 and w not in other]
+    return own[-1] if own else ""
+
+
+class StatedFigures:
+    def __init__(self, store, catalog: FactCatalog, template_keys: set[tuple]):
+        self.store = store
+        self.catalog = catalog
+        self.template_keys = template_keys        # read through the question model, not scored here
+        self._paragraphs: dict[str, list[dict]] = {}
+        self._lock = threading.Lock()
+
+    def best(self, subject: str, question: str, reports: list[dict], prose_only: bool = False) -> dict[str, Scored]:
+        """The best-matching fact of each report (by report id), when it matches well enough."""
+        return {rid: ranked[0] for rid, ranked in self.ranked(subject, question, reports, prose_only).items()}
+
+    def ranked(self, subject: str, question: str, reports: list[dict], prose_only: bool = False,
+               threshold: float = FIGURE_THRESHOLD) -> dict[str, list[Scored]]:
+        """Every fact of each report that matches `subject` well enough, best first."""
+        qg = grams(subject)
+        if not qg:
+            return {}
+        scope = {r["report_id"] for r in reports}
+        cat = self.catalog
+        unit = _UNIT_ASKED.search(question)
+        unit = (unit.group(1) or unit.group(2)) if unit else None
+        wants_rate = "%" in question or "率" in subject
+        found: dict[str, list[Scored]] = {}
+
+        def offer(f: dict, score: float, recall: float) -> None:
+            found.setdefault(f["report_id"], []).append(Scored(f, score, recall))
+
+        keys = [] if prose_only else [k for k in cat.score_cells(qg) if k[0] >= FIGURE_THRESHOLD and k[1] >= MIN_RECALL
+                                      and k[2] not in self.template_keys][:12]
+        for score, recall, key in keys:
+            for f in self.store.facts_by_key(key, scope):
+                if f["report_id"] in scope:
+                    offer(f, score, recall)
+        hits = []
+        in_context = len(scope) <= CONTEXT_SCOPE
+        for i in cat.prose_candidates(qg, scope):
+            score, recall = cat.score_prose(qg, i)
+            if in_context:      # words of the question may sit earlier in the figure's sentence
+                ctx = overlap(qg, grams(f"{cat.prose_label[i]} {self.sentence(cat.prose_reports[i], cat.prose_quote[i])}"),
+                              cat.idf)
+                if ctx > recall:
+                    score = max(score, 0.65 * ctx + 0.35 * overlap(grams(cat.prose_label[i]), qg, cat.idf) - 0.05)
+                    recall = ctx
+            if unit and cat.prose_unit[i] == unit:
+                score += 0.04
+            elif unit in _SPECIFIC_UNITS and cat.prose_unit[i] != unit:
+                score -= 0.3        # "几期" is not answered by a count of 件
+            if wants_rate and (cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]):
+                score += 0.04
+            if score >= threshold and recall >= min(MIN_RECALL, threshold):
+                hits.append((score, recall, int(cat.prose_ids[i])))
+        facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in hits])}
+        for score, recall, fid in hits:
+            offer(facts[fid], score, recall)
+        for ranked in found.values():
+            ranked.sort(key=lambda s: (-s.score, s.fact["fact_id"]))
+        return found
+
+    def paragraphs(self, report_id: str) -> list[dict]:
+        got = self._paragraphs.get(report_id)
+        if got is None:
+            got = self.store.paragraphs([report_id])
+            with self._lock:
+                if len(self._paragraphs) > 64:
+                    self._paragraphs.clear()
+                self._paragraphs[report_id] = got
+        return got
+
+    def sentence(self, report_id: str, quote: str) -> str:
+        """The sentence of a report's text that holds a stated figure's clause."""
+        for p in self.paragraphs(report_id):
+            text = p["text"] or ""
+            i = text.find(quote)
+            if i >= 0:
+                starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, i)]
+                end = _SENTENCE_END.search(text, i + len(quote))
+                return text[starts[-1] if starts else 0:end.end() if end else len(text)]
+        return quote
+
+    def context(self, f: dict, before: int = 30) -> str:
+        """A stated figure's clause with the words just before it in its paragraph."""
+        quote = f["quote"] or ""
+        for p in self.paragraphs(f["report_id"]):
+            i = (p["text"] or "").find(quote)
+            if i >= 0 and (p["start_pos"] or 0) <= (f["start_pos"] or 0) <= (p["end_pos"] or 0) + 1:
+                return p["text"][max(0, i - before):i + len(quote)]
+        return quote
+
+    def mentioned(self, word: str, reports: list[dict]) -> bool:
+        """Whether any report in scope speaks of `word` at all (e.g. 访问量): its text in a small
+        scope, its stated figures (through the catalog's postings) in a large one."""
+        if len(reports) <= CONTEXT_SCOPE:
+            return any(word in (p["text"] or "") for r in reports for p in self.paragraphs(r["report_id"]))
+        scope = {r["report_id"] for r in reports}
+        return any(word in self.catalog.prose_text[i] for i in self.catalog.prose_candidates(grams(word), scope))

@@ -1,0 +1,193 @@
+"""Answers from what reports state in their text: one stated figure (or a table outside the
+templates), two stated figures joined by an operation, or quoted sentences for questions that
+ask for words rather than a number."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .citations import AnswerBuilder, refusal, report_name
+from .compose import combine_sentence, refs
+from .compute import Value, change
+from .evidence import Evidence
+from .matching import Idf, grams, overlap
+from .question import Question
+from .reader import Metric
+from .stated import FIGURE_THRESHOLD, PART_THRESHOLD, head, near
+
+MAX_LISTED = 10
+TIE_MARGIN = 0.01         # scores this close are the same reading of the question
+PROSE_THRESHOLD = 0.34
+_SENT_SPLIT = re.compile(r"(?<=[。！？；])")
+_SHORTCOMING = re.compile(r"有待|不够|不足|差距|欠缺|薄弱|滞后|不强|不高|不到位|不完善|不规范|不及时|短板|无法满足|不能满足|松懈")
+_RATE = re.compile(r"百分|比例|占比|%|％|率")
+
+
+def prose_explains(ev: Evidence, q: Question, reports: list[dict]) -> bool:
+    """A stated figure fits the question's own words better than the template cell it names
+    ("收到群众诉求多少件" is the 诉求 sentence, not the 自然人 applications)."""
+    left = [w for w in (q.reading.leftover.split() if q.reading else []) if len(w) >= 2]
+    wants_rate = bool(_RATE.search(q.text))
+    if not left and not wants_rate:
+        return False
+    for s in ev.stated.best(q.metric, q.text, reports, prose_only=True).values():
+        if s.score < FIGURE_THRESHOLD:
+            continue
+        if wants_rate and "%" in (s.fact["value"] + (s.fact["unit"] or "")).replace("％", "%"):
+            return True      # a count cell cannot answer "百分之多少"; a stated percentage can
+        if any(w in (s.fact["label"] or "") for w in left):
+            return True
+    return False
+
+
+def one_stated_figure(ev: Evidence, q: Question, reports: list[dict]) -> bool:
+    """One stated figure names both items at once ("主合办人大代表建议和政协提案135件")."""
+    parts = q.reading.subject_parts
+    heads = [h for h in (head(p, parts) for p in parts) if h]
+    for s in ev.stated.best(q.metric, q.text, reports, prose_only=True).values():
+        tail = (s.fact["label"] or "")[-(sum(map(len, heads)) + 6):]   # the subject right before the figure
+        if len(heads) == len(parts) and all(near(h, tail) for h in heads):
+            return True
+    return False
+
+
+def answer_two_stated(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
+    """Two stated figures of one report joined by an operation ("征地信息比土地出让信息多多少条")."""
+    parts = q.reading.subject_parts
+    if one_stated_figure(ev, q, reports):
+        return None
+    found = []
+    for part in parts:
+        # one of two items the question names in one report: a looser match will do, since the
+        # figure must also sit next to the item's own head word ("动态类信息", not the clause
+        # "全年累计发布信息" that only shares the question's context words) and both are quoted
+        threshold = PART_THRESHOLD if len(reports) == 1 else FIGURE_THRESHOLD
+        ranked = ev.stated.ranked(part, q.text, reports, prose_only=True, threshold=threshold)
+        word = head(part, parts)
+        found.append({rid: picked for rid, lst in ranked.items()
+                      if word and (picked := next((s for s in lst if near(word, ev.stated.context(s.fact))), None))})
+    common = set(found[0]).intersection(*found[1:])
+    if len(common) != 1:
+        return None
+    rid = common.pop()
+    r = next(x for x in reports if x["report_id"] == rid)
+    facts = [f[rid].fact for f in found]
+    if len({f["fact_id"] for f in facts}) < len(facts):
+        return None
+    b = AnswerBuilder(q)
+    text, ok = combine_sentence(q.operation, [Metric(subject=f["label"]) for f in facts],
+                                [Value.of(f) for f in facts], r, b)
+    return b.result(text, ev.checks.for_cited(b.cited_facts), grounded=ok)
+
+
+def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing_years: list[int]) -> dict:
+    """The stated figure (or non-template cell) each report has for the question's subject."""
+    ranked = ev.stated.ranked(q.metric, q.text, reports)
+    best = {rid: r[0] for rid, r in ranked.items()}
+    if not best:
+        scope = "、".join(f"{report_name(r)}{r['year'] or ''}年" for r in reports[:5]) + ("等" if len(reports) > 5 else "")
+        return refusal(q, f"在{scope}的报告中没有找到“{q.metric}”这一数据")
+    by_report = {r["report_id"]: r for r in reports}
+    chosen = sorted(best.values(), key=lambda s: (by_report[s.fact["report_id"]]["year"] or 0,
+                                                  by_report[s.fact["report_id"]]["agency"] or ""))
+    if len(chosen) > MAX_LISTED and not q.agencies:
+        names = "、".join(f"{report_name(by_report[s.fact['report_id']])}{by_report[s.fact['report_id']]['year']}年"
+                         for s in chosen[:3])
+        res = refusal(q, f"共有{len(chosen)}份报告含有“{q.metric}”（如{names}等），请指明单位和年份")
+        res["warnings"].append(f"问题未指明单位，{len(chosen)}份报告都符合，未作选择")
+        return res
+    b = AnswerBuilder(q)
+    warnings: list[str] = []
+    if len(chosen) > 1 and not q.agencies and len(q.years) <= 1:
+        warnings.append(f"问题未指明单位，共有{len(chosen)}份报告含有该数据，已分别列出；请指明单位以得到单一答案")
+    lines = []
+    for s in chosen:
+        r = by_report[s.fact["report_id"]]
+        cid = b.cite_fact(s.fact, r)
+        b.figure(s.fact, cid)
+        lines.append(b.sentence(s.fact, r, cid))
+        if not s.fact["value"]:       # published blank: also give the best reading that has a number
+            alt = next((t for t in ranked[s.fact["report_id"]][1:] if t.fact["value"]), None)
+            if alt:
+                aid = b.cite_fact(alt.fact, r)
+                b.figure(alt.fact, aid)
+                lines.append("该栏空白；另见：" + b.sentence(alt.fact, r, aid))
+        # a near-tie with another value: the question may mean either, so both are shown, never one picked
+        for t in ranked[s.fact["report_id"]][1:]:
+            if t.score < s.score - TIE_MARGIN or t.fact["value"] == s.fact["value"]:
+                continue
+            tid = b.cite_fact(t.fact, r)
+            b.figure(t.fact, tid)
+            lines.append("或指：" + b.sentence(t.fact, r, tid))
+            warnings.append("问题可能指报告中的多项数据，已一并列出，请核对所需的一项")
+    if q.wants_change and len(chosen) >= 2:
+        first, last = chosen[0].fact, chosen[-1].fact
+        res = change(Value.of(first), Value.of(last))
+        if res is not None:
+            y0, y1 = by_report[first["report_id"]]["year"], by_report[last["report_id"]]["year"]
+            ids = [b.cite_fact(first, by_report[first["report_id"]]), b.cite_fact(last, by_report[last["report_id"]])]
+            b.figures.append({"value": res.shown, "unit": last["unit"], "label": f"{y1}年较{y0}年变化",
+                              "citation": ids[-1], "citations": ids, "computed": res.expr})
+            lines.append(f"{y1}年较{y0}年变化 {res.shown}（{res.expr}）{refs(ids)}")
+    if missing_years:
+        warnings.append(f"语料中没有{'、'.join(map(str, missing_years))}年的相关报告，未能列出这些年份")
+        lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
+    warnings += ev.checks.for_cited(b.cited_facts)
+    return b.result("\n".join(lines), list(dict.fromkeys(warnings)))
+
+
+def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:
+    """Quoted sentences for a question that asks for words (what was done, which problems)."""
+    qg = grams(q.metric)
+    if not qg:
+        return refusal(q, "问题中没有可查找的内容")
+    ids = [r["report_id"] for r in reports]
+    if len(ids) <= 5:
+        paragraphs = ev.store.paragraphs(ids)
+    else:   # large scope: let hybrid retrieval pick the candidate passages first
+        retriever = ev.retriever()
+        hits = retriever.search(q.text, report_ids=ids, k=10, kinds={"paragraph"}) if retriever else []
+        wanted = {(h.chunk["report_id"], h.chunk["start_pos"]) for h in hits}
+        paragraphs = [p for p in ev.store.paragraphs({h.chunk["report_id"] for h in hits})
+                      if any(rid == p["report_id"] and p["start_pos"] <= (s or 0) <= p["end_pos"]
+                             for rid, s in wanted)]
+    sentences = [(p, sent.strip()) for p in paragraphs for sent in _SENT_SPLIT.split(p["text"])
+                 if len(sent.strip()) >= 6]
+    if not sentences:
+        return refusal(q, f"没有找到与“{q.metric}”相关的内容")
+    idf = Idf([s for _, s in sentences])
+    problem_q = bool(re.search(r"不足|问题|差距|改进", q.text))
+    scored = []
+    for p, sent in sentences:
+        s = 0.85 * overlap(qg, grams(sent), idf) + 0.15 * overlap(qg, grams(p["section"] or ""), idf)
+        if problem_q:     # "哪些不足/问题": the sentences that state shortcomings, in the problems section
+            s += 0.1 * ("问题" in (p["section"] or "")) + 0.15 * bool(_SHORTCOMING.search(sent))
+        scored.append((s, p, sent))
+    scored.sort(key=lambda x: -x[0])
+    top_score, top_p, top_sent = scored[0]
+    if top_score < PROSE_THRESHOLD:
+        return refusal(q, f"没有找到与“{q.metric}”相关的内容")
+    picked = [(top_p, top_sent)]
+    for s, p, sent in scored[1:3]:
+        if s >= 0.8 * top_score and p["report_id"] == top_p["report_id"] and sent != top_sent:
+            picked.append((p, sent))
+    stated = [(s, p, sent) for s, p, sent in scored if problem_q and "问题" in (p["section"] or "")
+              and _SHORTCOMING.search(sent)]
+    if stated:       # the problems section states them: quote those sentences, in their order
+        best_report = stated[0][1]["report_id"]
+        picked = [(p, sent) for _, p, sent in stated if p["report_id"] == best_report][:3]
+        top_p = picked[0][0]
+    picked.sort(key=lambda ps: (ps[0]["start_pos"] or 0, ps[0]["text"].find(ps[1])))
+    b = AnswerBuilder(q)
+    by_report = {r["report_id"]: r for r in reports}
+    parts = []
+    for p, sent in picked:
+        cid = b.cite_sentence(p, sent, by_report[p["report_id"]])
+        parts.append(f"{sent}[{cid}]")
+    r = by_report[top_p["report_id"]]
+    answer = f"据{report_name(r)}{r['year'] or ''}年报告（{top_p['section']}）：" + "".join(parts)
+    warnings = ev.checks.for_reports({top_p["report_id"]}, set())
+    if len(reports) > 1 and not q.agencies:
+        warnings.insert(0, f"问题未指明单位，范围内有{len(reports)}份报告，以上引自最相关的{report_name(r)}{r['year'] or ''}年报告；"
+                           "请指明单位以查看其他报告")
+    return b.result(answer, warnings)
