@@ -67,6 +67,9 @@ class QuestionModel:
     government_suffixes: tuple[str, ...]
     agency_suffixes: tuple[str, ...]
     place_suffixes: tuple[str, ...]
+    figure_words: tuple[str, ...]
+    words_words: tuple[str, ...]
+    rank_ascending: tuple[str, ...]
 
     def concept(self, table: str, cid: str) -> Concept:
         return self.tables[table].concepts[cid]
@@ -123,7 +126,10 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          absent_metric_words=_tuple(raw.get("absent_metric_words")),
                          government_suffixes=_tuple(ag.get("government_suffixes")),
                          agency_suffixes=_tuple(ag.get("agency_suffixes")),
-                         place_suffixes=_tuple(ag.get("place_suffixes")))
+                         place_suffixes=_tuple(ag.get("place_suffixes")),
+                         figure_words=_tuple((raw.get("question_words") or {}).get("figure")),
+                         words_words=_tuple((raw.get("question_words") or {}).get("words")),
+                         rank_ascending=_tuple(raw.get("rank_ascending")))
 
 
 @lru_cache(maxsize=1)

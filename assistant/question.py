@@ -18,21 +18,7 @@ RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:
 OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
 _ADMIN_SUFFIX = "省市县区州旗盟"
-FIGURE_WORDS = re.compile(r"多少|几[件条个项次家篇人期份批场所名位元天]|几$|几？|数量|总计|合计|一共|总共|金额|比例|比率|百分|率是|是多少|有几|多大|"
-                          r"排名|最多|最少|件数|个数|总数|[件条]数[？?]?$")
-PROSE_WORDS = re.compile(r"哪个|哪些|哪里|哪儿|什么|怎样|怎么|如何|为什么|是否|有没有|谁|何时|内容|情况如何|简述|介绍")
-CHANGE_WORDS = re.compile(r"变化|增加了|减少了|增长|下降|相比|比上年|差|增减|多了|少了")
-SUM_WORDS = re.compile(r"一共|合计|总共|之和|加起来|共计|总和")
-RANK_WORDS = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|前\s*(\d+|[一二三四五六七八九十])\s*[名位个]|后\s*(\d+|[一二三四五六七八九十])\s*[名位个]")
-TREND_WORDS = re.compile(r"历年|每年|逐年|各年|趋势|近\s*\d+\s*年|历史|变化情况|年度变化")
-COMPARE_WORDS = re.compile(r"相比|对比|比较|哪个多|哪个少|谁多|谁少|差多少|相差")
-AVG_WORDS = re.compile(r"平均")
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-STOP = re.compile(r"请问|请告诉我|告诉我|是多少|有多少[条件个项次家篇人]?|多少[条件个项次家篇人]?|有几[件条个项次家篇人]?|几[件条个项次家篇人]?|分别|一共|总共|合计|共计|"
-                  r"情况如何|如何|怎么样|怎样|是怎样|哪些|哪个|哪里|什么|"
-                  r"共(?=多|[收有计发审受办])|是否|吗|呢|了|的|(?<![\u4e00-\u9fff])[是有在为]|[是有在为](?=[几多\s？?]|$)|"
-                  r"？|\?|，|。|！|、|：|:|\s")
-
 
 @dataclass
 class AgencyMatch:
@@ -263,24 +249,11 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             unknown = m.group(1)
     elif agency and not matches:
         unknown = agency
-    metric = text
-    for m in matches:
-        metric = metric.replace(m.mention, " ")
-    metric = YEAR_RE.sub(" ", RANGE_RE.sub(" ", metric.translate(OCR_CONFUSABLE)))
-    for m in matches:
-        metric = metric.replace(m.mention, " ")
-    metric = STOP.sub(" ", metric)
-    metric = re.sub(r"\s+", " ", metric).strip()
-    rank = RANK_WORDS.search(text)
     top_n = None
     topm = re.search(r"[前后]\s*(\d+|[一二三四五六七八九十])\s*[名位个]", text)
-    if rank and topm:
+    if topm:
         num = topm.group(1)
         top_n = int(num) if num.isdigit() else _CN_DIGIT.get(num)
-    metric = re.sub(r"最多|最少|最高|最低|最大|最小|排名|排行|前\s*\S?\s*[名位个]|后\s*\S?\s*[名位个]|哪个单位|哪家单位|"
-                    r"哪些单位|各单位|所有单位|全部单位|单位|历年|每年|逐年|各年|趋势|近\s*\d+\s*年|平均|相比|对比|比较|"
-                    r"总和|之和|加起来|相差|差|哪个多|哪个少|谁多|谁少|和|与|变化", " ", metric)
-    metric = re.sub(r"\s+", " ", metric).strip()
     from .reader import read
 
     blanked = text.translate(OCR_CONFUSABLE)
@@ -289,18 +262,11 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     if unknown:
         blanked = blanked.replace(unknown, "|")
     reading = read(YEAR_RE.sub("|", RANGE_RE.sub("|", blanked)))
-    wants_figure = bool(FIGURE_WORDS.search(text)) and not (PROSE_WORDS.search(text) and "多少" not in text
-                                                             and not rank)
-    # the subject the reader left (question words and fillers out, concept words in) is what stated
-    # figures are matched against
-    metric = reading.subject or metric
-    return Question(text=text, years=years, agencies=matches, unknown_place=unknown, metric=metric,
-                    wants_figure=wants_figure or bool(rank) or bool(TREND_WORDS.search(text))
-                    or bool(COMPARE_WORDS.search(text)),
-                    wants_change=bool(CHANGE_WORDS.search(text)) and len(years) >= 2,
-                    wants_sum=bool(SUM_WORDS.search(text)), wants_rank=bool(rank),
-                    rank_desc=not (rank and re.search(r"最少|最低|最小|后\s*\S?\s*[名位个]", rank.group(0))),
-                    top_n=top_n, wants_trend=bool(TREND_WORDS.search(text)),
-                    wants_compare=bool(COMPARE_WORDS.search(text)), wants_avg=bool(AVG_WORDS.search(text)),
+    ops = reading.ops
+    return Question(text=text, years=years, agencies=matches, unknown_place=unknown, metric=reading.subject,
+                    wants_figure=reading.wants_figure, wants_change="change" in ops and len(years) >= 2,
+                    wants_sum="total" in ops or "sum" in ops, wants_rank="rank" in ops,
+                    rank_desc=not reading.rank_ascending, top_n=top_n if "rank" in ops else None,
+                    wants_trend="trend" in ops, wants_compare="compare" in ops, wants_avg="average" in ops,
                     metrics=reading.metrics, operation=reading.operation, reading=reading,
                     place_agencies=place_agencies)

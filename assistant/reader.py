@@ -61,6 +61,8 @@ class Reading:
     subject_parts: list[str] = field(default_factory=list)    # two named prose items, when an operation joins them
     absent_word: str | None = None                            # a metric word no template holds
     leftover: str = ""                                        # content no concept, filler or operation explains
+    wants_figure: bool = False                                # asks for a number (not for words)
+    rank_ascending: bool = False                              # a ranking from the bottom ("最少")
     table_score: dict[str, int] = field(default_factory=dict)
 
 
@@ -88,6 +90,15 @@ def _word_index() -> list[tuple[str, re.Pattern | None, tuple[Concept, ...]]]:
         out.append((w, pat, tuple(cs)))
     out.sort(key=lambda x: -len(x[0].replace("…", "")))    # literal length: a gapped word never outranks a plain one
     return out
+
+
+def _patterns(words: tuple[str, ...]) -> list[re.Pattern]:
+    return _compiled(words)
+
+
+@lru_cache(maxsize=16)
+def _compiled(words: tuple[str, ...]) -> list[re.Pattern]:
+    return [re.compile(_GAP.join(re.escape(p) for p in w.split("…"))) for w in words]
 
 
 @lru_cache(maxsize=1)
@@ -169,11 +180,19 @@ def _subject(text: str, hits: list[Hit], m: QuestionModel) -> str:
     """The question's words in order, fillers out but concept words whole ("不予处理" keeps its 处理)."""
     out, pos = [], 0
     for h in hits:
-        out.append(_strip_fillers(text[pos:h.start], m))
+        out.append(_strip_fillers(_strip_operations(text[pos:h.start], m), m))
         out.append("|" + text[h.start:h.end] + "|")
         pos = h.end
-    out.append(_strip_fillers(text[pos:], m))
+    out.append(_strip_fillers(_strip_operations(text[pos:], m), m))
     return content_of("".join(out))
+
+
+def _strip_operations(text: str, m: QuestionModel) -> str:
+    for words in m.operations.values():
+        for w in words:
+            if "…" not in w:
+                text = text.replace(w, "|")
+    return text
 
 
 def content_of(text: str) -> str:
@@ -198,12 +217,12 @@ def read(text: str) -> Reading:
     left = text
     for h in sorted(hits, key=lambda h: -h.start):
         left = left[:h.start] + "|" + left[h.end:]
-    for op_words in m.operations.values():
-        for w in op_words:
-            if "…" not in w:
-                left = left.replace(w, "|")
-    stripped = _strip_fillers(left, m)
+    stripped = _strip_fillers(_strip_operations(left, m), m)
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
+    asks_words = any(w in text for w in m.words_words)
+    reading.wants_figure = (any(w in text for w in m.figure_words) and not (asks_words and "多少" not in text)) \
+        or bool({"rank", "trend", "compare"} & reading.ops)
+    reading.rank_ascending = any(p.search(text) for p in _patterns(m.rank_ascending))
     reading.subject = _subject(text, hits, m)
     reading.metrics = _metrics(by_table, score, m)
     reading.operation = _operation(reading, text)
