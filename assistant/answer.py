@@ -56,8 +56,12 @@ class Answerer:
 
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
             qid: str | None = None) -> dict:
-        q = self.understand(question, agency=agency, year=year)
-        result = route(self._refresh(), q)
+        asks = split_asks(question)
+        if len(asks) > 1:       # "接入了多少个部门、多少项事项": each figure asked for is answered
+            result = merge_answers(question, [route(self._refresh(), self.understand(a, agency=agency, year=year))
+                                              for a in asks])
+        else:
+            result = route(self._refresh(), self.understand(question, agency=agency, year=year))
         if self.chat_model is not None:
             from .llm import rephrase
 
@@ -134,3 +138,41 @@ def route(ev: Evidence, q: Question) -> dict:
 def _asks_rate_of_counts(q: Question) -> bool:
     """"百分之多少" of one count cell: a count cannot answer it (a ratio of two named cells can)."""
     return len(q.metrics) == 1 and q.operation != "ratio" and bool(re.search(r"百分|比例|占比|%|％|比率", q.text))
+
+
+_TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|和|以及|及)(?P<b>(?:多少|几).*)$")
+
+
+def split_asks(question: str) -> list[str]:
+    """A question asking for two figures at once, as two questions sharing their opening words."""
+    m = _TWO_ASKS.match(question.strip())
+    if not m or not re.search(r"[\u4e00-\u9fff]", m.group("a")[2:]):
+        return [question]
+    return [m.group("head") + m.group("a"), m.group("head") + m.group("b")]
+
+
+def merge_answers(question: str, results: list[dict]) -> dict:
+    """Several answers as one: citations renumbered, figures and warnings together."""
+    out = {"question": question, "answer": "", "grounded": any(r["grounded"] for r in results), "figures": [],
+           "citations": [], "warnings": [], "interpretation": results[0].get("interpretation")}
+    texts = []
+    seen: dict[tuple, int] = {}          # one citation per source location across the answers
+    for r in results:
+        renumber = {}
+        for c in r["citations"]:
+            key = tuple(c.get(k) for k in ("report_id", "section", "table", "row", "column", "quote"))
+            if key not in seen:
+                seen[key] = len(out["citations"]) + 1
+                out["citations"].append({**c, "id": seen[key]})
+            renumber[c["id"]] = seen[key]
+        for f in r["figures"]:
+            f = {**f, "citation": renumber.get(f.get("citation"), f.get("citation"))}
+            if f.get("citations"):
+                f["citations"] = [renumber.get(i, i) for i in f["citations"]]
+            out["figures"].append(f)
+        texts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{renumber.get(int(m.group(1)), int(m.group(1)))}]", r["answer"]))
+        out["warnings"] += [w for w in r["warnings"] if w not in out["warnings"]]
+    out["answer"] = "\n".join(dict.fromkeys(line for t in texts for line in t.split("\n")))
+    if not out["grounded"]:
+        out["figures"] = []
+    return out
