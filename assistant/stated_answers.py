@@ -81,8 +81,15 @@ def answer_two_stated(ev: Evidence, q: Question, reports: list[dict]) -> dict | 
 
 
 def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing_years: list[int]) -> dict:
-    """The stated figure (or non-template cell) each report has for the question's subject."""
+    """The stated figure (or non-template cell) each report has for the question's subject.
+
+    When the question names a template cell its reports lack, a stated figure stands in for it only
+    if it names that cell's row and (unless it is the total) its column in some words of theirs:
+    "规范性文件7条" is no answer to 新制作的规范性文件."""
     ranked = ev.stated.ranked(q.metric, q.text, reports)
+    if q.metrics:
+        ranked = {rid: kept for rid, lst in ranked.items()
+                  if (kept := [s for s in lst if all(_names_cell(m, s.fact) for m in q.metrics)])}
     best = {rid: r[0] for rid, r in ranked.items()}
     if not best:
         scope = "、".join(f"{report_name(r)}{r['year'] or ''}年" for r in reports[:5]) + ("等" if len(reports) > 5 else "")
@@ -134,6 +141,12 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
         lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
     warnings += ev.checks.for_cited(b.cited_facts)
     return b.result("\n".join(lines), list(dict.fromkeys(warnings)))
+
+
+def _names_cell(metric: Metric, fact: dict) -> bool:
+    text = f"{fact['label']} {fact['quote']}"
+    needed = [c for c in (metric.row, metric.column) if c is not None and c.plain != "总计" and c.id != "total"]
+    return all(any(w.replace("…", "") in text for w in (*c.words, c.plain)) for c in needed)
 
 
 def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:

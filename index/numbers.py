@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?%?$")
+NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?(?:%|元|万元|亿元)?$")      # "251000元": a cell may print its unit
+_CURRENCY = re.compile(r"(?:元|万元|亿元)$")
 MULTIPLIERS = {"万": 1e4, "亿": 1e8}
 BLANK_MARKS = {"", "/", "／", "无", "—", "－", "-", "--", "——", "\\"}
 
@@ -14,9 +15,15 @@ def is_value_token(token: str) -> bool:
     return t in BLANK_MARKS or bool(NUMBER.match(t))
 
 
+def split_unit(value: str) -> tuple[str, str | None]:
+    """A cell's figure and the currency unit it printed after it ("251000元" -> ("251000", "元"))."""
+    m = _CURRENCY.search(value.strip())
+    return (value.strip()[:m.start()], m.group(0)) if m and value.strip()[:m.start()] else (value, None)
+
+
 def to_number(value: str) -> float | None:
     """The number a published value stands for; None for blanks (blank is not 0)."""
-    t = value.strip().replace(",", "").replace("，", "").rstrip("%")
+    t = _CURRENCY.sub("", value.strip().replace(",", "").replace("，", "").rstrip("%"))
     if value.strip() in BLANK_MARKS or not t:
         return None
     scale = 1.0

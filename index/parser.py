@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .loaders import Document, Line, load
 from .model import Fact, Paragraph, Report, ReportMeta, Section, Table
-from .numbers import NUMBER, is_value_token, normalise_label
+from .numbers import NUMBER, is_value_token, normalise_label, split_unit
 from .prose_facts import extract_prose_facts
 from .templates import (T3_TITLE, T4_TITLE, RawRow, build_item_tables, build_table3, build_table4,
                         check_table3, check_table4, item_row)
@@ -199,7 +199,8 @@ def _paragraph(lines: list[Line], section: str) -> Paragraph:
 
 def _cell_fact(cell, table: Table) -> Fact:
     label = " / ".join(x for x in (table.title, cell.row, cell.column) if x)
-    return Fact(kind="cell", label=label, value=cell.value, number=cell.number, unit=None, quote=cell.quote,
+    value, unit = split_unit(cell.value)        # "251000元" is the figure 251000 in 元
+    return Fact(kind="cell", label=label, value=value, number=cell.number, unit=unit, quote=cell.quote,
                 section=table.section, table=table.title, row=cell.row or None, column=cell.column,
                 page=cell.page)
 
