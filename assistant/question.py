@@ -90,6 +90,23 @@ def is_government(name: str, mention: str) -> bool:
     return rest == "" or rest in model().government_suffixes
 
 
+def _sub_unit_of(name: str, mention: str) -> bool:
+    """A government named in full ("平潭综合实验区", "淮安市人民政府") is not one of its own bureaus
+    (平潭综合实验区国有资产管理局), even though its name is a prefix of theirs."""
+    from .concepts import model
+
+    full = name.translate(OCR_CONFUSABLE)
+    for suffix in sorted(model().government_suffixes, key=len, reverse=True):
+        short = suffix.replace("人民", "")
+        if mention.endswith(suffix) or (short != suffix and mention.endswith(short)):
+            i = full.find(suffix) if suffix in full else full.find(short)
+            if i < 0:
+                return False
+            rest = full[i + len(suffix if suffix in full else short):]
+            return len(rest) >= 2
+    return False
+
+
 @lru_cache(maxsize=1)
 def _agency_suffix_re() -> str:
     from .concepts import model
@@ -97,14 +114,19 @@ def _agency_suffix_re() -> str:
     return "|".join(sorted(map(re.escape, model().agency_suffixes), key=len, reverse=True))
 
 
-def agency_mentions(text: str, roots: list[str]) -> list[str]:
+def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
     """Agency-like mentions in a question: a place root followed by words ending in an agency
-    word (淮安市教育局, 上海市教委); the shortest such run from each root."""
+    word (淮安市教育局, 上海市政府办公厅); for each, every reading from the shortest to the longest
+    (上海市政府, 上海市政府办公厅), since which one is meant depends on what the corpus holds."""
     out = []
-    suffix = _agency_suffix_re()
+    suffix = re.compile(rf"(?:{_agency_suffix_re()})")
     for root in roots:
-        for m in re.finditer(rf"{re.escape(root)}[\u4e00-\u9fff]{{0,12}}?(?:{suffix})", text):
-            out.append(m.group(0))
+        for m in re.finditer(re.escape(root), text):
+            run = re.match(r"[\u4e00-\u9fff]{0,14}", text[m.end():]).group(0)
+            ends = sorted({m.end() + k.end() for i in range(len(run) + 1) if (k := suffix.match(run, i))})
+            readings = [text[m.start():e] for e in ends if e - m.end() <= 14]
+            if readings:
+                out.append(readings)
     return out
 
 
@@ -201,7 +223,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         for name in candidates:
             aliases = names[name]
             m = match_agency(text, name, aliases)
-            if m:
+            if m and not _sub_unit_of(name, m.mention):
                 by_agency[name] = m
         if by_agency:
             top = max(m.score for m in by_agency.values())
@@ -224,18 +246,20 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         # indexed) is refused by that name, not answered from another agency of the same place
         q_plain = YEAR_RE.sub("|", re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE))
         roots = [r for r in root_index(names) if r in q_plain]
-        for mention in agency_mentions(q_plain, roots):
-            fits = [n for n in names if any(_is_subsequence(mention, x.translate(OCR_CONFUSABLE))
-                                            for x in (n, *names[n]))]
+        for readings in agency_mentions(q_plain, roots):
+            fits = [n for n in names for mention in readings
+                    if any(_is_subsequence(mention, x.translate(OCR_CONFUSABLE)) for x in (n, *names[n]))
+                    and not _sub_unit_of(n, mention)]
             # the question may use the full name of an agency indexed under its short name
             # (上海市科学技术委员会 for 上海市科委)
-            longer = [n for n in names if any(len(x) >= 4 and _is_subsequence(x.translate(OCR_CONFUSABLE), mention)
-                                              for x in (n, *names[n]))]
+            longer = [(n, mention) for mention in readings for n in names
+                      if any(len(x) >= 4 and _is_subsequence(x.translate(OCR_CONFUSABLE), mention) for x in (n, *names[n]))]
             if not fits and longer:
-                if not any(m.agency in longer for m in matches):
-                    matches = [AgencyMatch(n, mention, 2.0) for n in longer]
+                if not any(m.agency in {n for n, _ in longer} for m in matches):
+                    matches = [AgencyMatch(n, mention, 2.0) for n, mention in longer]
                 continue
             if not fits:
+                mention = readings[0]
                 unknown = mention
                 place_agencies = sorted({n for r in roots if mention.startswith(r) for n in root_index(names)[r]})
                 matches = []
@@ -247,6 +271,8 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         m = re.match(r"^\s*([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州)[\u4e00-\u9fff]{0,10}?(?:局|委|办|厅|政府|委员会|中心)?)", head)
         if m and not re.match(r"^(全|本|各|该|我|市|县|区)", m.group(1)):
             unknown = m.group(1)
+            index = root_index(names)
+            place_agencies = sorted({n for r in index if unknown.startswith(r) for n in index[r]})
     elif agency and not matches:
         unknown = agency
     top_n = None
