@@ -3,8 +3,8 @@ expression), two items joined by an operation, or every column of a row when non
 from __future__ import annotations
 
 from .citations import AnswerBuilder, refusal, report_name
-from .compose import add_figure, cite_value, combine_sentence, metric_words, refs, value_sentence
-from .compute import change
+from .compose import (add_figure, change_line, cite_value, combine_sentence, metric_words, note_missing_years, refs,
+                      value_sentence)
 from .evidence import Evidence
 from .question import Question
 from .reader import Metric
@@ -49,17 +49,9 @@ def answer_cells(ev: Evidence, q: Question, reports: list[dict], missing_years: 
             else:
                 any_figure |= _one_value(ev, b, q, metric, value, r, lines)
     if q.wants_change and len(q.metrics) == 1 and len(rids) >= 2:
-        first, last = per_metric[0][rids[0]], per_metric[0][rids[-1]]
-        res = change(first, last)
-        if res is not None:
-            ids = cite_value(b, first, by_report[rids[0]]) + cite_value(b, last, by_report[rids[-1]])
-            y0, y1 = by_report[rids[0]]["year"], by_report[rids[-1]]["year"]
-            b.figures.append({"value": res.shown, "unit": None, "label": f"{y1}年较{y0}年变化",
-                              "citation": ids[-1], "citations": ids, "computed": res.expr})
-            lines.append(f"{y1}年较{y0}年变化 {res.shown}（{res.expr}）{refs(ids)}")
-    if missing_years:
-        warnings.append(f"语料中没有{'、'.join(map(str, missing_years))}年的相关报告，未能列出这些年份")
-        lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
+        change_line(b, per_metric[0][rids[0]], per_metric[0][rids[-1]], by_report[rids[0]], by_report[rids[-1]],
+                    None, lines)
+    note_missing_years(missing_years, lines, warnings)
     warnings += ev.checks.for_cited(b.cited_facts)
     return b.result("\n".join(lines), list(dict.fromkeys(warnings)), grounded=any_figure)
 

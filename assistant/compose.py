@@ -7,7 +7,7 @@ plain words, value and unit; the table/row/column path stays in the citation. Co
 from __future__ import annotations
 
 from .citations import AnswerBuilder, report_name
-from .compute import Value, two_items
+from .compute import Value, change, two_items
 from .concepts import model
 from .reader import Metric
 
@@ -111,3 +111,23 @@ def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dic
     b.figures.append({"value": res.shown, "unit": unit or None, "label": "、".join(names), "citation": all_ids[0],
                       "citations": list(dict.fromkeys(all_ids)), "computed": res.expr})
     return f"{head}（{res.expr}）。{refs(all_ids)}\n" + "\n".join(lines), True
+
+
+def change_line(b: AnswerBuilder, first: Value, last: Value, r0: dict, r1: dict, unit: str | None,
+                lines: list[str]) -> None:
+    """The change between the first and the last year shown, cited to both cells."""
+    res = change(first, last)
+    if res is None:
+        return
+    ids = cite_value(b, first, r0) + cite_value(b, last, r1)
+    label = f"{r1['year']}年较{r0['year']}年变化"
+    b.figures.append({"value": res.shown, "unit": unit, "label": label, "citation": ids[-1], "citations": ids,
+                      "computed": res.expr})
+    lines.append(f"{label} {res.shown}（{res.expr}）{refs(ids)}")
+
+
+def note_missing_years(missing_years: list[int], lines: list[str], warnings: list[str]) -> None:
+    if missing_years:
+        years = "、".join(map(str, missing_years))
+        warnings.append(f"语料中没有{years}年的相关报告，未能列出这些年份")
+        lines.append(f"（{years}年的报告不在语料中）")

@@ -4,11 +4,10 @@ ask for words rather than a number."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from .citations import AnswerBuilder, refusal, report_name
-from .compose import combine_sentence, refs
-from .compute import Value, change
+from .compose import change_line, combine_sentence, note_missing_years
+from .compute import Value
 from .evidence import Evidence
 from .matching import Idf, grams, overlap
 from .question import Question
@@ -129,16 +128,9 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
             warnings.append("问题可能指报告中的多项数据，已一并列出，请核对所需的一项")
     if q.wants_change and len(chosen) >= 2:
         first, last = chosen[0].fact, chosen[-1].fact
-        res = change(Value.of(first), Value.of(last))
-        if res is not None:
-            y0, y1 = by_report[first["report_id"]]["year"], by_report[last["report_id"]]["year"]
-            ids = [b.cite_fact(first, by_report[first["report_id"]]), b.cite_fact(last, by_report[last["report_id"]])]
-            b.figures.append({"value": res.shown, "unit": last["unit"], "label": f"{y1}年较{y0}年变化",
-                              "citation": ids[-1], "citations": ids, "computed": res.expr})
-            lines.append(f"{y1}年较{y0}年变化 {res.shown}（{res.expr}）{refs(ids)}")
-    if missing_years:
-        warnings.append(f"语料中没有{'、'.join(map(str, missing_years))}年的相关报告，未能列出这些年份")
-        lines.append(f"（{'、'.join(map(str, missing_years))}年的报告不在语料中）")
+        change_line(b, Value.of(first), Value.of(last), by_report[first["report_id"]], by_report[last["report_id"]],
+                    last["unit"], lines)
+    note_missing_years(missing_years, lines, warnings)
     warnings += ev.checks.for_cited(b.cited_facts)
     return b.result("\n".join(lines), list(dict.fromkeys(warnings)))
 
