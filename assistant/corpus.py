@@ -48,8 +48,19 @@ def metric_facts(ev: Evidence, q: Question, reports: list[dict]) -> tuple[list[d
         facts = [f for k in group for f in ev.store.facts_by_key(k, scope)]
         label = " / ".join(x for x in ((top[1] or top[0]).split(" / ")[-1], top[2]) if x)
         return facts, label
-    best = ev.stated.best(q.metric, q.text, reports)
-    return [s.fact for s in best.values()], q.metric
+    best = sorted(ev.stated.best(q.metric, q.text, reports).values(), key=lambda s: -s.score)
+    if not best:
+        return [], q.metric
+    # like with like: the same measure as the best match (its unit and its subject), not whatever
+    # figure each report has nearest the words ("全年47条" is no 政府网站平台 figure, "90.2%" no count)
+    ref = best[0].fact
+    same = [s.fact for s in best if s.fact["unit"] == ref["unit"] and _same_subject(s.fact["label"], ref["label"])]
+    return same, ref["label"]
+
+
+def _same_subject(a: str, b: str) -> bool:
+    ga, gb = grams(a), grams(b)
+    return bool(ga and gb) and len(ga & gb) / min(len(ga), len(gb)) >= 0.6
 
 
 def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]:
@@ -64,8 +75,8 @@ def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]
         warnings.append("该项为空白、未计入：" + "、".join(names[f["report_id"]] for f in blank[:20])
                         + ("等" if len(blank) > 20 else ""))
     if missing:
-        note += f"，{len(missing)}份没有该项"
-        warnings.append("报告中没有该项、未计入：" + "、".join(names[r["report_id"]] for r in missing[:20])
+        note += f"，{len(missing)}份未找到同一口径的数字"
+        warnings.append("未找到同一口径的数字、未计入（报告可能以其他表述给出）：" + "、".join(names[r["report_id"]] for r in missing[:20])
                         + ("等" if len(missing) > 20 else ""))
     return note + "。", warnings
 
@@ -80,31 +91,34 @@ def _valued(ev: Evidence, q: Question, reports: list[dict]):
 
 
 def ranking(ev: Evidence, q: Question, reports: list[dict]):
+    """Reports ranked by one metric, within each year (figures of different years are not ranked
+    against each other); ties share a place."""
     got, refused = _valued(ev, q, reports)
     if refused:
         return refused
     facts, label, valued, by_id = got
-    valued.sort(key=lambda f: (-f["number"] if q.rank_desc else f["number"], by_id[f["report_id"]]["agency"] or ""))
-    n = q.top_n or min(5, len(valued))
-    shown = valued[:n]
-    edge = shown[0]["number"]
-    tied = [f for f in valued if f["number"] == edge]
     b = AnswerBuilder(q)
     word = "最多" if q.rank_desc else "最少"
-    lead_ids = []
-    for f in tied:
-        cid = b.cite_fact(f, by_id[f["report_id"]])
-        b.figure(f, cid)
-        lead_ids.append(cid)
-    lead = "、".join(f"{report_name(by_id[f['report_id']])}（{by_id[f['report_id']]['year']}年）" for f in tied)
-    lines = [f"“{label}”{word}的是{lead}：{tied[0]['value']}{''.join(f'[{i}]' for i in lead_ids)}"
-             + ("（并列）" if len(tied) > 1 else "") + "。", f"排名（前{len(shown)}）："]
-    for k, f in enumerate(shown, start=1):
-        r = by_id[f["report_id"]]
-        cid = b.cite_fact(f, r)
-        if f not in tied:
+    years = sorted({by_id[f["report_id"]]["year"] for f in valued}, key=lambda y: -(y or 0))
+    lines = [] if len(years) == 1 else [f"“{label}”按年份分别排名（不同年份的数字不互相比较）："]
+    for year in years:
+        in_year = [f for f in valued if by_id[f["report_id"]]["year"] == year]
+        in_year.sort(key=lambda f: (-f["number"] if q.rank_desc else f["number"], by_id[f["report_id"]]["agency"] or ""))
+        shown = in_year[:q.top_n or min(5, len(in_year))]
+        tied = [f for f in in_year if f["number"] == shown[0]["number"]]
+        lead_ids = [b.cite_fact(f, by_id[f["report_id"]]) for f in tied]
+        for f, cid in zip(tied, lead_ids):
             b.figure(f, cid)
-        lines.append(f"{k}. {report_name(r)} {r['year']}年：{f['value']}[{cid}]")
+        lead = "、".join(report_name(by_id[f["report_id"]]) for f in tied)
+        lines.append(f"{year}年“{label}”{word}的是{lead}：{tied[0]['value']}{''.join(f'[{i}]' for i in lead_ids)}"
+                     + ("（并列）" if len(tied) > 1 else "") + "。")
+        lines.append(f"{year}年排名（{'从多到少' if q.rank_desc else '从少到多'}，前{len(shown)}）：")
+        for k, f in enumerate(shown, start=1):
+            r = by_id[f["report_id"]]
+            cid = b.cite_fact(f, r)
+            if f not in tied:
+                b.figure(f, cid)
+            lines.append(f"{k}. {report_name(r)}：{f['value']}[{cid}]")
     note, warnings = _scope_note(reports, facts)
     lines.append(note)
     return b.result("\n".join(lines), warnings + ev.checks.for_cited(b.cited_facts))

@@ -152,3 +152,33 @@ def test_prose_question_over_many_reports_uses_retrieval_and_says_so(corpus):
     assert any("未指明单位" in w for w in res["warnings"])
     named = comp.answerer.ask(f"{truths[4].agency}{truths[4].year}年政务公开工作存在哪些问题？")
     assert named["citations"][0]["agency"] == truths[4].agency and not any("未指明单位" in w for w in named["warnings"])
+
+
+def test_ranking_over_several_years_ranks_within_each_year(corpus):
+    """Figures of different years are not ranked against each other: one list per year, each
+    headed by its year, each list in the order of that year's known values."""
+    comp, truths = corpus
+    res = comp.answerer.ask("各单位新收政府信息公开申请数量排名")
+    lines = res["answer"].splitlines()
+    assert "按年份分别排名" in lines[0]
+    for year in YEARS:
+        want = sorted((int(t.cells["本年新收|总计"]) for t in truths if t.year == year), reverse=True)[:5]
+        head = next(i for i, ln in enumerate(lines) if ln.startswith(f"{year}年排名"))
+        got = [int(ln.split("：")[1].split("[")[0]) for ln in lines[head + 1:head + 1 + len(want)]]
+        assert got == want, year
+    _cited_cells_exist(comp, res)
+
+
+def test_ranking_of_a_stated_figure(corpus):
+    """A figure stated in the text (主动公开政府信息…条) ranks like a cell: found in every report that
+    states it, one measure only, cited to its sentence."""
+    comp, truths = corpus
+    year = 2021
+    want = sorted(((int(t.prose["主动公开政府信息"]), t.agency) for t in truths if t.year == year), reverse=True)
+    res = comp.answerer.ask(f"{year}年各单位主动公开政府信息数量排名")
+    assert res["grounded"] and res["figures"][0]["value"] == str(want[0][0])
+    assert want[0][1] in res["answer"].splitlines()[0]
+    assert f"范围：{len(want)}份报告，其中{len(want)}份有数值" in res["answer"]
+    for f in res["figures"]:
+        c = next(c for c in res["citations"] if c["id"] == f["citation"])
+        assert f["value"] in c["quote"] and c["table"] is None
