@@ -31,6 +31,8 @@ def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency
             year: int | None) -> int:
     if not question and not batch:
         raise InputError("ask needs a question or --batch FILE.jsonl")
+    from .dialogue import answer_turn
+
     answerer = comp.answerer
     if batch:
         try:
@@ -47,11 +49,11 @@ def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency
                 print(json.dumps({"id": None, "error": f"line {n}: not an object with a 'question'"},
                                  ensure_ascii=False))
                 continue
-            res = answerer.ask(text, agency=item.get("agency") or agency, year=item.get("year") or year,
-                               qid=item.get("id"))
+            res = answer_turn(answerer, text, agency=item.get("agency") or agency, year=item.get("year") or year,
+                              qid=item.get("id")).result
             print(json.dumps(res, ensure_ascii=False) if as_json else format_text(res), flush=True)
         return 0
-    res = answerer.ask(question, agency=agency, year=year)
+    res = answer_turn(answerer, question, agency=agency, year=year).result
     print(json.dumps(res, ensure_ascii=False, indent=1) if as_json else format_text(res))
     return 0
 
