@@ -31,6 +31,11 @@ A11Y_SCRIPT = """<script>
     });
   }
   new MutationObserver(fix).observe(document.documentElement, {childList: true, subtree: true});
+  // Gradio sets <html lang> from the browser's locale; this page is Chinese whatever the browser says
+  var html = document.documentElement;
+  function lang() { if (html.lang !== 'zh-CN') { html.lang = 'zh-CN'; } }
+  lang();
+  new MutationObserver(lang).observe(html, {attributes: true, attributeFilter: ['lang']});
 })();
 </script>"""
 HEAD = HEAD_SCRIPT + A11Y_SCRIPT
@@ -38,9 +43,12 @@ HEAD = HEAD_SCRIPT + A11Y_SCRIPT
 THEME = gr.themes.Default(primary_hue="red").set(
     button_primary_background_fill="#b3261e", button_primary_background_fill_hover="#8c1d18",
     button_primary_text_color="#ffffff", button_primary_text_color_hover="#ffffff",
-    button_primary_border_color="#b3261e", input_placeholder_color="#5f6368")
+    button_primary_border_color="#b3261e", input_placeholder_color="#5f6368",
+    link_text_color="#0b57d0", link_text_color_visited="#6a1b9a", link_text_color_hover="#0842a0",
+    link_text_color_active="#0842a0")
 CSS = """
 .gradio-container { max-width: 1400px !important; }
+#chat .md.chatbot.prose { opacity: 1 !important; }   /* Gradio dims answers to 0.8: links fell below 4.5:1 */
 ::placeholder { color: #5f6368 !important; opacity: 1 !important; }
 #ask-button { min-width: 72px; }
 .ra-answer { line-height: 1.6; }
@@ -127,7 +135,7 @@ def figures_csv(res: dict) -> str | None:
 
 def welcome_markdown(reports: list[dict]) -> str:
     """The empty chat: what this is and what it holds."""
-    return ("### 你好，这里是政府信息公开工作年度报告问答\n"
+    return ("## 你好，这里是政府信息公开工作年度报告问答\n"
             "直接用中文提问，回答中的每个数字都注明出处（报告、章节、表格、行、列、原文），点 [n] 可查看原文；"
             f"语料中没有的会直接说明。\n\n**{coverage_text(reports)}** 点下面的示例试试：")
 
@@ -197,6 +205,9 @@ def build_ui(comp, settings) -> gr.Blocks:
                 gr.update(choices=agencies, value=ALL), gr.update(choices=years, value=ALL), coverage_md())
 
     def upload(file, key, progress=gr.Progress()):
+        return (*_upload(file, key, progress), None)     # the file chooser is emptied for the next upload
+
+    def _upload(file, key, progress):
         if not admin_ok(key):
             return refreshed("❌ 管理密钥不正确（未配置密钥时不允许上传）")
         if file is None:
@@ -276,7 +287,7 @@ def build_ui(comp, settings) -> gr.Blocks:
                     del_btn = gr.Button("删除上面所选的报告", variant="stop", elem_id="delete-button")
                 status = gr.Markdown(elem_id="admin-status")
             listing = [status, reports_box, chooser, agency_dd, year_dd, cov]
-            up_btn.click(upload, [up, key], listing)
+            up_btn.click(upload, [up, key], [*listing, up])
             del_btn.click(delete, [chooser, key], listing)
     ui.queue(default_concurrency_limit=16)      # answers take milliseconds: let users be served side by side
     return ui
