@@ -135,9 +135,8 @@ def figures_csv(res: dict) -> str | None:
 
 def welcome_markdown(reports: list[dict]) -> str:
     """The empty chat: what this is and what it holds."""
-    return ("## 你好，这里是政府信息公开工作年度报告问答\n"
-            "直接用中文提问，回答中的每个数字都注明出处（报告、章节、表格、行、列、原文），点 [n] 可查看原文；"
-            f"语料中没有的会直接说明。\n\n**{coverage_text(reports)}** 点下面的示例试试：")
+    return ("## 你好！\n用中文提问，回答中的每个数字都注明出处，点 [n] 就地查看原文；语料中没有的会直接说明。"
+            f"\n\n**{coverage_text(reports)}** 试试下面的问题：")
 
 
 def build_ui(comp, settings) -> gr.Blocks:
@@ -243,13 +242,13 @@ def build_ui(comp, settings) -> gr.Blocks:
         with gr.Tab("问答"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=330):
-                    chat = gr.Chatbot(label="对话", height="62vh", min_height=380, sanitize_html=True, elem_id="chat",
+                    chat = gr.Chatbot(label="对话", show_label=False, height="62vh", min_height=380, sanitize_html=True, elem_id="chat",
                                       placeholder=welcome_markdown(reports_now),
                                       examples=[{"text": q, "display_text": f"{kind}｜{q}"}
                                                 for kind, q in examples(reports_now)],
                                       buttons=["copy"], feedback_options=None)
                     with gr.Row(equal_height=True):
-                        box = gr.Textbox(label="问题", placeholder="例如：2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？",
+                        box = gr.Textbox(label="问题", placeholder="用中文提问，例如：某单位某年主动公开了多少条政府信息？",
                                          elem_id="question-box", scale=6, max_length=500, lines=1)
                         send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1, min_width=72)
                     with gr.Row():

@@ -116,7 +116,7 @@ def _ask(page, question: str, n: int):
 
 
 def test_first_screen_and_sources_per_message(browser, app_url):
-    page = browser.new_page(viewport=DESKTOP)
+    page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
     page.goto(app_url + "/")
     page.locator("#question-box textarea").wait_for(timeout=30000)
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
@@ -170,7 +170,7 @@ def test_first_screen_and_sources_per_message(browser, app_url):
 
 
 def test_phone_warning_inside_answer(browser, app_url):
-    page = browser.new_page(viewport=PHONE)
+    page = browser.new_page(locale="zh-CN", viewport=PHONE)
     page.goto(app_url + "/")
     page.locator("#question-box textarea").wait_for(timeout=30000)
     page.locator("#chat").get_by_text("目前收录").wait_for(timeout=10000)
@@ -197,7 +197,7 @@ def test_phone_warning_inside_answer(browser, app_url):
 
 def test_widget_follow_up_escape_and_close(browser, host_url):
     for size, name in ((DESKTOP, "desktop"), (PHONE, "phone")):
-        page = browser.new_page(viewport=size)
+        page = browser.new_page(locale="zh-CN", viewport=size)
         page.goto(host_url)
         button = page.locator("#ra-widget-button")
         button.wait_for()
@@ -244,7 +244,7 @@ def test_widget_follow_up_escape_and_close(browser, host_url):
 
 
 def test_api_docs_render_with_no_network(browser, app_url):
-    page = browser.new_page(viewport=DESKTOP)
+    page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
     outside: list[str] = []
 
     def only_local(route):
@@ -286,7 +286,7 @@ def _upload(page, path):
 
 
 def test_reports_tab_refuses_non_report_in_chinese(browser, app_url, tmp_path):
-    page = browser.new_page(viewport=DESKTOP)
+    page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
     _reports_tab(page, app_url)
     before = httpx.get(app_url + "/api/health").json()["reports"]
     hello = tmp_path / "hello.txt"
@@ -306,7 +306,7 @@ def test_reports_tab_refuses_non_report_in_chinese(browser, app_url, tmp_path):
 
 
 def test_reports_detail_upload_and_delete_refresh_filters(browser, app_url, tmp_path):
-    page = browser.new_page(viewport=DESKTOP)
+    page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
     _reports_tab(page, app_url)
     assert "应为11，表中为0" in page.locator("#reports").inner_text()         # full check text
     chooser = page.locator("#report-chooser input")
@@ -344,7 +344,7 @@ def test_accessibility_axe(browser, app_url, host_url):
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    page = browser.new_page(viewport=DESKTOP)
+    page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
     found = {}
     for name, url in (("/", app_url + "/"), ("/embed", app_url + "/embed"), ("host", host_url)):
         page.goto(url)
