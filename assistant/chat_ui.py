@@ -113,7 +113,8 @@ def figures_table(res: dict) -> list[list]:
         label = f.get("label") or ""
         if f.get("computed"):
             label += f"（{f['computed']}）"
-        rows.append([value, c.get("agency"), c.get("year"), label, f"[{f.get('citation')}]"])
+        where = f"{c.get('agency') or '单位不详'} {c.get('year') or ''}年 [{f.get('citation')}]"
+        rows.append([value, label, where])
     return rows
 
 
@@ -178,9 +179,12 @@ def build_ui(comp, settings) -> gr.Blocks:
         history[-1]["content"] = answer_html(res, comp.facts, msg=len(history) // 2,
                                              asked=turn.asked if turn.asked != message else None)
         series = series_of(res)
-        agencies = {r["单位"] for r in series}
-        plot = gr.update(value=_frame(series), visible=bool(series), color="单位" if len(agencies) > 1 else None,
-                         title=next(iter(agencies)) if len(agencies) == 1 else None)
+        if series:                  # one agency's series: its name is the title, so no legend to clip
+            first = series[0]["单位"]
+            series = [r for r in series if r["单位"] == first]
+        top = max((r["数值"] for r in series), default=0)
+        plot = gr.update(value=_frame(series), visible=bool(series), title=series[0]["单位"] if series else None,
+                         y_lim=[0, top * 1.15 or 1])
         rows = figures_table(res)
         yield (history, turn.context, plot, gr.update(value=figures_csv(res), visible=bool(res["figures"])), "",
                gr.update(value=rows, visible=len(rows) > 1))
@@ -260,10 +264,11 @@ def build_ui(comp, settings) -> gr.Blocks:
                     cov = gr.HTML(coverage_md(), elem_id="coverage")
                     gr.Examples([q for _, q in examples(reports_now)], inputs=box, label="示例问题（点一下填入）",
                                 example_labels=[f"{k}｜{q}" for k, q in examples(reports_now)])
-                    plot = gr.LinePlot(x="年份", y="数值", color="单位", visible=False, label="历年变化", height=240)
-                    fig_table = gr.Dataframe(headers=["数值", "单位", "年份", "指标", "引用"], visible=False,
+                    plot = gr.LinePlot(x="年份", y="数值", visible=False, label="历年变化", height=260,
+                                        elem_id="trend-chart")
+                    fig_table = gr.Dataframe(headers=["数值", "指标", "出处"], visible=False,
                                              interactive=False, label="所引数字", wrap=True, elem_id="figures",
-                                             column_widths=["18%", "26%", "12%", "32%", "12%"])
+                                             column_widths=["22%", "38%", "40%"])
                     csv_file = gr.File(label="导出所引数字（CSV）", visible=False)
             outputs = [chat, ctx, plot, csv_file, box, fig_table]
             send.click(respond, [box, chat, agency_dd, year_dd, ctx], outputs)

@@ -82,7 +82,7 @@ def examples(reports: list[dict]) -> list[tuple[str, str]]:
         out.append(("趋势", f"{series[0]}{ys[0]}年到{ys[-1]}年主动公开政府信息数量的变化"))
     if same_year:
         out.append(("排名", f"{same_year[0]}年各单位本年新收政府信息公开申请数量排名"))
-    elif len(named) >= 2:
+    elif len({r["agency"] for r in named}) >= 2:
         out.append(("排名", "各单位本年新收政府信息公开申请数量排名"))
     return out
 

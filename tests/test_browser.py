@@ -281,7 +281,7 @@ def _upload(page, path):
     with page.expect_file_chooser() as chooser:
         page.locator("#upload-file button.upload-container").click()
     chooser.value.set_files(str(path))
-    page.locator("#upload-file").get_by_text(path.name).first.wait_for(timeout=10000)
+    page.locator("#upload-file").get_by_text(path.stem, exact=True).first.wait_for(timeout=10000)
     page.locator("#upload-button").click()
 
 
