@@ -3,10 +3,32 @@ tables as grids with the cells of failed checks highlighted). All report text is
 from __future__ import annotations
 
 import html
+import re
 
 from .web import file_url
 
 e = html.escape
+
+# the parser's warnings (English, for logs and the CLI) as people on the reports tab read them
+_WARNINGS_ZH = [
+    (re.compile(r"no national report template recognised"), "未识别出全国统一的年报模板表格：表格只按普通表格读取"),
+    (re.compile(r"rows were placed by template order and the table's own checks fail"),
+     "表三：行按模板顺序对应，且表内校验未通过，单元格位置不确定"),
+    (re.compile(r"agency not recognised"), "未能从内容中识别出单位名称"),
+    (re.compile(r"report year not recognised"), "未能从内容中识别出报告年份"),
+    (re.compile(r"表三: (\d+) value rows for the (\d+) rows of the template"),
+     "表三：有数值的行{0}行，模板有{1}行；行按标签和模板顺序对应，无标签的行可能错位"),
+    (re.compile(r"表三: published labels differ from the template at (.*)"), "表三：以下行的标签与模板不同：{0}"),
+    (re.compile(r"表三: row (.*) has (\d+) of 7 values"), "表三：“{0}”行只有{1}个数值（共7个），按从左到右对应"),
+]
+
+
+def warning_zh(text: str) -> str:
+    for pattern, zh in _WARNINGS_ZH:
+        m = pattern.search(text)
+        if m:
+            return zh.format(*m.groups())
+    return text
 
 
 def check_text(c: dict) -> str:
@@ -30,7 +52,7 @@ def reports_html(facts, reports: list[dict]) -> str:
         bad = failed.get(r["report_id"], [])
         checks = ("<span>✅ 校验全部通过</span>" if not bad else
                   f"<div class='bad'>❌ {len(bad)}项校验未通过：</div><ul>" + "".join(f"<li>{e(x)}</li>" for x in bad) + "</ul>")
-        notes = "".join(f"<div>⚠ {e(w)}</div>" for w in r.get("warnings") or [])
+        notes = "".join(f"<div>⚠ {e(warning_zh(w))}</div>" for w in r.get("warnings") or [])
         rows.append(f"<tr><td>{e(r['agency'] or '单位不详')}</td><td>{r['year'] or '—'}</td>"
                     f"<td>{e(r['title'] or '')}<br><a href='{e(file_url(r))}' target='_blank' rel='noopener'>"
                     f"{e(r['source'] or '原文')}</a></td><td>{checks}{notes}</td></tr>")

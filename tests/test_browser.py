@@ -308,7 +308,9 @@ def test_reports_tab_refuses_non_report_in_chinese(browser, app_url, tmp_path):
 def test_reports_detail_upload_and_delete_refresh_filters(browser, app_url, tmp_path):
     page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
     _reports_tab(page, app_url)
-    assert "应为11，表中为0" in page.locator("#reports").inner_text()         # full check text
+    listing = page.locator("#reports").inner_text()
+    assert "应为11，表中为0" in listing                                    # full check text
+    assert "模板有23行" in listing and "value rows" not in listing          # parser warnings in Chinese too
     chooser = page.locator("#report-chooser input")
     chooser.click()
     page.get_by_role("option", name="淮安市洪泽区人民政府", exact=False).first.click()
