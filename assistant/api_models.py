@@ -59,6 +59,11 @@ class Interpretation(BaseModel):
 
 
 class AskRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"question": "2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？", "agency": None, "year": None, "history": []},
+        {"question": "那2020年呢？", "history": [
+            {"role": "user", "content": "2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？"},
+            {"role": "assistant", "content": "2019年，宁波市对口支援和区域合作局主动公开政府信息47条。[1]"}]}]})
     question: str = Field(min_length=1, max_length=500, description="the question, in Chinese")
     agency: str | None = Field(default=None, max_length=100, description="only reports of this agency")
     year: int | None = Field(default=None, ge=1990, le=2100, description="only reports of this year")

@@ -252,7 +252,7 @@ def build_ui(comp, settings) -> gr.Blocks:
                                                 for kind, q in examples(reports_now)],
                                       buttons=["copy"], feedback_options=None)
                     with gr.Row(equal_height=True):
-                        box = gr.Textbox(label="问题", placeholder="用中文提问，例如：某单位某年主动公开了多少条政府信息？",
+                        box = gr.Textbox(label="问题", placeholder="用中文提问，如：某单位某年主动公开多少条",
                                          elem_id="question-box", scale=6, max_length=500, lines=1)
                         send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1, min_width=72)
                     with gr.Row():

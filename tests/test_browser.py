@@ -166,6 +166,10 @@ def test_first_screen_and_sources_per_message(browser, app_url):
     page.wait_for_function("document.querySelectorAll('#chat .ra-answer').length === 0", timeout=10000)
     after = _ask(page, "那2020年呢？", 1)
     assert "按上文理解为" not in after.inner_text()
+    # a meta question is answered from the index, with its reading shown under the answer
+    meta = _ask(page, "有哪些报告？", 2)
+    assert "淮安市洪泽区人民政府：2023年" in meta.locator(".ra-text").inner_text()
+    assert meta.locator(".ra-interp").inner_text() == "理解为：询问收录了哪些报告"
     page.close()
 
 
