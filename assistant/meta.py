@@ -62,10 +62,9 @@ def examples(reports: list[dict]) -> list[tuple[str, str]]:
     if not named:
         return []
     out: list[tuple[str, str]] = []
-    first = named[0]
-    out.append(("数值", f"{first['year']}年{first['agency']}主动公开了多少条政府信息？"))
-    latest = named[-1]
-    out.append(("表格单元格", f"{latest['year']}年{latest['agency']}本年新收政府信息公开申请数量是多少？"))
+    latest, first = named[-1], named[0]       # two reports where there are two: the examples show the range
+    out.append(("数值", f"{latest['year']}年{latest['agency']}主动公开了多少条政府信息？"))
+    out.append(("表格单元格", f"{first['year']}年{first['agency']}本年新收政府信息公开申请数量是多少？"))
     by_year: dict[int, list[dict]] = defaultdict(list)
     by_agency: dict[str, list[int]] = defaultdict(list)
     for r in named:

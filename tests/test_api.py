@@ -254,3 +254,14 @@ def test_warnings_limited_to_the_cited_tables():
     assert relevant_warnings({"citations": [cell], "warnings": [check, ambiguous]}) == [check, ambiguous]
     assert relevant_warnings({"citations": [prose], "warnings": [check, ambiguous]}) == [ambiguous]
     assert warned_citations({"citations": [cell], "warnings": [check]}) == {1}
+
+
+def test_first_screen_examples_are_answered(client):
+    """The examples are built from the index; each one must get a grounded answer with figures."""
+    overview = client.get("/api/overview").json()
+    assert overview["text"] == "目前收录2份报告，来自2个单位，覆盖2019–2022年。"
+    kinds = [e["kind"] for e in overview["examples"]]
+    assert kinds[:2] == ["数值", "表格单元格"] and "排名" in kinds
+    for e in overview["examples"]:
+        res = client.post("/api/ask", json={"question": e["question"]}).json()
+        assert res["grounded"] and res["figures"], (e, res["answer"])
