@@ -242,18 +242,24 @@ def test_upload_messages_in_chinese():
     assert upload_message_zh("这份报告已经收录") == "这份报告已经收录"
 
 
-def test_warnings_limited_to_the_cited_tables():
+def test_warnings_limited_to_the_cited_cells():
+    """Warnings as answer.py words them (copied from a real answer about 洪泽区 2023, table 四)."""
     from assistant.dialogue import relevant_warnings, warned_citations
 
     table4 = "政府信息公开行政复议、行政诉讼情况"
-    check = (f"淮安市洪泽区人民政府2023年报告「{table4}」一致性校验未通过：行政复议: 四项结果之和 = 总计（应为11，表中为0）；"
-             "数字按原文列出")
-    cell = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": table4}
-    prose = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": None}
-    ambiguous = "有2份报告符合条件，问题未指明单位"
-    assert relevant_warnings({"citations": [cell], "warnings": [check, ambiguous]}) == [check, ambiguous]
-    assert relevant_warnings({"citations": [prose], "warnings": [check, ambiguous]}) == [ambiguous]
-    assert warned_citations({"citations": [cell], "warnings": [check]}) == {1}
+    head = f"淮安市洪泽区人民政府2023年报告「{table4}」一致性校验未通过："
+    review = head + "行政复议: 四项结果之和 = 总计（应为11，表中为0）；数字按原文列出"
+    lawsuit = head + "行政诉讼 / 复议后起诉: 四项结果之和 = 总计（应为5，表中为0）；数字按原文列出"
+    others = "淮安市洪泽区人民政府另有2项表格一致性校验未通过（见报告详情）"
+    missing = "语料中没有2020年的相关报告，未能列出这些年份"
+    cell = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": table4, "row": None,
+            "column": "行政复议 / 总计"}
+    prose = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": None, "row": None, "column": None}
+    warnings = [review, lawsuit, others, missing]
+    assert relevant_warnings({"citations": [cell], "warnings": warnings}) == [review, missing]
+    assert relevant_warnings({"citations": [prose], "warnings": warnings}) == [missing]
+    assert warned_citations({"citations": [cell], "warnings": [review, lawsuit]}) == {1}
+    assert warned_citations({"citations": [cell], "warnings": [lawsuit]}) == set()
 
 
 def test_first_screen_examples_are_answered(client):

@@ -153,6 +153,7 @@ def test_first_screen_and_sources_per_message(browser, app_url):
     assert cite.locator("td.hit").inner_text().strip() == "0"
     warn = second.locator(".ra-warn")
     assert "应为11" in warn.inner_text() and "⚠" in warn.inner_text()
+    assert "复议后起诉" not in warn.inner_text()         # a failed check of another block is not about [1]
     link = cite.locator("a.ra-file")
     href = link.get_attribute("href")
     assert href.endswith("#page=4"), href
