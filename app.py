@@ -34,20 +34,25 @@ def ensure_index(comp) -> None:
 
 def build_app(comp):
     import gradio as gr
-    from fastapi import FastAPI
+    from fastapi_offline import FastAPIOffline
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.responses import FileResponse, HTMLResponse
 
     from assistant.api import build_router
-    from assistant.chat_ui import CSS, build_ui
+    from assistant.chat_ui import CSS, HEAD, THEME, build_ui
+    from assistant.web import PageLanguage, build_web_router
 
     settings = comp.settings
-    app = FastAPI(title="Report assistant API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    # Swagger UI from the installed fastapi-offline package: the docs work on an intranet with no CDN
+    app = FastAPIOffline(title="Report assistant API", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+                         openapi_url="/api/openapi.json", static_url="/api/docs-static")
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     # our own CORS middleware: only the allow-list gets CORS headers (Gradio would echo any Origin)
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type", "X-API-Key"])
     app.include_router(build_router(comp, settings))
+    app.include_router(build_web_router(comp))
+    app.add_middleware(PageLanguage)
 
     @app.get("/widget.js", include_in_schema=False)
     def widget():
@@ -61,7 +66,7 @@ def build_app(comp):
                                                                 "script-src 'self' 'unsafe-inline'; frame-ancestors *"})
 
     ui = build_ui(comp, settings)
-    return gr.mount_gradio_app(app, ui, path="/", css=CSS, footer_links=[])
+    return gr.mount_gradio_app(app, ui, path="/", css=CSS, head=HEAD, theme=THEME, footer_links=[])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,19 +14,15 @@ import uuid
 from collections import defaultdict, deque
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, File, HTTPException, Request, Security, UploadFile
+from fastapi.security import APIKeyHeader
 
 from index.errors import InputError, ReportAssistantError
 from index.loaders import SUPPORTED
 
+from .api_models import AskRequest, AskResponse, Health, errors
+
 MAGIC = {".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",)}
-
-
-class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=500)
-    agency: str | None = Field(default=None, max_length=100)
-    year: int | None = Field(default=None, ge=1990, le=2100)
 
 
 class RateLimiter:
@@ -102,6 +98,14 @@ def save_upload(comp, filename: str, data: bytes, max_upload_mb: float, progress
     if rid is None:      # same content as a report already indexed
         target.unlink(missing_ok=True)
         raise UploadRejected(409, "this report is already indexed")
+    from .admission import not_a_report
+
+    reason = not_a_report(comp.facts, rid)
+    if reason:                 # parsed, but not an annual report: take it out again, keep nothing
+        with _WRITE_LOCK:
+            comp.indexer.index([], remove=[rid])
+        target.unlink(missing_ok=True)
+        raise UploadRejected(422, reason)
     return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks}}
 
 
@@ -111,28 +115,36 @@ _WRITE_LOCK = threading.Lock()
 def build_router(comp, settings) -> APIRouter:
     router = APIRouter(prefix="/api")
     limiter = RateLimiter(settings.rate_limit_per_minute)
+    api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
+                           description="admin key (RA_ADMIN_KEY), needed to upload and delete reports")
 
-    def require_key(x_api_key: str | None = Header(default=None)) -> None:
+    def require_key(x_api_key: str | None = Security(api_key)) -> None:
         if not settings.admin_key:
             raise HTTPException(403, "uploads and deletes are disabled: no admin key is configured")
         if not x_api_key or not hmac.compare_digest(x_api_key.encode(), settings.admin_key.encode()):
             raise HTTPException(401, "a valid X-API-Key header is required")
 
-    @router.get("/health")
+    @router.get("/health", response_model=Health, tags=["ask"])
     def health():
         return {"status": "ok", "reports": len(comp.facts.report_ids())}
 
-    @router.post("/ask")
+    @router.post("/ask", response_model=AskResponse, response_model_exclude_unset=True, tags=["ask"],
+                 responses=errors(400, 422, 429))
     def ask(req: AskRequest, request: Request):
+        """Answer one question with cited figures; `history` carries the earlier turns for follow-ups."""
         client = request.client.host if request.client else "unknown"
         if not limiter.allow(client):
             raise HTTPException(429, "too many questions; try again in a minute")
         try:
-            return comp.answerer.ask(req.question, agency=req.agency, year=req.year)
+            from .dialogue import answer_turn, context_from_history
+
+            turns = [t.model_dump() for t in req.history]
+            context = context_from_history(comp.answerer, turns, agency=req.agency, year=req.year)
+            return answer_turn(comp.answerer, req.question, agency=req.agency, year=req.year, context=context).result
         except ReportAssistantError as exc:
             raise HTTPException(400, str(exc)) from exc
 
-    @router.post("/source")
+    @router.post("/source", tags=["reports"], responses=errors(404))
     def source(citation: dict):
         """The cited row or paragraph, for showing a citation in place."""
         from .sources import source_view
@@ -141,7 +153,7 @@ def build_router(comp, settings) -> APIRouter:
             raise HTTPException(404, "no such report")
         return source_view(comp.facts, citation)
 
-    @router.get("/reports")
+    @router.get("/reports", tags=["reports"])
     def reports():
         checks = comp.facts.checks()
         failed: dict[str, int] = defaultdict(int)
@@ -150,7 +162,7 @@ def build_router(comp, settings) -> APIRouter:
         return [{k: r[k] for k in ("report_id", "agency", "year", "title", "source", "format")}
                 | {"failed_checks": failed[r["report_id"]], "warnings": r["warnings"]} for r in comp.facts.reports()]
 
-    @router.get("/reports/{report_id}")
+    @router.get("/reports/{report_id}", tags=["reports"], responses=errors(404))
     def report(report_id: str):
         r = comp.facts.report(report_id)
         if r is None:
@@ -159,7 +171,8 @@ def build_router(comp, settings) -> APIRouter:
         out["checks"] = comp.facts.checks([report_id])
         return out
 
-    @router.post("/reports", status_code=201, dependencies=[Depends(require_key)])
+    @router.post("/reports", status_code=201, dependencies=[Depends(require_key)], tags=["reports"],
+                 responses=errors(401, 403, 409, 413, 415, 422, 429))
     async def upload(file: UploadFile = File(...)):
         limit = int(settings.max_upload_mb * 1024 * 1024)
         data = await file.read(limit + 1)
@@ -168,7 +181,8 @@ def build_router(comp, settings) -> APIRouter:
         except UploadRejected as exc:
             raise HTTPException(exc.status, str(exc)) from exc
 
-    @router.delete("/reports/{report_id}", dependencies=[Depends(require_key)])
+    @router.delete("/reports/{report_id}", dependencies=[Depends(require_key)], tags=["reports"],
+                   responses=errors(401, 403, 404, 429))
     def delete(report_id: str):
         if comp.facts.report(report_id) is None:
             raise HTTPException(404, f"no report {report_id}")

@@ -1,5 +1,7 @@
-"""The Gradio chat (Chinese UI): streamed answers, follow-ups, citations opened in their source,
-filters, examples, a reports view with checks, admin upload, a chart for series and CSV export."""
+"""The Gradio chat (Chinese UI): a first screen with the coverage and examples of each kind, answers
+that keep their own sources ([n] opens the source in place, warnings inside the answer), follow-ups,
+filters, a chart for series and CSV export; and a reports view with checks, a detail view, admin
+upload and delete."""
 from __future__ import annotations
 
 import csv
@@ -11,35 +13,75 @@ from pathlib import Path
 
 import gradio as gr
 
-from .conversation import context_of, resolve_followup
-from .sources import source_html, source_view
+from .admission import upload_message_zh
+from .dialogue import answer_turn
+from .meta import coverage_lines, coverage_text, examples
+from .present import HEAD_SCRIPT, answer_html
+from .report_view import report_detail_html, reports_html
 
-EXAMPLES = ["2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？", "政府网站公开信息多少条？",
-            "不予公开中属于国家秘密的申请有几件？", "哪个处室负责牵头协调政府信息公开工作？", "那2020年呢？"]
 ALL = "全部"
+# Gradio's chat examples are buttons inside role="list" (an ARIA error screen readers trip on) and are
+# labelled in English: make them a labelled group of Chinese buttons whenever they are drawn.
+A11Y_SCRIPT = """<script>
+(function () {
+  function fix() {
+    document.querySelectorAll('.examples[role="list"]').forEach(function (g) {
+      g.setAttribute('role', 'group'); g.setAttribute('aria-label', '示例问题');
+      g.querySelectorAll('button.example').forEach(function (b) { b.setAttribute('aria-label', '示例：' + b.innerText.trim()); });
+    });
+  }
+  new MutationObserver(fix).observe(document.documentElement, {childList: true, subtree: true});
+  // Gradio sets <html lang> from the browser's locale; this page is Chinese whatever the browser says
+  var html = document.documentElement;
+  function lang() { if (html.lang !== 'zh-CN') { html.lang = 'zh-CN'; } }
+  lang();
+  new MutationObserver(lang).observe(html, {attributes: true, attributeFilter: ['lang']});
+})();
+</script>"""
+HEAD = HEAD_SCRIPT + A11Y_SCRIPT
+# WCAG AA: white on #b3261e is 6.3:1; the placeholder #5f6368 on white is 6.0:1
+THEME = gr.themes.Default(primary_hue="red").set(
+    button_primary_background_fill="#b3261e", button_primary_background_fill_hover="#8c1d18",
+    button_primary_text_color="#ffffff", button_primary_text_color_hover="#ffffff",
+    button_primary_border_color="#b3261e", input_placeholder_color="#5f6368",
+    link_text_color="#0b57d0", link_text_color_visited="#6a1b9a", link_text_color_hover="#0842a0",
+    link_text_color_active="#0842a0")
 CSS = """
-.src { font-size: 13px; border-left: 3px solid #999; padding: 4px 8px; margin: 4px 0; }
-.src-title { color: #666; }
-.src-row td, .src-row th { border: 1px solid #ccc; padding: 2px 6px; }
-td.hit, mark { background: #ffe082; font-weight: bold; }
-.warn { color: #a15c00; }
+.gradio-container { max-width: 1400px !important; }
+#chat .md.chatbot.prose { opacity: 1 !important; }   /* Gradio dims answers to 0.8: links fell below 4.5:1 */
+::placeholder { color: #5f6368 !important; opacity: 1 !important; }
+#ask-button { min-width: 72px; }
+.ra-answer { line-height: 1.6; }
+.ra-text a.ra-ref, .ra-cite summary, a.ra-file, .ra-reports a { color: #0b57d0 !important; }
+.ra-text a.ra-ref { font-weight: bold; text-decoration: underline; cursor: pointer; }
+#page-title h1 { font-size: 20px; margin: 0; }
+.ra-asked, .ra-interp { color: #4a4a4a; font-size: 13px; }
+.ra-interp { margin-top: 4px; border-top: 1px dashed #ccc; padding-top: 2px; }
+.ra-warn { margin: 6px 0; padding: 6px 8px; background: #fff4e5; border-left: 4px solid #b45309; color: #5c2c00;
+  font-size: 13px; }
+.ra-warn ul { margin: 2px 0 0 1.1em; padding: 0; }
+.ra-cites { margin-top: 6px; font-size: 13px; }
+.ra-cites-title { color: #4a4a4a; }
+.ra-cite summary { cursor: pointer; color: #0b57d0; }
+.ra-cite[open] { background: rgba(0,0,0,.03); border-radius: 4px; }
+.ra-where { color: #4a4a4a; margin: 2px 0; }
+.ra-flag { color: #b45309; }
+.src { font-size: 13px; border-left: 3px solid #999; padding: 4px 8px; margin: 4px 0; max-width: 100%; }
+.src-title { color: #4a4a4a; }
+.src-scroll { overflow-x: auto; max-width: 100%; }
+.src-row { border-collapse: collapse; width: max-content !important; max-width: none !important; }
+.src-row td, .src-row th { border: 1px solid #ccc; padding: 2px 6px; min-width: 4.5em; white-space: nowrap;
+  text-align: center; font-weight: normal; }
+td.hit, mark { background: #ffe082; color: #000; font-weight: bold; }
+.ra-reports table { border-collapse: collapse; width: 100%; font-size: 14px; }
+.ra-reports th, .ra-reports td { border: 1px solid #ddd; padding: 4px 6px; vertical-align: top; text-align: left; }
+.ra-reports .bad { color: #8c1d18; }
+.ra-grid { overflow-x: auto; margin: 6px 0 12px; }
+.ra-grid table { border-collapse: collapse; font-size: 13px; }
+.ra-grid th, .ra-grid td { border: 1px solid #ccc; padding: 2px 6px; white-space: nowrap; }
+.ra-grid td.failed { background: #ffd7d5; color: #000; font-weight: bold; }
+.ra-coverage ul { margin: 0; padding-left: 1.2em; }
 """
-
-
-def citations_html(facts, res: dict) -> str:
-    """Each citation as an expandable item that shows the source with the quote or cell highlighted."""
-    if not res.get("citations"):
-        return "<p>（无引用）</p>" if res.get("grounded") is False else ""
-    parts = []
-    for c in res["citations"]:
-        where = " › ".join(html.escape(str(x)) for x in (c.get("section"), c.get("table"), c.get("row"), c.get("column")) if x)
-        page = f" 第{c['page']}页" if c.get("page") else ""
-        parts.append(f"<details class='cite'><summary>[{c['id']}] {html.escape(c['agency'] or '')} {c['year']}年 · "
-                     f"{html.escape(c['source'])}{page} · {where}</summary>"
-                     f"{source_html(source_view(facts, c))}</details>")
-    for w in res.get("warnings", []):
-        parts.append(f"<p class='warn'>⚠ {html.escape(w)}</p>")
-    return "".join(parts)
 
 
 def series_of(res: dict) -> list[dict]:
@@ -61,13 +103,18 @@ def series_of(res: dict) -> list[dict]:
 
 
 def figures_table(res: dict) -> list[list]:
-    """Cited figures as rows (a ranking or a list shows as a table beside the chat)."""
+    """Cited figures as rows (a ranking or a list shows as a table beside the chat); the value first,
+    so a narrow screen never cuts it off."""
     by_id = {c["id"]: c for c in res.get("citations", [])}
     rows = []
     for f in res.get("figures", []):
         c = by_id.get(f.get("citation"), {})
-        rows.append([c.get("agency"), c.get("year"), f.get("label"), f.get("value"),
-                     f.get("computed") or "", f"[{f.get('citation')}]"])
+        value = f"{f.get('value')}{f.get('unit') or ''}"
+        label = f.get("label") or ""
+        if f.get("computed"):
+            label += f"（{f['computed']}）"
+        where = f"{c.get('agency') or '单位不详'} {c.get('year') or ''}年 [{f.get('citation')}]"
+        rows.append([value, label, where])
     return rows
 
 
@@ -87,6 +134,12 @@ def figures_csv(res: dict) -> str | None:
     return str(path)
 
 
+def welcome_markdown(reports: list[dict]) -> str:
+    """The empty chat: what this is and what it holds."""
+    return ("## 你好！\n用中文提问，回答中的每个数字都注明出处，点 [n] 就地查看原文；语料中没有的会直接说明。"
+            f"\n\n**{coverage_text(reports)}** 试试下面的问题：")
+
+
 def build_ui(comp, settings) -> gr.Blocks:
     answerer = comp.answerer
 
@@ -96,96 +149,150 @@ def build_ui(comp, settings) -> gr.Blocks:
         years = [ALL] + [str(y) for y in sorted({r["year"] for r in reports if r["year"]})]
         return agencies, years
 
-    def reports_table():
-        from .crossyear import cross_year_checks
+    def report_choices():
+        return [(f"{r['agency'] or '单位不详'} · {r['year'] or '年份不详'}年 · {r['title'] or r['source']}", r["report_id"])
+                for r in answerer.reports()]
 
-        checks = comp.facts.checks()
-        cross = [c for c in cross_year_checks(comp.facts) if c["passed"] is False]
-        rows = []
-        for r in answerer.reports():
-            failed = [f"{c['table_title']}：{c['rule']}（应为{c['expected']}，表中为{c['found']}）"
-                      for c in checks if c["report_id"] == r["report_id"] and c["passed"] is False]
-            failed += [f"跨年度：{c['rule']}（应为{c['expected']}，实为{c['found']}）"
-                       for c in cross if c["reports"][-1] == r["report_id"]]
-            rows.append([r["agency"], r["year"], r["source"], r["report_id"], len(failed), "；".join(failed)])
-        return rows
+    def coverage_md():
+        lines = "".join(f"<li>{html.escape(x)}</li>" for x in coverage_lines(answerer.reports()))
+        return f"<div class='ra-coverage'><strong>收录范围</strong>：{html.escape(coverage_text(answerer.reports()))}" \
+               f"<ul>{lines}</ul></div>"
 
     def respond(message, history, agency, year, ctx):
         message = (message or "").strip()
         history = list(history or [])
         if not message:
-            yield history, gr.update(), ctx, gr.update(), gr.update(), "", gr.update()
+            yield history, ctx, gr.update(), gr.update(), "", gr.update()
             return
         ag = None if agency in (None, "", ALL) else agency
         yr = None if year in (None, "", ALL) else int(year)
-        q = answerer.understand(message, agency=ag, year=yr)
-        rewritten = resolve_followup(message, q, ctx)
-        asked = rewritten or message
-        res = answerer.ask(asked, agency=ag, year=yr)
-        ctx = context_of(answerer.understand(asked, agency=ag, year=yr) if rewritten else q)
+        turn = answer_turn(answerer, message, agency=ag, year=yr, context=ctx)
+        res = turn.result
         history.append({"role": "user", "content": html.escape(message)})
-        shown = (f"（理解为：{asked}）\n" if rewritten else "") + res["answer"]
         history.append({"role": "assistant", "content": ""})
-        step = max(4, len(shown) // 20)
-        for i in range(0, len(shown), step):                 # stream the answer as it is shown
+        shown = res["answer"]
+        step = max(6, len(shown) // 8)
+        for i in range(0, len(shown), step):                 # stream the answer text as it is shown
             history[-1]["content"] = html.escape(shown[:i + step])
-            yield history, gr.update(), ctx, gr.update(), gr.update(), "", gr.update()
+            yield history, turn.context, gr.update(), gr.update(), "", gr.update()
             time.sleep(0.01)
+        history[-1]["content"] = answer_html(res, comp.facts, msg=len(history) // 2,
+                                             asked=turn.asked if turn.asked != message else None)
         series = series_of(res)
-        plot = gr.update(value=_frame(series), visible=bool(series))
+        if series:                  # one agency's series: its name is the title, so no legend to clip
+            first = series[0]["单位"]
+            series = [r for r in series if r["单位"] == first]
+        top = max((r["数值"] for r in series), default=0)
+        plot = gr.update(value=_frame(series), visible=bool(series), title=series[0]["单位"] if series else None,
+                         y_lim=[0, top * 1.15 or 1])
         rows = figures_table(res)
-        yield (history, citations_html(comp.facts, res), ctx, plot,
-               gr.update(value=figures_csv(res), visible=bool(res["figures"])), "",
+        yield (history, turn.context, plot, gr.update(value=figures_csv(res), visible=bool(res["figures"])), "",
                gr.update(value=rows, visible=len(rows) > 1))
 
+    def clear():
+        return [], None, gr.update(visible=False), gr.update(value=None, visible=False), "", gr.update(visible=False)
+
+    def pick_example(evt: gr.SelectData):
+        return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
+
+    def admin_ok(key) -> bool:
+        return bool(settings.admin_key) and hmac.compare_digest((key or "").encode(), settings.admin_key.encode())
+
+    def refreshed(status: str, selected=None):
+        """Status plus everything that lists reports: the table, the chooser and the chat's filters."""
+        agencies, years = filters()
+        choices = report_choices()
+        ids = [v for _, v in choices]
+        return (status, reports_html(comp.facts, answerer.reports()),
+                gr.update(choices=choices, value=selected if selected in ids else None),
+                gr.update(choices=agencies, value=ALL), gr.update(choices=years, value=ALL), coverage_md())
+
     def upload(file, key, progress=gr.Progress()):
-        if not settings.admin_key or not hmac.compare_digest((key or "").encode(), settings.admin_key.encode()):
-            return "❌ 管理密钥不正确（未配置密钥时不允许上传）", reports_table()
+        return (*_upload(file, key, progress), None)     # the file chooser is emptied for the next upload
+
+    def _upload(file, key, progress):
+        if not admin_ok(key):
+            return refreshed("❌ 管理密钥不正确（未配置密钥时不允许上传）")
         if file is None:
-            return "请选择文件", reports_table()
+            return refreshed("请先选择要上传的报告文件")
         from .api import UploadRejected, save_upload
 
         src = Path(file if isinstance(file, str) else file.name)
         progress(0.1, desc="解析并建立索引…")
         try:
-            save_upload(comp, src.name, src.read_bytes(), settings.max_upload_mb,
-                        progress=lambda files: progress.tqdm(files, desc="索引"))
+            out = save_upload(comp, src.name, src.read_bytes(), settings.max_upload_mb,
+                              progress=lambda files: progress.tqdm(files, desc="索引"))
         except UploadRejected as exc:
-            return f"❌ {html.escape(str(exc))}", reports_table()
-        return "✅ 已索引", reports_table()
+            return refreshed(f"❌ 上传未成功：{html.escape(upload_message_zh(str(exc)))}")
+        return refreshed("✅ 已收录", out["report_id"])
+
+    def delete(report_id, key):
+        if not admin_ok(key):
+            return refreshed("❌ 管理密钥不正确（未配置密钥时不允许删除）", report_id)
+        if not report_id or comp.facts.report(report_id) is None:
+            return refreshed("请先在上面选择要删除的报告")
+        from .api import _WRITE_LOCK
+
+        r = comp.facts.report(report_id)
+        with _WRITE_LOCK:
+            comp.indexer.index([], remove=[report_id])
+        return refreshed(f"✅ 已删除：{html.escape(r['agency'] or '')} {r['year'] or ''}年 {html.escape(r['source'] or '')}")
 
     agencies, years = filters()
+    reports_now = answerer.reports()
     with gr.Blocks(title="政府信息公开年度报告问答") as ui:
-        gr.Markdown("## 政府信息公开年度报告问答\n每个数字都注明出处（报告、章节、表格、行、列、原文）；语料中没有的，直接说明没有。")
+        gr.HTML("<h1>政府信息公开工作年度报告问答</h1>", elem_id="page-title")
         ctx = gr.State(None)
         with gr.Tab("问答"):
-            with gr.Row():
-                agency_dd = gr.Dropdown(agencies, value=ALL, label="单位", scale=3)
-                year_dd = gr.Dropdown(years, value=ALL, label="年份", scale=1)
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="对话", height=420, sanitize_html=True, elem_id="chat")
-                    box = gr.Textbox(label="问题", placeholder="例如：2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？",
-                                     elem_id="question-box")
-                    send = gr.Button("提问", variant="primary", elem_id="ask-button")
-                    gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-                with gr.Column(scale=2):
-                    cites = gr.HTML(label="引用与出处", elem_id="citations")
-                    plot = gr.LinePlot(x="年份", y="数值", color="单位", visible=False, label="历年变化", height=220)
-                    fig_table = gr.Dataframe(headers=["单位", "年份", "指标", "数值", "计算式", "引用"], visible=False,
-                                             interactive=False, label="所引数字", wrap=True)
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=330):
+                    chat = gr.Chatbot(label="对话", show_label=False, height="62vh", min_height=380, sanitize_html=True, elem_id="chat",
+                                      placeholder=welcome_markdown(reports_now),
+                                      examples=[{"text": q, "display_text": f"{kind}｜{q}"}
+                                                for kind, q in examples(reports_now)],
+                                      buttons=["copy"], feedback_options=None)
+                    with gr.Row(equal_height=True):
+                        box = gr.Textbox(label="问题", placeholder="用中文提问，如：某单位某年主动公开多少条",
+                                         elem_id="question-box", scale=6, max_length=500, lines=1)
+                        send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1, min_width=72)
+                    with gr.Row():
+                        agency_dd = gr.Dropdown(agencies, value=ALL, label="只看单位", scale=3, elem_id="agency-filter")
+                        year_dd = gr.Dropdown(years, value=ALL, label="只看年份", scale=1, min_width=110,
+                                              elem_id="year-filter")
+                        clear_btn = gr.Button("清空对话", elem_id="clear-button", scale=1, min_width=90)
+                with gr.Column(scale=2, min_width=300):
+                    cov = gr.HTML(coverage_md(), elem_id="coverage")
+                    gr.Examples([q for _, q in examples(reports_now)], inputs=box, label="示例问题（点一下填入）",
+                                example_labels=[f"{k}｜{q}" for k, q in examples(reports_now)])
+                    plot = gr.LinePlot(x="年份", y="数值", visible=False, label="历年变化", height=260,
+                                        elem_id="trend-chart")
+                    fig_table = gr.Dataframe(headers=["数值", "指标", "出处"], visible=False,
+                                             interactive=False, label="所引数字", wrap=True, elem_id="figures",
+                                             column_widths=["22%", "38%", "40%"])
                     csv_file = gr.File(label="导出所引数字（CSV）", visible=False)
-            outputs = [chat, cites, ctx, plot, csv_file, box, fig_table]
+            outputs = [chat, ctx, plot, csv_file, box, fig_table]
             send.click(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             box.submit(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
+            chat.example_select(pick_example, None, box).then(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
+            clear_btn.click(clear, None, outputs)
+            chat.clear(lambda: None, None, ctx)           # the chat's own trash button clears the context too
         with gr.Tab("报告"):
-            table = gr.Dataframe(headers=["单位", "年份", "文件", "报告ID", "未通过校验数", "未通过的校验"],
-                                 value=reports_table, interactive=False, wrap=True)
-            with gr.Accordion("上传报告（需要管理密钥）", open=False):
-                up = gr.File(label="报告文件（txt/md/html/pdf/docx）", file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"])
-                key = gr.Textbox(label="管理密钥", type="password")
-                status = gr.Markdown()
-                gr.Button("上传并索引").click(upload, [up, key], [status, table])
+            reports_box = gr.HTML(lambda: reports_html(comp.facts, answerer.reports()), elem_id="reports")
+            chooser = gr.Dropdown(report_choices(), value=None, label="查看报告详情（表格中未通过校验的格子标红）",
+                                  elem_id="report-chooser")
+            detail = gr.HTML(elem_id="report-detail")
+            chooser.change(lambda rid: report_detail_html(comp.facts, rid) if rid else "", chooser, detail)
+            with gr.Accordion("管理：上传或删除报告（需要管理密钥）", open=False):
+                key = gr.Textbox(label="管理密钥", type="password", elem_id="admin-key")
+                up = gr.File(label="报告文件（txt/md/html/pdf/docx）", elem_id="upload-file",
+                             file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"])
+                with gr.Row():
+                    up_btn = gr.Button("上传并收录", elem_id="upload-button")
+                    del_btn = gr.Button("删除上面所选的报告", variant="stop", elem_id="delete-button")
+                status = gr.Markdown(elem_id="admin-status")
+            listing = [status, reports_box, chooser, agency_dd, year_dd, cov]
+            up_btn.click(upload, [up, key], [*listing, up])
+            del_btn.click(delete, [chooser, key], listing)
     ui.queue(default_concurrency_limit=16)      # answers take milliseconds: let users be served side by side
     return ui
 

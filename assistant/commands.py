@@ -32,6 +32,8 @@ def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency
             year: int | None) -> int:
     if not question and not batch:
         raise InputError("ask needs a question or --batch FILE.jsonl")
+    from .dialogue import answer_turn
+
     answerer = comp.answerer
     if batch:
         try:
@@ -49,15 +51,15 @@ def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency
                                  ensure_ascii=False))
                 continue
             try:
-                res = answerer.ask(text, agency=item.get("agency") or agency, year=item.get("year") or year,
-                                   qid=item.get("id"))
+                res = answer_turn(answerer, text, agency=item.get("agency") or agency, year=item.get("year") or year,
+                                  qid=item.get("id")).result
             except Exception as exc:      # one broken answer must not cost the rest of the batch
                 logging.getLogger(__name__).exception("question %s failed", item.get("id"))
                 res = {"id": item.get("id"), "question": text, "answer": "未能回答：内部错误。", "grounded": False,
                        "figures": [], "citations": [], "warnings": [], "error": type(exc).__name__}
             print(json.dumps(res, ensure_ascii=False) if as_json else format_text(res), flush=True)
         return 0
-    res = answerer.ask(question, agency=agency, year=year)
+    res = answer_turn(answerer, question, agency=agency, year=year).result
     print(json.dumps(res, ensure_ascii=False, indent=1) if as_json else format_text(res))
     return 0
 

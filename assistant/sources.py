@@ -25,13 +25,17 @@ def source_html(view: dict) -> str:
     """The same view as escaped HTML: report text never reaches the page unescaped."""
     e = html.escape
     if view["kind"] == "row":
-        head = "".join(f"<th>{e(c['column'] or '')}</th>" for c in view["cells"])
+        # a column path ("行政诉讼 / 未经复议直接起诉 / 结果维持") breaks at its slashes, never mid-word
+        head = "".join(f"<th scope='col'>{'<br>'.join(e(p) for p in (c['column'] or '').split(' / '))}</th>"
+                       for c in view["cells"])
         body = "".join(
             f"<td class='{'hit' if c['column'] == view['highlight'] else ''}'>{e(c['value'] or '（空）')}</td>"
             for c in view["cells"])
         title = e(view["table"]) + (" › " + e(view["row"]) if view.get("row") else "")
+        # wide rows (table 四 has 15 columns) scroll sideways inside a focusable region
         return (f"<div class='src'><div class='src-title'>{title}</div>"
-                f"<table class='src-row'><tr>{head}</tr><tr>{body}</tr></table></div>")
+                f"<div class='src-scroll' tabindex='0' role='region' aria-label='{title}'>"
+                f"<table class='src-row'><tr>{head}</tr><tr>{body}</tr></table></div></div>")
     t, s, en = view["text"], view["start"], view["end"]
     return (f"<div class='src'><div class='src-title'>{e(view.get('section') or '')}</div><p>"
             f"{e(t[:s])}<mark>{e(t[s:en])}</mark>{e(t[en:])}</p></div>")

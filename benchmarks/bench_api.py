@@ -70,8 +70,12 @@ def load_test(url: str, clients: int, per_client: int) -> dict:
         with httpx.Client(timeout=30) as c:
             for i in range(per_client):
                 q = QUESTIONS[(k + i) % len(QUESTIONS)]
+                body = {"question": q}
+                if i % 3 == 2:          # every third question is a follow-up carrying the earlier turns
+                    body = {"question": "那2020年呢？", "history": [{"role": "user", "content": QUESTIONS[0]},
+                                                                   {"role": "assistant", "content": "……47条。[1]"}]}
                 t = time.perf_counter()
-                r = c.post(url + "/api/ask", json={"question": q})
+                r = c.post(url + "/api/ask", json=body)
                 dt = time.perf_counter() - t
                 with lock:
                     lat.append(dt)

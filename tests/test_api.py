@@ -87,11 +87,11 @@ def test_upload_limits_types_and_names(client):
 
 
 def test_report_text_is_escaped_in_the_ui(client):
-    from assistant.chat_ui import citations_html
+    from assistant.present import answer_html
 
     res = client.comp.answerer.ask("某某市测试局2022年网站栏目整改情况如何？")
     assert res["grounded"], res
-    page = citations_html(client.comp.facts, res)
+    page = answer_html(res, client.comp.facts, msg=1)
     assert "onerror" in page and "<img" not in page and "<script" not in page and "&lt;img" in page
 
 
@@ -147,3 +147,127 @@ def test_followup_reuses_agency_and_metric(client):
     assert rewritten == "2022年宁波市对口支援和区域合作局主动公开了多少条政府信息？"
     res = a.ask(rewritten)
     assert res["grounded"] is False and "2022" in res["answer"]
+
+
+NINGBO = "宁波市对口支援和区域合作局"
+
+
+def test_meta_questions_answered_from_the_index(client):
+    listing = client.post("/api/ask", json={"question": "有哪些报告？"}).json()
+    assert listing["grounded"] is True and listing["figures"] == [] and listing["citations"] == []
+    assert "目前收录2份报告" in listing["answer"] and f"{NINGBO}：2019年" in listing["answer"]
+    assert "某某市测试局：2022年" in listing["answer"] and listing["interpretation"]["text"].startswith("理解为")
+    hello = client.post("/api/ask", json={"question": "你好"}).json()
+    assert hello["answer"].startswith("你好") and "2019年" in hello["answer"] and hello["grounded"]
+    can = client.post("/api/ask", json={"question": "你能做什么？"}).json()
+    assert "排名" in can["answer"] and "目前收录2份报告" in can["answer"]
+    english = client.post("/api/ask", json={"question": "How many items were disclosed in 2019?"}).json()
+    assert "in Chinese" in english["answer"] and "主动公开" in english["answer"] and english["figures"] == []
+    # a question about report content is not a meta question, even when it says 有哪些
+    real = client.post("/api/ask", json={"question": f"2019年{NINGBO}主动公开了多少条政府信息？"}).json()
+    assert [f["value"] for f in real["figures"]] == ["47"]
+
+
+def test_cli_answers_meta_questions_too(client, capsys):
+    import json
+
+    from assistant.cli import main
+
+    assert main(["--index", str(client.comp.index_dir), "ask", "你能做什么", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["grounded"] and "目前收录2份报告" in out["answer"]
+
+
+def test_follow_up_through_the_api_history(client):
+    first = "某某市测试局主动公开了多少条政府信息？"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "……12条。[1]"}]
+    r = client.post("/api/ask", json={"question": "那2022年呢？", "history": history}).json()
+    assert [f["value"] for f in r["figures"]] == ["12"] and r["citations"][0]["agency"] == "某某市测试局"
+    alone = client.post("/api/ask", json={"question": "那2022年呢？"}).json()
+    assert "12" not in [f["value"] for f in alone["figures"]]
+    bad = client.post("/api/ask", json={"question": "那2022年呢？", "history": [{"role": "system", "content": "x"}]})
+    assert bad.status_code == 422
+
+
+def test_citations_carry_the_report_title(client):
+    r = client.post("/api/ask", json={"question": f"2019年{NINGBO}主动公开了多少条政府信息？"}).json()
+    assert r["citations"][0]["title"] == f"{NINGBO}2019年政府信息公开工作年度报告"
+
+
+def test_openapi_documents_the_contract(client):
+    spec = client.get("/api/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert any(s["type"] == "apiKey" and s["name"] == "X-API-Key" and s["in"] == "header" for s in schemes.values())
+    ask = spec["paths"]["/api/ask"]["post"]
+    assert {"200", "422", "429"} <= set(ask["responses"])
+    upload = spec["paths"]["/api/reports"]["post"]
+    assert {"401", "403", "413", "429"} <= set(upload["responses"]) and upload.get("security")
+    answer = spec["components"]["schemas"]["AskResponse"]["properties"]
+    for field in ("answer", "grounded", "figures", "citations", "warnings", "interpretation"):
+        assert answer[field].get("description"), field
+    assert "history" in spec["components"]["schemas"]["AskRequest"]["properties"]
+
+
+def test_docs_served_from_the_installed_package(client):
+    page = client.get("/api/docs").text
+    assert "/api/docs-static/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    js = client.get("/api/docs-static/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+
+
+def test_original_file_served_only_for_indexed_reports(client):
+    rid = next(r["report_id"] for r in client.get("/api/reports").json() if r["agency"] == NINGBO)
+    r = client.get(f"/api/reports/{rid}/file")
+    assert r.status_code == 200 and r.content == SAMPLE.read_bytes() and r.headers["content-type"].startswith("text/plain")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/api/reports/nope/file").status_code == 404
+    assert client.get("/api/reports/..%2F..%2Fetc%2Fpasswd/file").status_code == 404
+
+
+def test_upload_of_a_non_report_is_refused_with_the_reason(client):
+    key = {"X-API-Key": "s3cret"}
+    before = client.get("/api/health").json()["reports"]
+    r = client.post("/api/reports", files={"file": ("hello.txt", "hello world 你好".encode(), "text/plain")}, headers=key)
+    assert r.status_code == 422 and "不像政府信息公开工作年度报告" in r.json()["detail"]
+    assert client.get("/api/health").json()["reports"] == before
+    assert not any("hello" in p.name for p in (client.comp.index_dir / "uploads").glob("*"))
+
+
+def test_upload_messages_in_chinese():
+    from assistant.admission import upload_message_zh
+
+    assert upload_message_zh("the file content is not a PDF file") == "文件内容不是 PDF 文件（扩展名与内容不符）"
+    assert upload_message_zh("file is over the 20 MB upload limit") == "文件超过20 MB 的上传上限"
+    assert upload_message_zh("unsupported file type '.exe' (supported: .txt)").startswith("不支持的文件类型“.exe”")
+    assert upload_message_zh("这份报告已经收录") == "这份报告已经收录"
+
+
+def test_warnings_limited_to_the_cited_cells():
+    """Warnings as answer.py words them (copied from a real answer about 洪泽区 2023, table 四)."""
+    from assistant.dialogue import relevant_warnings, warned_citations
+
+    table4 = "政府信息公开行政复议、行政诉讼情况"
+    head = f"淮安市洪泽区人民政府2023年报告「{table4}」一致性校验未通过："
+    review = head + "行政复议: 四项结果之和 = 总计（应为11，表中为0）；数字按原文列出"
+    lawsuit = head + "行政诉讼 / 复议后起诉: 四项结果之和 = 总计（应为5，表中为0）；数字按原文列出"
+    others = "淮安市洪泽区人民政府另有2项表格一致性校验未通过（见报告详情）"
+    missing = "语料中没有2020年的相关报告，未能列出这些年份"
+    cell = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": table4, "row": None,
+            "column": "行政复议 / 总计"}
+    prose = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": None, "row": None, "column": None}
+    warnings = [review, lawsuit, others, missing]
+    assert relevant_warnings({"citations": [cell], "warnings": warnings}) == [review, missing]
+    assert relevant_warnings({"citations": [prose], "warnings": warnings}) == [missing]
+    assert warned_citations({"citations": [cell], "warnings": [review, lawsuit]}) == {1}
+    assert warned_citations({"citations": [cell], "warnings": [lawsuit]}) == set()
+
+
+def test_first_screen_examples_are_answered(client):
+    """The examples are built from the index; each one must get a grounded answer with figures."""
+    overview = client.get("/api/overview").json()
+    assert overview["text"] == "目前收录2份报告，来自2个单位，覆盖2019–2022年。"
+    kinds = [e["kind"] for e in overview["examples"]]
+    assert kinds[:2] == ["数值", "表格单元格"] and "排名" in kinds
+    for e in overview["examples"]:
+        res = client.post("/api/ask", json={"question": e["question"]}).json()
+        assert res["grounded"] and res["figures"], (e, res["answer"])

@@ -1,6 +1,7 @@
 /* Report assistant widget: <script src="https://HOST/widget.js" data-title="…" data-color="#c00"
    data-position="right"></script> adds a floating button that opens the compact chat in an iframe.
-   No secret lives in the page; the iframe talks to its own origin. */
+   No secret lives in the page; the iframe talks to its own origin. The button says whether the chat
+   is open (aria-expanded); Escape or the chat's ✕ closes it and gives the focus back to the button. */
 (function () {
   var me = document.currentScript;
   if (!me) { return; }
@@ -15,8 +16,10 @@
   button.type = "button";
   button.id = "ra-widget-button";
   button.setAttribute("aria-label", title);
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", "ra-widget-frame");
   button.textContent = "💬 " + title;
-  button.style.cssText = "position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;padding:12px 16px;" +
+  button.style.cssText = "position:fixed;bottom:16px;" + side + ":16px;z-index:2147483000;padding:12px 16px;" +
     "border:none;border-radius:24px;color:#fff;font-size:15px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3);" +
     "background:" + color;
 
@@ -24,12 +27,27 @@
   frame.id = "ra-widget-frame";
   frame.title = title;
   frame.src = origin + "/embed?title=" + encodeURIComponent(title) + "&color=" + encodeURIComponent(color);
-  frame.style.cssText = "position:fixed;bottom:76px;" + side + ":20px;width:380px;height:560px;max-width:95vw;" +
-    "max-height:80vh;border:1px solid #ccc;border-radius:10px;background:#fff;z-index:2147483000;display:none;" +
-    "box-shadow:0 4px 16px rgba(0,0,0,.3)";
+  frame.style.cssText = "position:fixed;bottom:72px;" + side + ":8px;width:400px;height:600px;" +
+    "max-width:calc(100vw - 16px);max-height:calc(100vh - 88px);border:1px solid #ccc;border-radius:10px;" +
+    "background:#fff;z-index:2147483000;display:none;box-shadow:0 4px 16px rgba(0,0,0,.3)";
 
-  button.addEventListener("click", function () {
-    frame.style.display = frame.style.display === "none" ? "block" : "none";
+  function isOpen() { return frame.style.display !== "none"; }
+  function open() {
+    frame.style.display = "block";
+    button.setAttribute("aria-expanded", "true");
+    frame.focus();
+    if (frame.contentWindow) { frame.contentWindow.postMessage({type: "ra-focus"}, origin); }
+  }
+  function close() {
+    if (!isOpen()) { return; }
+    frame.style.display = "none";
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
+  button.addEventListener("click", function () { if (isOpen()) { close(); } else { open(); } });
+  document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { close(); } });
+  window.addEventListener("message", function (ev) {
+    if (ev.origin === origin && ev.source === frame.contentWindow && ev.data && ev.data.type === "ra-close") { close(); }
   });
   document.body.appendChild(frame);
   document.body.appendChild(button);

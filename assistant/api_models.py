@@ -1,0 +1,106 @@
+"""Request and response models of the REST API: the JSON contract of ../shared/DESIGN.md, with the
+field descriptions the API docs show. The answerer returns plain dicts; these only describe them."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"] = Field(description="who said it: the user's question or the assistant's answer")
+    content: str = Field(max_length=4000, description="the text of that turn")
+
+
+class Figure(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    value: str = Field(description="the figure exactly as the source writes it (digits, decimal point, %)")
+    unit: str | None = Field(default=None, description="unit as written (条, 件, 万元, …), when there is one")
+    label: str | None = Field(default=None, description="what the figure counts, in words")
+    citation: int | None = Field(default=None, description="id of the citation the figure comes from")
+    computed: str | None = Field(default=None, description="for a computed figure (difference, sum): the formula, "
+                                                           "e.g. \"9487 - 550\"; its cells are all cited")
+
+
+class Citation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: int = Field(description="the number shown as [n] in the answer text")
+    report_id: str = Field(description="id of the cited report (GET /api/reports/{report_id}; its original file "
+                                       "at /api/reports/{report_id}/file)")
+    source: str | None = Field(default=None, description="file name of the report as indexed")
+    agency: str | None = Field(default=None, description="agency that published the report")
+    year: int | None = Field(default=None, description="year the report covers")
+    title: str | None = Field(default=None, description="title of the cited report, as people name it")
+    section: str | None = Field(default=None, description="section path, joined with \" › \"")
+    table: str | None = Field(default=None, description="table title, for a table cell")
+    row: str | None = Field(default=None, description="row label path joined with \" / \", for a table cell")
+    column: str | None = Field(default=None, description="column label path joined with \" / \", for a table cell")
+    quote: str | None = Field(default=None, description="the quoted text (for a cell, the row as text); it contains "
+                                                        "every cited figure as written")
+    page: int | None = Field(default=None, description="page of a PDF source, when known")
+
+
+class Metric(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    table: str | None = Field(default=None, description="template table of the metric, for a table cell")
+    row: str | None = Field(default=None, description="template row path")
+    column: str | None = Field(default=None, description="template column path")
+    subject: str | None = Field(default=None, description="prose subject, for a figure stated in the text")
+
+
+class Interpretation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    text: str = Field(description="one line in Chinese saying how the question was read; shown under every answer")
+    agencies: list[str] = Field(default_factory=list, description="agencies the question was read to be about")
+    years: list[int] = Field(default_factory=list, description="years the question was read to be about")
+    metrics: list[Metric] = Field(default_factory=list, description="metrics: template cells or prose subjects")
+    operation: str | None = Field(default=None, description="value, sum, difference, change, ratio, rank, trend, "
+                                                            "compare, average (meta: a question about the assistant)")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"question": "2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？", "agency": None, "year": None, "history": []},
+        {"question": "那2020年呢？", "history": [
+            {"role": "user", "content": "2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？"},
+            {"role": "assistant", "content": "2019年，宁波市对口支援和区域合作局主动公开政府信息47条。[1]"}]}]})
+    question: str = Field(min_length=1, max_length=500, description="the question, in Chinese")
+    agency: str | None = Field(default=None, max_length=100, description="only reports of this agency")
+    year: int | None = Field(default=None, ge=1990, le=2100, description="only reports of this year")
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=40,
+                                       description="earlier turns of the conversation, oldest first, so that a "
+                                                   "follow-up such as 那2020年呢？ is read with the previous question")
+
+
+class AskResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str | None = Field(default=None, description="the id given with a batch question, echoed back")
+    question: str | None = Field(default=None, description="the question as answered")
+    answer: str = Field(description="the answer text for people; [n] marks refer to citations")
+    grounded: bool = Field(description="true when every figure of the answer is a figure in a cited source; "
+                                       "false when the corpus does not answer the question")
+    figures: list[Figure] = Field(default_factory=list, description="every figure the answer shows, with its citation")
+    citations: list[Citation] = Field(default_factory=list, description="the cited sources, numbered as in the answer")
+    warnings: list[str] = Field(default_factory=list, description="what concerns this answer: failed consistency "
+                                                                  "checks of a cited table, ambiguity, missing years")
+    interpretation: Interpretation | None = Field(default=None, description="how the question was read")
+
+
+class Health(BaseModel):
+    status: str = Field(description="\"ok\" when the app answers")
+    reports: int = Field(description="number of indexed reports")
+
+
+class ErrorBody(BaseModel):
+    detail: str = Field(description="one line saying what went wrong")
+
+
+def errors(*codes: int) -> dict:
+    """OpenAPI `responses` for the given error codes, each with the one-line error body."""
+    text = {400: "the question could not be read", 401: "missing or wrong X-API-Key",
+            403: "writes are disabled: no admin key is configured", 404: "no such report",
+            409: "the same report is already indexed", 413: "the upload is over the size limit",
+            415: "file type not supported, or content does not match its type",
+            422: "invalid request, or the file is not a readable annual report",
+            429: "too many requests from this client; try again in a minute"}
+    return {c: {"model": ErrorBody, "description": text[c]} for c in codes}

@@ -1,0 +1,112 @@
+"""The reports tab as HTML: the list with every failed check in full, and one report in detail (its
+tables as grids with the cells of failed checks highlighted). All report text is escaped."""
+from __future__ import annotations
+
+import html
+import re
+
+from .web import file_url
+
+e = html.escape
+
+# the parser's warnings (English, for logs and the CLI) as people on the reports tab read them
+_WARNINGS_ZH = [
+    (re.compile(r"no national report template recognised"), "未识别出全国统一的年报模板表格：表格只按普通表格读取"),
+    (re.compile(r"rows were placed by template order and the table's own checks fail"),
+     "表三：行按模板顺序对应，且表内校验未通过，单元格位置不确定"),
+    (re.compile(r"agency not recognised"), "未能从内容中识别出单位名称"),
+    (re.compile(r"report year not recognised"), "未能从内容中识别出报告年份"),
+    (re.compile(r"表三: (\d+) value rows for the (\d+) rows of the template"),
+     "表三：有数值的行{0}行，模板有{1}行；行按标签和模板顺序对应，无标签的行可能错位"),
+    (re.compile(r"表三: published labels differ from the template at (.*)"), "表三：以下行的标签与模板不同：{0}"),
+    (re.compile(r"表三: row (.*) has (\d+) of 7 values"), "表三：“{0}”行只有{1}个数值（共7个），按从左到右对应"),
+]
+
+
+def warning_zh(text: str) -> str:
+    for pattern, zh in _WARNINGS_ZH:
+        m = pattern.search(text)
+        if m:
+            return zh.format(*m.groups())
+    return text
+
+
+def check_text(c: dict) -> str:
+    return f"{c['table_title']}：{c['rule']}（应为{c['expected']}，表中为{c['found']}）"
+
+
+def reports_html(facts, reports: list[dict]) -> str:
+    from .crossyear import cross_year_checks
+
+    failed: dict[str, list[str]] = {}
+    for c in facts.checks():
+        if c["passed"] is False:
+            failed.setdefault(c["report_id"], []).append(check_text(c))
+    for c in cross_year_checks(facts):
+        if c["passed"] is False:
+            failed.setdefault(c["reports"][-1], []).append(f"跨年度：{c['rule']}（应为{c['expected']}，实为{c['found']}）")
+    if not reports:
+        return "<div class='ra-reports'><p>还没有收录任何报告。</p></div>"
+    rows = []
+    for r in reports:
+        bad = failed.get(r["report_id"], [])
+        checks = ("<span>✅ 校验全部通过</span>" if not bad else
+                  f"<div class='bad'>❌ {len(bad)}项校验未通过：</div><ul>" + "".join(f"<li>{e(x)}</li>" for x in bad) + "</ul>")
+        notes = "".join(f"<div>⚠ {e(warning_zh(w))}</div>" for w in r.get("warnings") or [])
+        rows.append(f"<tr><td>{e(r['agency'] or '单位不详')}</td><td>{r['year'] or '—'}</td>"
+                    f"<td>{e(r['title'] or '')}<br><a href='{e(file_url(r))}' target='_blank' rel='noopener'>"
+                    f"{e(r['source'] or '原文')}</a></td><td>{checks}{notes}</td></tr>")
+    return ("<div class='ra-reports'><table><caption>已收录的报告（共" + str(len(reports)) + "份）</caption>"
+            "<tr><th scope='col'>单位</th><th scope='col'>年份</th><th scope='col'>报告</th>"
+            "<th scope='col'>校验</th></tr>" + "".join(rows) + "</table></div>")
+
+
+def _cell_key(row: str | None, col: str | None) -> str:
+    return f"{row or ''} | {col or ''}"
+
+
+def report_detail_html(facts, report_id: str) -> str:
+    """One report: its metadata, failed checks, and each table with the cells of failed checks marked."""
+    r = facts.report(report_id)
+    if r is None:
+        return "<p>没有这份报告。</p>"
+    checks = facts.checks([report_id])
+    bad_cells: dict[str, set[str]] = {}
+    for c in checks:
+        if c["passed"] is False:
+            bad_cells.setdefault(c["table_title"], set()).update(c["cells"])
+    out = [f"<div class='ra-reports'><h3>{e(r['agency'] or '单位不详')} · {r['year'] or '年份不详'}年</h3>"
+           f"<p>{e(r['title'] or '')}　<a href='{e(file_url(r))}' target='_blank' rel='noopener'>打开原文</a></p>"]
+    failed = [c for c in checks if c["passed"] is False]
+    out.append(f"<p>校验：共{len(checks)}项，{len(failed)}项未通过。</p>")
+    if failed:
+        out.append("<ul>" + "".join(f"<li class='bad'>❌ {e(check_text(c))}</li>" for c in failed) + "</ul>")
+    tables: dict[str, list[dict]] = {}
+    for f in facts.facts([report_id]):
+        if f["kind"] == "cell":
+            tables.setdefault(f["table_title"], []).append(f)
+    for title, cells in tables.items():
+        rows: list[str | None] = []
+        cols: list[str | None] = []
+        value: dict[tuple, str] = {}
+        for f in cells:
+            if f["row_label"] not in rows:
+                rows.append(f["row_label"])
+            if f["col_label"] not in cols:
+                cols.append(f["col_label"])
+            value[(f["row_label"], f["col_label"])] = f["value"]
+        marked = bad_cells.get(title, set())
+        head = "".join(f"<th scope='col'>{'<br>'.join(e(p) for p in (c or '').split(' / '))}</th>" for c in cols)
+        body = []
+        for row in rows:
+            tds = []
+            for col in cols:
+                v = value.get((row, col))
+                cls = " class='failed' title='这一格所在的校验未通过'" if _cell_key(row, col) in marked else ""
+                tds.append(f"<td{cls}>{e(v) if v is not None else '（空）'}</td>")
+            body.append(f"<tr><th scope='row'>{e(row or '—')}</th>{''.join(tds)}</tr>")
+        flag = " ❌" if marked else ""
+        out.append(f"<h4>{e(title)}{flag}</h4><div class='ra-grid' tabindex='0' role='region' aria-label='{e(title)}'>"
+                   f"<table><tr><th scope='col'>行</th>{head}</tr>{''.join(body)}</table></div>")
+    out.append("</div>")
+    return "".join(out)
