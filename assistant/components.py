@@ -9,6 +9,7 @@ from index.bm25 import BM25Index
 from index.embeddings import CachedEmbeddings, make_embedder
 from index.fact_store import FactStore
 from index.indexer import Indexer
+from index.sandbox import SandboxLimits
 from index.vector_store import ChromaVectorStore
 
 from .settings import Settings, get_settings
@@ -46,7 +47,11 @@ class Components:
 
     @cached_property
     def indexer(self) -> Indexer:
-        return Indexer(self.index_dir, self.facts, lambda: self.vectors, int(self.settings.max_file_mb * 1024 * 1024))
+        s = self.settings
+        limits = SandboxLimits(memory_mb=s.parse_memory_mb, seconds=s.parse_timeout_s, archive_max_mb=s.archive_max_mb,
+                               archive_max_entries=s.archive_max_entries, archive_max_ratio=s.archive_max_ratio)
+        return Indexer(self.index_dir, self.facts, lambda: self.vectors, int(s.max_file_mb * 1024 * 1024),
+                       limits=limits, wait_s=s.writer_wait_s)
 
     def bm25(self) -> BM25Index:
         """The BM25 index matching the committed state; rebuilt in memory if the file is stale."""
