@@ -17,7 +17,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from index.errors import InputError, ReportAssistantError
+from index.errors import IndexBusy, InputError, ReportAssistantError
 from index.loaders import SUPPORTED
 
 MAGIC = {".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",)}
@@ -93,16 +93,35 @@ def save_upload(comp, filename: str, data: bytes, max_upload_mb: float, progress
     if target.parent != folder:
         raise UploadRejected(400, "invalid file name")
     target.write_bytes(data)
-    with _WRITE_LOCK:
-        summary = comp.indexer.index([target], progress=progress)
-    if summary.failed:
-        target.unlink(missing_ok=True)
-        raise UploadRejected(422, summary.failed[0][1])
-    rid = next((r["report_id"] for r in comp.facts.reports() if r["path"] == str(target)), None)
-    if rid is None:      # same content as a report already indexed
-        target.unlink(missing_ok=True)
-        raise UploadRejected(409, "this report is already indexed")
-    return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks}}
+    kept = False
+    try:
+        if not _WRITE_LOCK.acquire(blocking=False):
+            raise UploadRejected(409, "another upload is being indexed; try again when it ends")
+        try:
+            summary = comp.indexer.index([target], progress=progress, wait_s=0)
+        except IndexBusy as exc:
+            raise UploadRejected(409, "the index is busy: another indexing run is writing it; "
+                                      "try again when it ends") from exc
+        except ReportAssistantError as exc:
+            raise UploadRejected(503, f"the index cannot be written now: {exc}") from exc
+        finally:
+            _WRITE_LOCK.release()
+        if summary.failed:
+            raise UploadRejected(422, _without_folder(summary.failed[0][1], folder))
+        rid = comp.facts.report_id_of_path(str(target))
+        if rid is None:      # same content as a report already indexed
+            raise UploadRejected(409, "this report is already indexed")
+        kept = True
+        return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks},
+                "warnings": [c for c in summary.conflicts]}
+    finally:
+        if not kept:         # a refused or failed upload leaves nothing behind
+            target.unlink(missing_ok=True)
+
+
+def _without_folder(message: str, folder: Path) -> str:
+    """Errors name the file, never where the server keeps it."""
+    return message.replace(str(folder) + "/", "").replace(str(folder), "")
 
 
 _WRITE_LOCK = threading.Lock()

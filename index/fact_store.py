@@ -280,6 +280,10 @@ class FactStore:
                         "differing": differing})
         return out
 
+    def report_id_of_path(self, path: str) -> str | None:
+        rows = self._q("SELECT report_id FROM reports WHERE path=?", (path,))
+        return rows[0]["report_id"] if rows else None
+
     def has_report(self, report_id: str) -> bool:
         return bool(self._q("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))
 

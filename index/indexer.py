@@ -135,10 +135,12 @@ class _Pending:
 
 class Indexer:
     def __init__(self, index_dir: Path, facts: FactStore, vectors: Callable[[], ChromaVectorStore], max_bytes: int,
-                 limits: SandboxLimits | None = None, wait_s: float = 0.0):
+                 limits: SandboxLimits | None = None, wait_s: float = 0.0,
+                 on_write: Callable[[bool], None] | None = None):
         """`vectors` opens the vector store; it is called only when vectors are written or swept, so
         a run with nothing to do never pays for opening a large store. Files are parsed in a
-        sandbox with `limits`; `wait_s` is how long a run waits for another writer."""
+        sandbox with `limits`; `wait_s` is how long a run waits for another writer; `on_write` is
+        told when a run takes (True) and leaves (False) the writer lock."""
         self.index_dir = index_dir
         self.facts = facts
         self._open_vectors = vectors
@@ -148,6 +150,7 @@ class Indexer:
         self.wait_s = wait_s
         self._sandbox: SandboxedParser | None = None
         self._batch_started = 0.0
+        self._on_write = on_write or (lambda writing: None)
 
     @property
     def vectors(self) -> ChromaVectorStore:
@@ -170,8 +173,13 @@ class Indexer:
                 SandboxedParser(self.limits) as sandbox:
             summary.locked_at = time.time()
             self._sandbox = sandbox
-            self._run(files, remove, progress, summary)
-            self._sandbox = None
+            self._vectors = None           # opened (and reopened if another writer changed it) on first use
+            self._on_write(True)
+            try:
+                self._run(files, remove, progress, summary)
+            finally:
+                self._on_write(False)
+                self._sandbox = None
             summary.released_at = time.time()
         return summary
 

@@ -155,16 +155,25 @@ def worker_main(memory_mb: int) -> None:
         except EOFError:
             return
         path, max_bytes, limits = pickle.loads(_read_exact(inp, n))
+        name = Path(path).name
         try:
-            _send(out, ("ok", _work(path, max_bytes, limits)))
+            try:
+                reply = ("ok", _work(path, max_bytes, limits))
+            except ParseLimitError as exc:
+                reply = ("limit", str(exc))
+            except InputError as exc:
+                reply = ("input", str(exc))
+            except RecursionError:
+                reply = ("input", f"{name}: the file is nested too deeply to parse")
+            except MemoryError:
+                raise
+            except Exception as exc:          # a parser bug on a strange file fails that file only
+                reply = ("error", f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+            _send(out, reply)
         except MemoryError:
-            _send(out, ("limit", f"{Path(path).name}: parsing needed more than the {memory_mb} MB memory limit"))
-        except InputError as exc:
-            _send(out, ("input", str(exc)))
-        except RecursionError:
-            _send(out, ("input", f"{Path(path).name}: the file is nested too deeply to parse"))
-        except Exception as exc:          # a parser bug on a strange file fails that file only
-            _send(out, ("error", f"{Path(path).name}: {type(exc).__name__}: {str(exc)[:300]}"))
+            reply = None
+            _send(out, ("limit", f"{name}: parsing needed more than the {memory_mb} MB memory limit; "
+                                 "the file was skipped"))
 
 
 # --- the parent side ------------------------------------------------------------------------------
