@@ -1,54 +1,31 @@
 """REST API under /api: ask, reports (list, detail, upload, delete), health.
 
-Security at this edge: write endpoints need the admin key (X-API-Key), uploads are size- and
-type-checked and saved under a generated name inside the upload folder, /api/ask is rate-limited
-per client, and errors become HTTP codes with a one-line message.
+Security at this edge: write endpoints need the admin key (X-API-Key; wrong keys are throttled),
+uploads are size- and type-checked, saved under a generated name inside the upload folder and
+removed again when refused; /api/ask goes through the shared guard (rate limit per client, length
+cap); errors become HTTP codes with a one-line message that never echoes the request.
 """
 from __future__ import annotations
 
-import hmac
 import re
 import threading
-import time
 import uuid
-from collections import defaultdict, deque
+from collections import defaultdict
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from index.errors import IndexBusy, InputError, ReportAssistantError
+from index.errors import IndexBusy, IndexStoreError, InputError, ReportAssistantError
 from index.loaders import SUPPORTED
 
 MAGIC = {".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",)}
 
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=500)
+    question: str = Field(min_length=1, max_length=100_000)     # the guard applies the configured cap
     agency: str | None = Field(default=None, max_length=100)
     year: int | None = Field(default=None, ge=1990, le=2100)
-
-
-class RateLimiter:
-    """Sliding one-minute window per client key; thread-safe, in memory (one process)."""
-
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        if self.per_minute <= 0:
-            return True
-        now = time.monotonic()
-        with self._lock:
-            q = self._hits[key]
-            while q and now - q[0] > 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return False
-            q.append(now)
-            return True
 
 
 def safe_upload_name(filename: str) -> str:
@@ -127,15 +104,17 @@ def _without_folder(message: str, folder: Path) -> str:
 _WRITE_LOCK = threading.Lock()
 
 
-def build_router(comp, settings) -> APIRouter:
-    router = APIRouter(prefix="/api")
-    limiter = RateLimiter(settings.rate_limit_per_minute)
+def build_router(comp, settings, guard=None) -> APIRouter:
+    from .guard import Guard, Refused
 
-    def require_key(x_api_key: str | None = Header(default=None)) -> None:
-        if not settings.admin_key:
-            raise HTTPException(403, "uploads and deletes are disabled: no admin key is configured")
-        if not x_api_key or not hmac.compare_digest(x_api_key.encode(), settings.admin_key.encode()):
-            raise HTTPException(401, "a valid X-API-Key header is required")
+    router = APIRouter(prefix="/api")
+    guard = guard or Guard(settings)
+
+    def require_key(request: Request, x_api_key: str | None = Header(default=None)) -> None:
+        try:
+            guard.admin_key(guard.client(request), x_api_key)
+        except Refused as r:
+            raise HTTPException(r.status, str(r)) from None
 
     @router.get("/health")
     def health():
@@ -143,11 +122,14 @@ def build_router(comp, settings) -> APIRouter:
 
     @router.post("/ask")
     def ask(req: AskRequest, request: Request):
-        client = request.client.host if request.client else "unknown"
-        if not limiter.allow(client):
-            raise HTTPException(429, "too many questions; try again in a minute")
+        try:
+            guard.question(guard.client(request), req.question)
+        except Refused as r:
+            raise HTTPException(r.status, str(r)) from None
         try:
             return comp.answerer.ask(req.question, agency=req.agency, year=req.year)
+        except IndexStoreError as exc:
+            raise HTTPException(503, "the index is being changed or is unavailable; try again") from exc
         except ReportAssistantError as exc:
             raise HTTPException(400, str(exc)) from exc
 
@@ -173,7 +155,7 @@ def build_router(comp, settings) -> APIRouter:
     def report(report_id: str):
         r = comp.facts.report(report_id)
         if r is None:
-            raise HTTPException(404, f"no report {report_id}")
+            raise HTTPException(404, "no such report")
         out = {k: v for k, v in r.items() if k != "path"}
         out["checks"] = comp.facts.checks([report_id])
         return out
@@ -190,9 +172,15 @@ def build_router(comp, settings) -> APIRouter:
     @router.delete("/reports/{report_id}", dependencies=[Depends(require_key)])
     def delete(report_id: str):
         if comp.facts.report(report_id) is None:
-            raise HTTPException(404, f"no report {report_id}")
-        with _WRITE_LOCK:
-            comp.indexer.index([], remove=[report_id])
+            raise HTTPException(404, "no such report")
+        if not _WRITE_LOCK.acquire(blocking=False):
+            raise HTTPException(409, "an upload is being indexed; try again when it ends")
+        try:
+            comp.indexer.index([], remove=[report_id], wait_s=0)
+        except IndexBusy as exc:
+            raise HTTPException(409, "the index is busy: another indexing run is writing it") from exc
+        finally:
+            _WRITE_LOCK.release()
         return {"deleted": report_id}
 
     return router

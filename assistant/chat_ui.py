@@ -3,7 +3,6 @@ filters, examples, a reports view with checks, admin upload, a chart for series 
 from __future__ import annotations
 
 import csv
-import hmac
 import html
 import tempfile
 import time
@@ -34,7 +33,8 @@ def citations_html(facts, res: dict) -> str:
     for c in res["citations"]:
         where = " › ".join(html.escape(str(x)) for x in (c.get("section"), c.get("table"), c.get("row"), c.get("column")) if x)
         page = f" 第{c['page']}页" if c.get("page") else ""
-        parts.append(f"<details class='cite'><summary>[{c['id']}] {html.escape(c['agency'] or '')} {c['year']}年 · "
+        year = f" {c['year']}年" if c.get("year") else ""
+        parts.append(f"<details class='cite'><summary>[{c['id']}] {html.escape(c['agency'] or '（未注明单位）')}{year} · "
                      f"{html.escape(c['source'])}{page} · {where}</summary>"
                      f"{source_html(source_view(facts, c))}</details>")
     for w in res.get("warnings", []):
@@ -87,8 +87,11 @@ def figures_csv(res: dict) -> str | None:
     return str(path)
 
 
-def build_ui(comp, settings) -> gr.Blocks:
+def build_ui(comp, settings, guard=None) -> gr.Blocks:
+    from .guard import Guard, Refused
+
     answerer = comp.answerer
+    guard = guard or Guard(settings)       # rate limit and length cap: applied to this route by GuardMiddleware
 
     def filters():
         reports = answerer.reports()
@@ -116,6 +119,10 @@ def build_ui(comp, settings) -> gr.Blocks:
         if not message:
             yield history, gr.update(), ctx, gr.update(), gr.update(), "", gr.update()
             return
+        if len(message) > guard.max_chars:      # also refused at the HTTP edge; never answered
+            history.append({"role": "assistant", "content": f"问题过长（最多{guard.max_chars}个字），请缩短后再问。"})
+            yield history, gr.update(), ctx, gr.update(), gr.update(), "", gr.update()
+            return
         ag = None if agency in (None, "", ALL) else agency
         yr = None if year in (None, "", ALL) else int(year)
         q = answerer.understand(message, agency=ag, year=yr)
@@ -138,9 +145,12 @@ def build_ui(comp, settings) -> gr.Blocks:
                gr.update(value=figures_csv(res), visible=bool(res["figures"])), "",
                gr.update(value=rows, visible=len(rows) > 1))
 
-    def upload(file, key, progress=gr.Progress()):
-        if not settings.admin_key or not hmac.compare_digest((key or "").encode(), settings.admin_key.encode()):
-            return "❌ 管理密钥不正确（未配置密钥时不允许上传）", reports_table()
+    def upload(file, key, request: gr.Request, progress=gr.Progress()):
+        try:
+            guard.admin_key(guard.client(request), key)
+        except Refused as r:
+            why = "尝试次数过多，请一分钟后再试" if r.status == 429 else "管理密钥不正确（未配置密钥时不允许上传）"
+            return f"❌ {why}", reports_table()
         if file is None:
             return "请选择文件", reports_table()
         from .api import UploadRejected, save_upload
@@ -181,7 +191,7 @@ def build_ui(comp, settings) -> gr.Blocks:
         with gr.Tab("报告"):
             table = gr.Dataframe(headers=["单位", "年份", "文件", "报告ID", "未通过校验数", "未通过的校验"],
                                  value=reports_table, interactive=False, wrap=True)
-            with gr.Accordion("上传报告（需要管理密钥）", open=False):
+            with gr.Accordion("上传报告（需要管理密钥）", open=False, visible=bool(settings.admin_key)):
                 up = gr.File(label="报告文件（txt/md/html/pdf/docx）", file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"])
                 key = gr.Textbox(label="管理密钥", type="password")
                 status = gr.Markdown()
