@@ -76,7 +76,6 @@ class IndexLock:
             self._pg = self._pg or self.facts.advisory_connection()
             return bool(self._pg.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,)).fetchone()[0])
         if self._fh is None:
-            self.index_dir.mkdir(parents=True, exist_ok=True)
             self._fh = open(self.index_dir / "write.lock", "w")
         try:
             fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -85,6 +84,7 @@ class IndexLock:
             return False
 
     def __enter__(self):
+        self.index_dir.mkdir(parents=True, exist_ok=True)      # the local files (BM25) live here either way
         deadline = time.monotonic() + self.wait_s
         while not self._try():
             if time.monotonic() >= deadline:
