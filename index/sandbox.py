@@ -18,6 +18,7 @@ import io
 import logging
 import os
 import pickle
+import re
 import select
 import signal
 import struct
@@ -75,6 +76,22 @@ def check_archive(data: bytes, name: str, limits: SandboxLimits) -> None:
                                   f"{limits.archive_max_ratio}:1 (a zip bomb?)")
 
 
+_NUMBER_CELL = re.compile(r"^[\d.,，%％\s-]+$")
+
+
+def unread_table_rows(doc, report) -> list[str]:
+    """Table rows of numbers in the file of which the parser kept none as a table cell: a table it
+    could not make sense of (garbage, or a layout it does not know) is dropped, and this says so."""
+    kept = {c.value.strip() for t in report.tables for c in t.cells} | {f.value.strip() for f in report.facts}
+    out = []
+    for ln in doc.lines:
+        cells = [c.strip() for c in (ln.cells or ln.text.split()) if c.strip()]
+        nums = [c for c in cells if _NUMBER_CELL.match(c)]
+        if len(nums) >= 3 and len(nums) >= 0.75 * len(cells) and sum(n in kept for n in nums) < len(nums) / 2:
+            out.append(ln.text.strip())
+    return out
+
+
 def trim_cut_utf8(data: bytes) -> tuple[bytes, int]:
     """A UTF-8 text cut in the middle of its last character (a truncated download) keeps all but
     the broken tail; returns the bytes and how many were dropped. Anything else is left alone."""
@@ -113,10 +130,10 @@ def _work(path: str, max_bytes: int, limits: SandboxLimits) -> Parsed:
     extra = []
     if dropped:
         extra.append(f"文件末尾有一个不完整的字符（文件可能被截断），已忽略最后{dropped}个字节")
-    table_rows = sum(1 for ln in doc.lines if ln.cells and any(any(ch.isdigit() for ch in c) for c in ln.cells))
-    kept = sum(len(t.rows) for t in report.tables)
-    if table_rows >= 3 and kept < table_rows // 2:
-        extra.append(f"文件中有{table_rows}行含数字的表格，只读出了{kept}行；其余表格内容无法识别，未收录")
+    dropped_rows = unread_table_rows(doc, report)
+    if len(dropped_rows) >= 3:
+        extra.append(f"文件中有{len(dropped_rows)}行数字表格未能识别（如“{dropped_rows[0][:40]}”），未收录；"
+                     "如需这些数字，请核对原文件")
     if extra:
         report = dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(extra))
     chunks = chunk_report(report)
