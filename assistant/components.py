@@ -15,6 +15,11 @@ from index.vector_store import ChromaVectorStore
 from .settings import Settings, get_settings
 
 
+def sandbox_limits(s: Settings) -> SandboxLimits:
+    return SandboxLimits(memory_mb=s.parse_memory_mb, seconds=s.parse_timeout_s, archive_max_mb=s.archive_max_mb,
+                         archive_max_entries=s.archive_max_entries, archive_max_ratio=s.archive_max_ratio)
+
+
 class Components:
     def __init__(self, settings: Settings, embeddings=None):
         self.settings = settings
@@ -81,10 +86,8 @@ class Components:
     @cached_property
     def indexer(self) -> Indexer:
         s = self.settings
-        limits = SandboxLimits(memory_mb=s.parse_memory_mb, seconds=s.parse_timeout_s, archive_max_mb=s.archive_max_mb,
-                               archive_max_entries=s.archive_max_entries, archive_max_ratio=s.archive_max_ratio)
         return Indexer(self.index_dir, self.facts, lambda: self.fresh_vectors(writer=True),
-                       int(s.max_file_mb * 1024 * 1024), limits=limits, wait_s=s.writer_wait_s,
+                       int(s.max_file_mb * 1024 * 1024), limits=sandbox_limits(s), wait_s=s.writer_wait_s,
                        on_write=self._writer_state)
 
     def bm25(self) -> BM25Index:
