@@ -3,6 +3,9 @@
 Order of writes for one file: vectors first (under the new report id), then one SQL transaction
 that makes the report visible and retires the one it replaces, then the old vectors are dropped.
 A kill at any point leaves readers on the previous state; leftovers are swept on the next run.
+Batches are small (a few files, or whatever is parsed before a big file), so a killed run keeps
+what it committed. Files are parsed in a capped worker process (`sandbox`), one writer at a time
+(`IndexLock`: in PostgreSQL when the fact store is shared there).
 """
 from __future__ import annotations
 
