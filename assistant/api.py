@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from index.errors import IndexBusy, IndexStoreError, InputError, ReportAssistantError
@@ -115,6 +115,16 @@ def build_router(comp, settings, guard=None) -> APIRouter:
             guard.admin_key(guard.client(request), x_api_key)
         except Refused as r:
             raise HTTPException(r.status, str(r)) from None
+
+    @router.post("/admin/session", status_code=204, dependencies=[Depends(require_key)])
+    def admin_session(response: Response):
+        """After a key check: a short-lived cookie that opens Gradio's upload route to this browser
+        (the chat sends a chosen file before its upload button is pressed)."""
+        from .guard import UPLOAD_COOKIE, UPLOAD_COOKIE_S
+
+        response.set_cookie(UPLOAD_COOKIE, guard.upload_token(), max_age=UPLOAD_COOKIE_S, httponly=True,
+                            samesite="strict", path="/")
+        response.status_code = 204
 
     @router.get("/health")
     def health():

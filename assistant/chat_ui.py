@@ -16,6 +16,9 @@ from .sources import source_html, source_view
 EXAMPLES = ["2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？", "政府网站公开信息多少条？",
             "不予公开中属于国家秘密的申请有几件？", "哪个处室负责牵头协调政府信息公开工作？", "那2020年呢？"]
 ALL = "全部"
+# asks the API to check the key; on success it sets the short-lived cookie Gradio's upload route needs
+UNLOCK_UPLOAD_JS = """(k) => { if (k) { fetch('api/admin/session', {method: 'POST', headers: {'X-API-Key': k},
+  credentials: 'same-origin'}); } return []; }"""
 CSS = """
 .src { font-size: 13px; border-left: 3px solid #999; padding: 4px 8px; margin: 4px 0; }
 .src-title { color: #666; }
@@ -192,9 +195,13 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
             table = gr.Dataframe(headers=["单位", "年份", "文件", "报告ID", "未通过校验数", "未通过的校验"],
                                  value=reports_table, interactive=False, wrap=True)
             with gr.Accordion("上传报告（需要管理密钥）", open=False, visible=bool(settings.admin_key)):
-                up = gr.File(label="报告文件（txt/md/html/pdf/docx）", file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"])
-                key = gr.Textbox(label="管理密钥", type="password")
+                # the key first: checking it sets the cookie that lets the browser send the file at all
+                key = gr.Textbox(label="管理密钥（先输入，回车确认）", type="password", elem_id="admin-key")
+                up = gr.File(label="报告文件（txt/md/html/pdf/docx）", file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
+                             elem_id="report-file")
                 status = gr.Markdown()
+                for ev in (key.submit, key.blur):
+                    ev(None, [key], None, js=UNLOCK_UPLOAD_JS)
                 gr.Button("上传并索引").click(upload, [up, key], [status, table])
     ui.queue(default_concurrency_limit=16)      # answers take milliseconds: let users be served side by side
     return ui

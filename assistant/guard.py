@@ -1,7 +1,8 @@
 """One guard for every route that answers or accepts data: the REST API, the widget (which calls the
 API) and the Gradio chat's own routes share one per-client rate limit, one question-length cap and
-one body-size cap; Gradio's upload route is size-limited and closed when no admin key is set; wrong
-admin keys are throttled; error bodies never echo what was sent.
+one body-size cap; Gradio's upload route is size-limited and open only to a browser that has shown
+the admin key (a signed, short-lived cookie); wrong admin keys are throttled; error bodies never
+echo what was sent.
 
 Who the client is comes from the socket. X-Forwarded-For is believed only when the socket peer is a
 configured trusted proxy (RA_TRUSTED_PROXIES), and then the nearest address that is not a proxy is
@@ -9,15 +10,19 @@ the client: a client cannot rotate the header to get a fresh budget.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import threading
 import time
 from collections import defaultdict, deque
+from http.cookies import SimpleCookie
 
 ANSWER_FN = "respond"                 # the chat's answering function (its Gradio api_name starts with it)
 MAX_BODY = 256 * 1024                 # any POST that is not an upload: a question with its chat history
 UPLOAD_PATHS = ("/gradio_api/upload",)
+UPLOAD_COOKIE = "ra_upload"           # set by POST /api/admin/session after a key check
+UPLOAD_COOKIE_S = 3600
 
 
 class RateLimiter:
@@ -121,13 +126,29 @@ class Guard:
             self.key_failures.hit(client)
             raise Refused(401, "a valid admin key is required")
 
+    # --- the upload cookie: Gradio's upload route for admins only -----------------------------------
+
+    def _sign(self, expires: int) -> str:
+        return hmac.new(self.settings.admin_key.encode(), f"upload:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def upload_token(self) -> str:
+        """A short-lived token that proves a key check (the browser sends files before the key)."""
+        expires = int(time.time()) + UPLOAD_COOKIE_S
+        return f"{expires}.{self._sign(expires)}"
+
+    def upload_token_ok(self, token: str | None) -> bool:
+        if not token or not self.settings.admin_key or "." not in token:
+            return False
+        expires, sig = token.split(".", 1)
+        return expires.isdigit() and int(expires) > time.time() and hmac.compare_digest(sig, self._sign(int(expires)))
+
 
 class GuardMiddleware:
     """ASGI middleware in front of the whole app (API, widget, Gradio). It applies the guard to the
     Gradio routes, which have no hook of their own: the chat's answering calls (by name or by their
     function index in a queue join) count against the same budget as /api/ask and obey the same
-    length cap; every other POST body is capped; Gradio's upload route is size-limited and closed
-    without an admin key; a 422 from a route not ours gets a body that echoes nothing."""
+    length cap; every other POST body is capped; Gradio's upload route is size-limited and needs the
+    upload cookie (admins only); a 422 from a route not ours gets a body that echoes nothing."""
 
     def __init__(self, app, guard: Guard, answer_fn_ids: set[int] | None = None):
         self.app = app
@@ -148,6 +169,14 @@ class GuardMiddleware:
         if path.startswith(UPLOAD_PATHS):
             if not self.guard.settings.admin_key:
                 return await _reply(send, 403, "uploads are disabled: no admin key is configured")
+            cookie = SimpleCookie()
+            try:
+                cookie.load(headers.get("cookie", ""))
+            except Exception:
+                pass
+            token = cookie[UPLOAD_COOKIE].value if UPLOAD_COOKIE in cookie else None
+            if not self.guard.upload_token_ok(token):
+                return await _reply(send, 403, "uploads need the admin key first")
             if length is None or not length.isdigit():
                 return await _reply(send, 411, "a Content-Length is required")
             if int(length) > self.guard.max_upload + 64 * 1024:

@@ -87,9 +87,18 @@ def test_gradio_upload_route_is_limited(index_dir):
         r = c.post("/gradio_api/upload", files={"files": ("a.txt", b"x" * 10, "text/plain")})
         assert r.status_code == 403                      # no admin key: the UI offers no upload
     with _client(index_dir, rate_limit_per_minute=0, admin_key="k", max_upload_mb=1) as c:
+        small = {"files": ("a.txt", "报告".encode() * 10, "text/plain")}
+        assert c.post("/gradio_api/upload", files=small).status_code == 403         # anyone: closed
+        c.cookies.set("ra_upload", "9999999999.forged")
+        assert c.post("/gradio_api/upload", files=small).status_code == 403
+        assert c.post("/api/admin/session", headers={"X-API-Key": "wrong"}).status_code == 401
+        r = c.post("/api/admin/session", headers={"X-API-Key": "k"})               # what the UI does with the key
+        assert r.status_code == 204 and "httponly" in r.headers["set-cookie"].lower()
+        c.cookies.clear()
+        c.cookies.set("ra_upload", r.cookies["ra_upload"])
         r = c.post("/gradio_api/upload", files={"files": ("a.txt", b"x" * (3 * 1024 * 1024), "text/plain")})
         assert r.status_code == 413
-        r = c.post("/gradio_api/upload", files={"files": ("a.txt", "报告".encode() * 10, "text/plain")})
+        r = c.post("/gradio_api/upload", files=small)
         assert r.status_code == 200, r.text
 
 
