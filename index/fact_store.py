@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (
   report_id TEXT PRIMARY KEY, agency TEXT, year INTEGER, title TEXT, source TEXT, sha256 TEXT,
   format TEXT, aliases TEXT, warnings TEXT, path TEXT, indexed_at REAL);
+CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
 CREATE TABLE IF NOT EXISTS facts (
   fact_id INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL, kind TEXT, label TEXT, value TEXT,
   number REAL, unit TEXT, quote TEXT, section TEXT, table_title TEXT, row_label TEXT, col_label TEXT,
@@ -258,15 +259,22 @@ class FactStore:
         different encodings, one edited), limited to groups touching `report_ids` when given.
         Each group: agency, year, reports [{report_id, source}], and `differing`: the table cells
         whose values differ between them, as {table, row, column, values: {report_id: value}}."""
-        groups = self._q("SELECT agency, year FROM reports WHERE agency IS NOT NULL AND year IS NOT NULL"
-                         " GROUP BY agency, year HAVING COUNT(*) > 1 ORDER BY agency, year")
-        wanted = None if report_ids is None else set(report_ids)
+        if report_ids is None:
+            groups = self._q("SELECT agency, year FROM reports WHERE agency IS NOT NULL AND year IS NOT NULL"
+                             " GROUP BY agency, year HAVING COUNT(*) > 1 ORDER BY agency, year")
+        else:       # an answer's few reports: look at their agencies and years only
+            ids = list(report_ids)
+            groups = []
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                groups += self._q("SELECT DISTINCT agency, year FROM reports WHERE report_id IN "
+                                  f"({','.join('?' * len(part))}) AND agency IS NOT NULL AND year IS NOT NULL", part)
         out = []
         for g in groups:
             members = self.reports_of(g["agency"], g["year"])
-            ids = [m["report_id"] for m in members]
-            if wanted is not None and not wanted & set(ids):
+            if len(members) < 2:
                 continue
+            ids = [m["report_id"] for m in members]
             cells: dict[tuple, dict[str, str]] = {}
             for f in self.facts(ids):      # a cell by its labels, a prose figure by its section and subject
                 key = ((f["table_title"], f["row_label"], f["col_label"]) if f["kind"] == "cell"
