@@ -36,21 +36,27 @@ def build_app(comp):
     import gradio as gr
     from fastapi_offline import FastAPIOffline
     from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.responses import FileResponse, HTMLResponse
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
     from assistant.api import build_router
     from assistant.chat_ui import CSS, HEAD, THEME, build_ui
+    from assistant.guard import ANSWER_FN, Guard, GuardMiddleware
     from assistant.web import PageLanguage, build_web_router
 
     settings = comp.settings
+    guard = Guard(settings)
     # Swagger UI from the installed fastapi-offline package: the docs work on an intranet with no CDN
     app = FastAPIOffline(title="Report assistant API", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                          openapi_url="/api/openapi.json", static_url="/api/docs-static")
-    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-    # our own CORS middleware: only the allow-list gets CORS headers (Gradio would echo any Origin)
-    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
-                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type", "X-API-Key"])
-    app.include_router(build_router(comp, settings))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, exc: RequestValidationError):
+        # where and why, never the submitted value (a 100,000-character question is not sent back)
+        return JSONResponse({"detail": [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                                        for e in exc.errors()]}, status_code=422)
+
+    app.include_router(build_router(comp, settings, guard))
     app.include_router(build_web_router(comp))
     app.add_middleware(PageLanguage)
 
@@ -65,8 +71,16 @@ def build_app(comp):
                             headers={"Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
                                                                 "script-src 'self' 'unsafe-inline'; frame-ancestors *"})
 
-    ui = build_ui(comp, settings)
-    return gr.mount_gradio_app(app, ui, path="/", css=CSS, head=HEAD, theme=THEME, footer_links=[])
+    ui = build_ui(comp, settings, guard)
+    answer_fns = {fid for fid, fn in ui.fns.items() if getattr(fn, "name", "") == ANSWER_FN}
+    # the guard sees every request first; CORS wraps it so refusals still carry CORS headers
+    app.add_middleware(GuardMiddleware, guard=guard, answer_fn_ids=answer_fns)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    # our own CORS middleware: only the allow-list gets CORS headers (Gradio would echo any Origin)
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
+                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type", "X-API-Key"])
+    return gr.mount_gradio_app(app, ui, path="/", css=CSS, head=HEAD, theme=THEME, footer_links=[],
+                               max_file_size=int(settings.max_upload_mb * 1024 * 1024))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     comp.answerer.reports()          # warm the catalog before the first question
     app = build_app(comp)
     print(f"report assistant on http://{args.host}:{args.port}/  (API /api/docs, widget /widget.js)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # client addresses come from the socket; X-Forwarded-For only through RA_TRUSTED_PROXIES (the guard)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,22 @@
 """REST API under /api: ask, reports (list, detail, upload, delete), health.
 
-Security at this edge: write endpoints need the admin key (X-API-Key), uploads are size- and
-type-checked and saved under a generated name inside the upload folder, /api/ask is rate-limited
-per client, and errors become HTTP codes with a one-line message.
+Security at this edge: write endpoints need the admin key (X-API-Key; wrong keys are throttled),
+uploads are size- and type-checked, saved under a generated name inside the upload folder and
+removed again when refused; /api/ask goes through the shared guard (rate limit per client, length
+cap); errors become HTTP codes with a one-line message that never echoes the request.
 """
 from __future__ import annotations
 
-import hmac
 import re
 import threading
-import time
 import uuid
-from collections import defaultdict, deque
+from collections import defaultdict
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, Security, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, Security, UploadFile
 from fastapi.security import APIKeyHeader
 
-from index.errors import InputError, ReportAssistantError
+from index.errors import IndexBusy, IndexStoreError, InputError, ReportAssistantError
 from index.loaders import SUPPORTED
 
 from .api_models import AskRequest, AskResponse, Health, errors
@@ -25,26 +24,6 @@ from .api_models import AskRequest, AskResponse, Health, errors
 MAGIC = {".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",)}
 
 
-class RateLimiter:
-    """Sliding one-minute window per client key; thread-safe, in memory (one process)."""
-
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        if self.per_minute <= 0:
-            return True
-        now = time.monotonic()
-        with self._lock:
-            q = self._hits[key]
-            while q and now - q[0] > 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return False
-            q.append(now)
-            return True
 
 
 def safe_upload_name(filename: str) -> str:
@@ -89,58 +68,92 @@ def save_upload(comp, filename: str, data: bytes, max_upload_mb: float, progress
     if target.parent != folder:
         raise UploadRejected(400, "invalid file name")
     target.write_bytes(data)
-    with _WRITE_LOCK:
-        summary = comp.indexer.index([target], progress=progress)
-    if summary.failed:
-        target.unlink(missing_ok=True)
-        raise UploadRejected(422, summary.failed[0][1])
-    rid = next((r["report_id"] for r in comp.facts.reports() if r["path"] == str(target)), None)
-    if rid is None:      # same content as a report already indexed
-        target.unlink(missing_ok=True)
-        raise UploadRejected(409, "this report is already indexed")
-    from .admission import not_a_report
+    kept = False
+    try:
+        if not _WRITE_LOCK.acquire(blocking=False):
+            raise UploadRejected(409, "another upload is being indexed; try again when it ends")
+        try:
+            summary = comp.indexer.index([target], progress=progress, wait_s=0)
+        except IndexBusy as exc:
+            raise UploadRejected(409, "the index is busy: another indexing run is writing it; "
+                                      "try again when it ends") from exc
+        except ReportAssistantError as exc:
+            raise UploadRejected(503, f"the index cannot be written now: {exc}") from exc
+        finally:
+            _WRITE_LOCK.release()
+        if summary.failed:
+            raise UploadRejected(422, _without_folder(summary.failed[0][1], folder))
+        rid = comp.facts.report_id_of_path(str(target))
+        if rid is None:      # same content as a report already indexed
+            raise UploadRejected(409, "this report is already indexed")
+        from .admission import not_a_report
 
-    reason = not_a_report(comp.facts, rid)
-    if reason:                 # parsed, but not an annual report: take it out again, keep nothing
-        with _WRITE_LOCK:
-            comp.indexer.index([], remove=[rid])
-        target.unlink(missing_ok=True)
-        raise UploadRejected(422, reason)
-    return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks}}
+        reason = not_a_report(comp.facts, rid)
+        if reason:           # parsed, but not an annual report: take it out again, keep nothing
+            with _WRITE_LOCK:
+                comp.indexer.index([], remove=[rid])
+            raise UploadRejected(422, reason)
+        kept = True
+        return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks},
+                "warnings": [c for c in summary.conflicts]}
+    finally:
+        if not kept:         # a refused or failed upload leaves nothing behind
+            target.unlink(missing_ok=True)
+
+
+def _without_folder(message: str, folder: Path) -> str:
+    """Errors name the file, never where the server keeps it."""
+    return message.replace(str(folder) + "/", "").replace(str(folder), "")
 
 
 _WRITE_LOCK = threading.Lock()
 
 
-def build_router(comp, settings) -> APIRouter:
+def build_router(comp, settings, guard=None) -> APIRouter:
+    from .guard import Guard, Refused
+
     router = APIRouter(prefix="/api")
-    limiter = RateLimiter(settings.rate_limit_per_minute)
+    guard = guard or Guard(settings)
     api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
                            description="admin key (RA_ADMIN_KEY), needed to upload and delete reports")
 
-    def require_key(x_api_key: str | None = Security(api_key)) -> None:
-        if not settings.admin_key:
-            raise HTTPException(403, "uploads and deletes are disabled: no admin key is configured")
-        if not x_api_key or not hmac.compare_digest(x_api_key.encode(), settings.admin_key.encode()):
-            raise HTTPException(401, "a valid X-API-Key header is required")
+    def require_key(request: Request, x_api_key: str | None = Security(api_key)) -> None:
+        try:
+            guard.admin_key(guard.client(request), x_api_key)
+        except Refused as r:
+            raise HTTPException(r.status, str(r)) from None
+
+    @router.post("/admin/session", status_code=204, dependencies=[Depends(require_key)], tags=["reports"],
+                 responses=errors(401, 403, 429))
+    def admin_session(response: Response):
+        """After a key check: a short-lived cookie that opens Gradio's upload route to this browser
+        (the chat sends a chosen file before its upload button is pressed)."""
+        from .guard import UPLOAD_COOKIE, UPLOAD_COOKIE_S
+
+        response.set_cookie(UPLOAD_COOKIE, guard.upload_token(), max_age=UPLOAD_COOKIE_S, httponly=True,
+                            samesite="strict", path="/")
+        response.status_code = 204
 
     @router.get("/health", response_model=Health, tags=["ask"])
     def health():
         return {"status": "ok", "reports": len(comp.facts.report_ids())}
 
     @router.post("/ask", response_model=AskResponse, response_model_exclude_unset=True, tags=["ask"],
-                 responses=errors(400, 422, 429))
+                 responses=errors(400, 413, 422, 429, 503))
     def ask(req: AskRequest, request: Request):
         """Answer one question with cited figures; `history` carries the earlier turns for follow-ups."""
-        client = request.client.host if request.client else "unknown"
-        if not limiter.allow(client):
-            raise HTTPException(429, "too many questions; try again in a minute")
+        try:
+            guard.question(guard.client(request), req.question)
+        except Refused as r:
+            raise HTTPException(r.status, str(r)) from None
         try:
             from .dialogue import answer_turn, context_from_history
 
             turns = [t.model_dump() for t in req.history]
             context = context_from_history(comp.answerer, turns, agency=req.agency, year=req.year)
             return answer_turn(comp.answerer, req.question, agency=req.agency, year=req.year, context=context).result
+        except IndexStoreError as exc:
+            raise HTTPException(503, "the index is being changed or is unavailable; try again") from exc
         except ReportAssistantError as exc:
             raise HTTPException(400, str(exc)) from exc
 
@@ -166,7 +179,7 @@ def build_router(comp, settings) -> APIRouter:
     def report(report_id: str):
         r = comp.facts.report(report_id)
         if r is None:
-            raise HTTPException(404, f"no report {report_id}")
+            raise HTTPException(404, "no such report")
         out = {k: v for k, v in r.items() if k != "path"}
         out["checks"] = comp.facts.checks([report_id])
         return out
@@ -182,12 +195,18 @@ def build_router(comp, settings) -> APIRouter:
             raise HTTPException(exc.status, str(exc)) from exc
 
     @router.delete("/reports/{report_id}", dependencies=[Depends(require_key)], tags=["reports"],
-                   responses=errors(401, 403, 404, 429))
+                   responses=errors(401, 403, 404, 409, 429))
     def delete(report_id: str):
         if comp.facts.report(report_id) is None:
-            raise HTTPException(404, f"no report {report_id}")
-        with _WRITE_LOCK:
-            comp.indexer.index([], remove=[report_id])
+            raise HTTPException(404, "no such report")
+        if not _WRITE_LOCK.acquire(blocking=False):
+            raise HTTPException(409, "an upload is being indexed; try again when it ends")
+        try:
+            comp.indexer.index([], remove=[report_id], wait_s=0)
+        except IndexBusy as exc:
+            raise HTTPException(409, "the index is busy: another indexing run is writing it") from exc
+        finally:
+            _WRITE_LOCK.release()
         return {"deleted": report_id}
 
     return router

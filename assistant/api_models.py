@@ -64,7 +64,8 @@ class AskRequest(BaseModel):
         {"question": "那2020年呢？", "history": [
             {"role": "user", "content": "2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？"},
             {"role": "assistant", "content": "2019年，宁波市对口支援和区域合作局主动公开政府信息47条。[1]"}]}]})
-    question: str = Field(min_length=1, max_length=500, description="the question, in Chinese")
+    question: str = Field(min_length=1, max_length=100_000,
+                          description="the question, in Chinese (the configured RA_MAX_QUESTION_CHARS cap applies; 413 past it)")
     agency: str | None = Field(default=None, max_length=100, description="only reports of this agency")
     year: int | None = Field(default=None, ge=1990, le=2100, description="only reports of this year")
     history: list[HistoryTurn] = Field(default_factory=list, max_length=40,
@@ -99,8 +100,9 @@ def errors(*codes: int) -> dict:
     """OpenAPI `responses` for the given error codes, each with the one-line error body."""
     text = {400: "the question could not be read", 401: "missing or wrong X-API-Key",
             403: "writes are disabled: no admin key is configured", 404: "no such report",
-            409: "the same report is already indexed", 413: "the upload is over the size limit",
+            409: "the same report is already indexed, or another writer holds the index", 413: "the upload is over the size limit",
             415: "file type not supported, or content does not match its type",
             422: "invalid request, or the file is not a readable annual report",
-            429: "too many requests from this client; try again in a minute"}
+            429: "too many requests from this client; try again in a minute",
+            503: "the index is being changed or is unavailable; try again"}
     return {c: {"model": ErrorBody, "description": text[c]} for c in codes}

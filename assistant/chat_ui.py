@@ -5,7 +5,6 @@ upload and delete."""
 from __future__ import annotations
 
 import csv
-import hmac
 import html
 import tempfile
 import time
@@ -46,6 +45,9 @@ THEME = gr.themes.Default(primary_hue="red").set(
     button_primary_border_color="#b3261e", input_placeholder_color="#5f6368",
     link_text_color="#0b57d0", link_text_color_visited="#6a1b9a", link_text_color_hover="#0842a0",
     link_text_color_active="#0842a0")
+# asks the API to check the key; on success it sets the short-lived cookie Gradio's upload route needs
+UNLOCK_UPLOAD_JS = """(k) => { if (k) { fetch('api/admin/session', {method: 'POST', headers: {'X-API-Key': k},
+  credentials: 'same-origin'}); } return []; }"""
 CSS = """
 .gradio-container { max-width: 1400px !important; }
 #chat .md.chatbot.prose { opacity: 1 !important; }   /* Gradio dims answers to 0.8: links fell below 4.5:1 */
@@ -140,8 +142,11 @@ def welcome_markdown(reports: list[dict]) -> str:
             f"\n\n**{coverage_text(reports)}** 试试下面的问题：")
 
 
-def build_ui(comp, settings) -> gr.Blocks:
+def build_ui(comp, settings, guard=None) -> gr.Blocks:
+    from .guard import Guard, Refused
+
     answerer = comp.answerer
+    guard = guard or Guard(settings)       # rate limit and length cap: applied to this route by GuardMiddleware
 
     def filters():
         reports = answerer.reports()
@@ -162,6 +167,10 @@ def build_ui(comp, settings) -> gr.Blocks:
         message = (message or "").strip()
         history = list(history or [])
         if not message:
+            yield history, ctx, gr.update(), gr.update(), "", gr.update()
+            return
+        if len(message) > guard.max_chars:      # also refused at the HTTP edge; never answered
+            history.append({"role": "assistant", "content": f"问题过长（最多{guard.max_chars}个字），请缩短后再问。"})
             yield history, ctx, gr.update(), gr.update(), "", gr.update()
             return
         ag = None if agency in (None, "", ALL) else agency
@@ -195,8 +204,13 @@ def build_ui(comp, settings) -> gr.Blocks:
     def pick_example(evt: gr.SelectData):
         return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
 
-    def admin_ok(key) -> bool:
-        return bool(settings.admin_key) and hmac.compare_digest((key or "").encode(), settings.admin_key.encode())
+    def key_refused(key, request) -> str | None:
+        """Why an admin action is refused (wrong key, no key configured, too many guesses), or None."""
+        try:
+            guard.admin_key(guard.client(request), key)
+        except Refused as r:
+            return "尝试次数过多，请一分钟后再试" if r.status == 429 else "管理密钥不正确（未配置密钥时不允许上传或删除）"
+        return None
 
     def refreshed(status: str, selected=None):
         """Status plus everything that lists reports: the table, the chooser and the chat's filters."""
@@ -207,12 +221,12 @@ def build_ui(comp, settings) -> gr.Blocks:
                 gr.update(choices=choices, value=selected if selected in ids else None),
                 gr.update(choices=agencies, value=ALL), gr.update(choices=years, value=ALL), coverage_md())
 
-    def upload(file, key, progress=gr.Progress()):
-        return (*_upload(file, key, progress), None)     # the file chooser is emptied for the next upload
+    def upload(file, key, request: gr.Request, progress=gr.Progress()):
+        return (*_upload(file, key, request, progress), None)     # the file chooser is emptied for the next upload
 
-    def _upload(file, key, progress):
-        if not admin_ok(key):
-            return refreshed("❌ 管理密钥不正确（未配置密钥时不允许上传）")
+    def _upload(file, key, request, progress):
+        if (why := key_refused(key, request)):
+            return refreshed(f"❌ {why}")
         if file is None:
             return refreshed("请先选择要上传的报告文件")
         from .api import UploadRejected, save_upload
@@ -226,16 +240,24 @@ def build_ui(comp, settings) -> gr.Blocks:
             return refreshed(f"❌ 上传未成功：{html.escape(upload_message_zh(str(exc)))}")
         return refreshed("✅ 已收录", out["report_id"])
 
-    def delete(report_id, key):
-        if not admin_ok(key):
-            return refreshed("❌ 管理密钥不正确（未配置密钥时不允许删除）", report_id)
+    def delete(report_id, key, request: gr.Request):
+        if (why := key_refused(key, request)):
+            return refreshed(f"❌ {why}", report_id)
         if not report_id or comp.facts.report(report_id) is None:
             return refreshed("请先在上面选择要删除的报告")
+        from index.errors import IndexBusy
+
         from .api import _WRITE_LOCK
 
         r = comp.facts.report(report_id)
-        with _WRITE_LOCK:
-            comp.indexer.index([], remove=[report_id])
+        if not _WRITE_LOCK.acquire(blocking=False):
+            return refreshed("❌ 正在收录其他报告，请稍后再删除", report_id)
+        try:
+            comp.indexer.index([], remove=[report_id], wait_s=0)
+        except IndexBusy:
+            return refreshed("❌ 索引正被其他进程写入，请稍后再删除", report_id)
+        finally:
+            _WRITE_LOCK.release()
         return refreshed(f"✅ 已删除：{html.escape(r['agency'] or '')} {r['year'] or ''}年 {html.escape(r['source'] or '')}")
 
     agencies, years = filters()
@@ -282,8 +304,11 @@ def build_ui(comp, settings) -> gr.Blocks:
                                   elem_id="report-chooser")
             detail = gr.HTML(elem_id="report-detail")
             chooser.change(lambda rid: report_detail_html(comp.facts, rid) if rid else "", chooser, detail)
-            with gr.Accordion("管理：上传或删除报告（需要管理密钥）", open=False):
-                key = gr.Textbox(label="管理密钥", type="password", elem_id="admin-key")
+            with gr.Accordion("管理：上传或删除报告（需要管理密钥）", open=False, visible=bool(settings.admin_key)):
+                # the key first: checking it sets the cookie that lets the browser send the file at all
+                key = gr.Textbox(label="管理密钥（先输入，回车确认）", type="password", elem_id="admin-key")
+                for event in (key.submit, key.blur):
+                    event(None, [key], None, js=UNLOCK_UPLOAD_JS)
                 up = gr.File(label="报告文件（txt/md/html/pdf/docx）", elem_id="upload-file",
                              file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"])
                 with gr.Row():

@@ -75,9 +75,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args, index_dir: Path | None) -> int:
     if args.command == "parse":
-        from index.parser import parse_file
+        from index.sandbox import SandboxedParser
 
-        report = parse_file(args.file)
+        from .components import sandbox_limits
+        from .settings import get_settings
+
+        settings = get_settings()
+        with SandboxedParser(sandbox_limits(settings)) as sandbox:       # the file may be hostile too
+            report = sandbox.parse(args.file, int(settings.max_file_mb * 1024 * 1024)).report
         if args.json:
             print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
         else:

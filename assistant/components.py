@@ -9,9 +9,15 @@ from index.bm25 import BM25Index
 from index.embeddings import CachedEmbeddings, make_embedder
 from index.fact_store import FactStore
 from index.indexer import Indexer
+from index.sandbox import SandboxLimits
 from index.vector_store import ChromaVectorStore
 
 from .settings import Settings, get_settings
+
+
+def sandbox_limits(s: Settings) -> SandboxLimits:
+    return SandboxLimits(memory_mb=s.parse_memory_mb, seconds=s.parse_timeout_s, archive_max_mb=s.archive_max_mb,
+                         archive_max_entries=s.archive_max_entries, archive_max_ratio=s.archive_max_ratio)
 
 
 class Components:
@@ -21,6 +27,10 @@ class Components:
         self._embeddings = embeddings          # tests may pass a fake; otherwise built from settings
         self._bm25: BM25Index | None = None
         self._lock = threading.Lock()
+        self._vlock = threading.RLock()
+        self._vgen = -1                 # index generation the open vector store is known to reflect
+        self._writing = False           # this process's indexer holds the writer lock
+        self._writer_synced = False
 
     @classmethod
     def from_settings(cls, index_dir: Path | None = None, embeddings=None, **overrides) -> Components:
@@ -41,12 +51,44 @@ class Components:
 
     @cached_property
     def vectors(self) -> ChromaVectorStore:
-        return ChromaVectorStore(self.embeddings, persist_dir=self.index_dir / "chroma",
-                                 host=self.settings.chroma_host, port=self.settings.chroma_port)
+        """The store as opened; readers and writers go through `fresh_vectors`."""
+        with self._vlock:
+            gen = self.facts.generation()
+            store = ChromaVectorStore(self.embeddings, persist_dir=self.index_dir / "chroma",
+                                      host=self.settings.chroma_host, port=self.settings.chroma_port)
+            self._vgen = gen
+            return store
+
+    def fresh_vectors(self, writer: bool = False) -> ChromaVectorStore:
+        """The vector store, reopened first if another process changed the index since it was
+        opened (the generation moved). Readers do not reopen while this process's own writer runs
+        (its writes go through the same open store); the writer checks once, under its lock."""
+        with self._vlock:
+            store = self.vectors
+            gen = self.facts.generation()
+            if gen != self._vgen and (writer or not self._writing):
+                store.reopen()
+                self._vgen = gen
+            if writer:
+                self._writer_synced = True
+            return store
+
+    def _writer_state(self, writing: bool) -> None:
+        """Called by the indexer when it takes (True) and leaves (False) the writer lock."""
+        with self._vlock:
+            if writing:
+                self._writing, self._writer_synced = True, False
+                return
+            if self._writer_synced:       # the store was current when this run began: it still is
+                self._vgen = self.facts.generation()
+            self._writing = False
 
     @cached_property
     def indexer(self) -> Indexer:
-        return Indexer(self.index_dir, self.facts, lambda: self.vectors, int(self.settings.max_file_mb * 1024 * 1024))
+        s = self.settings
+        return Indexer(self.index_dir, self.facts, lambda: self.fresh_vectors(writer=True),
+                       int(s.max_file_mb * 1024 * 1024), limits=sandbox_limits(s), wait_s=s.writer_wait_s,
+                       on_write=self._writer_state)
 
     def bm25(self) -> BM25Index:
         """The BM25 index matching the committed state; rebuilt in memory if the file is stale."""
@@ -63,7 +105,7 @@ class Components:
     def retriever(self):
         from .retrieval import Retriever
 
-        return Retriever(self.facts, self.vectors, self.bm25, self.embeddings)
+        return Retriever(self.facts, self.fresh_vectors, self.bm25, self.embeddings)
 
     @cached_property
     def chat_model(self):

@@ -1,11 +1,15 @@
 """Hybrid retrieval: metadata filter first, then BM25 and dense candidates fused by reciprocal rank."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
 from index.bm25 import BM25Index, tokenize
+from index.errors import IndexStoreError
 from index.fact_store import FactStore
+
+log = logging.getLogger(__name__)
 
 RRF_K = 60
 
@@ -21,7 +25,7 @@ class Hit:
 class Retriever:
     def __init__(self, facts: FactStore, vectors, bm25: Callable[[], BM25Index], embeddings):
         self.facts = facts
-        self.vectors = vectors
+        self.vectors = vectors          # the store, or a callable returning the current store
         self.bm25 = bm25
         self.embeddings = embeddings
 
@@ -31,7 +35,12 @@ class Retriever:
         if ids == []:
             return []
         lexical = self.bm25().search(tokenize(query), k=candidates, report_ids=None if ids is None else set(ids))
-        dense = self.vectors.search(self.embeddings.embed_query(query), k=candidates, report_ids=ids)
+        store = self.vectors() if callable(self.vectors) and not hasattr(self.vectors, "search") else self.vectors
+        try:
+            dense = store.search(self.embeddings.embed_query(query), k=candidates, report_ids=ids)
+        except IndexStoreError as exc:      # keyword evidence still answers; never a failed request
+            log.warning("dense retrieval unavailable, using BM25 only: %s", exc)
+            dense = []
         fused: dict[str, list] = {}
         for rank, (cid, _) in enumerate(lexical):
             fused.setdefault(cid, [0.0, None, None])

@@ -30,8 +30,18 @@ class Settings(BaseSettings):
 
     admin_key: str = ""                               # required for uploads and deletes; empty disables them
     cors_origins: str = ""                            # comma-separated allow-list for the API and widget
-    rate_limit_per_minute: int = 60
-    max_upload_mb: float = 20.0
+    rate_limit_per_minute: int = 60                   # per client, shared by the API, the widget and the chat
+    max_question_chars: int = 500                     # longest question the API, widget and chat accept
+    max_upload_mb: float = 20.0                       # API, chat and Gradio's own upload route
+    key_failures_per_minute: int = 10                 # wrong admin keys a client may send before 429
+    trusted_proxies: str = ""                         # comma-separated proxy IPs whose X-Forwarded-For is believed
+
+    parse_memory_mb: int = 1024                       # address-space cap of the parse worker
+    parse_timeout_s: float = 60.0                     # wall-clock limit to parse one file
+    archive_max_mb: int = 100                         # DOCX: total uncompressed size
+    archive_max_entries: int = 1000                   # DOCX: number of entries
+    archive_max_ratio: int = 100                      # DOCX: compression ratio of any entry over 1 MB
+    writer_wait_s: float = 600.0                      # CLI: how long to wait for another writer (uploads: 0, 409)
 
 
 @lru_cache(maxsize=1)

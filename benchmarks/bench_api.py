@@ -2,9 +2,12 @@
 
 - ready: seconds from launching `app.py` on an empty index (it indexes the sample first) and on a
   built index, until GET / answers 200;
-- /api/ask under 20 concurrent clients on loopback, a bounded number of requests each.
+- /api/ask under 20 concurrent clients on loopback, a bounded number of requests each;
+- a mixed load: 50 concurrent clients, half asking through the chat's own Gradio route
+  (POST /gradio_api/call/respond, then its event stream to the end), half through /api/ask, over
+  the mixed question set (figures, prose, follow-up-free refusals).
 
-    python -m benchmarks.bench_api [--clients 20] [--requests 25]
+    python -m benchmarks.bench_api [--clients 20] [--requests 25] [--mixed-clients 50] [--mixed-requests 6]
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？", "政府网站公开信息多少条？",
              "规范性文件对外公开总数量是多少？", "不予公开中属于国家秘密的申请有几件？",
              "哪个处室负责牵头协调政府信息公开工作？", "2020年主动公开了多少条政府信息？"]
+MIXED = QUESTIONS + ["2019年宁波市对口支援和区域合作局收到多少件政府信息公开申请？", "行政复议结果纠正的有几件？",
+                     "存在哪些不足？", "北京市2019年主动公开了多少条政府信息？"]
 
 
 def _port() -> int:
@@ -93,10 +98,70 @@ def load_test(url: str, clients: int, per_client: int) -> dict:
             "p95_ms": round(1000 * lat[int(0.95 * (len(lat) - 1))], 1), "throughput_rps": round(len(lat) / wall, 1)}
 
 
+def ask_chat(c: httpx.Client, url: str, question: str) -> bool:
+    """One answer through the chat's Gradio route: the call, then its event stream to the end."""
+    r = c.post(url + "/gradio_api/call/respond", json={"data": [question, [], "全部", "全部"]})
+    if r.status_code != 200:
+        return False
+    with c.stream("GET", f"{url}/gradio_api/call/respond/{r.json()['event_id']}") as events:
+        if events.status_code != 200:
+            return False
+        last = ""
+        for line in events.iter_lines():
+            if line.startswith("event:"):
+                last = line.split(":", 1)[1].strip()
+        return last == "complete"
+
+
+def mixed_load(url: str, clients: int, per_client: int) -> dict:
+    """Half the clients on the chat route, half on the API, each over the mixed question set."""
+    lat = {"chat": [], "api": []}
+    errors = {"chat": 0, "api": 0}
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        route = "chat" if k % 2 else "api"
+        with httpx.Client(timeout=60) as c:
+            for i in range(per_client):
+                q = MIXED[(k + i) % len(MIXED)]
+                t = time.perf_counter()
+                try:
+                    ok = ask_chat(c, url, q) if route == "chat" else \
+                        c.post(url + "/api/ask", json={"question": q}).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                dt = time.perf_counter() - t
+                with lock:
+                    lat[route].append(dt)
+                    errors[route] += not ok
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    out = {}
+    for route, values in lat.items():
+        values.sort()
+        out[route] = {"requests": len(values), "errors": errors[route],
+                      "p50_ms": round(1000 * statistics.median(values), 1),
+                      "p95_ms": round(1000 * values[int(0.95 * (len(values) - 1))], 1)}
+    every = sorted(lat["chat"] + lat["api"])
+    out["all"] = {"requests": len(every), "errors": errors["chat"] + errors["api"],
+                  "p50_ms": round(1000 * statistics.median(every), 1),
+                  "p95_ms": round(1000 * every[int(0.95 * (len(every) - 1))], 1),
+                  "throughput_rps": round(len(every) / wall, 1)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=25)
+    ap.add_argument("--mixed-clients", type=int, default=50)
+    ap.add_argument("--mixed-requests", type=int, default=6)
     a = ap.parse_args()
     index_dir = Path(tempfile.mkdtemp(prefix="bench-api-")) / "index"
     proc, url, first = start(index_dir)          # empty index: builds it from the sample first
@@ -104,6 +169,7 @@ def main() -> None:
     proc, url, warm = start(index_dir)
     try:
         res = load_test(url, a.clients, a.requests)
+        mixed = mixed_load(url, a.mixed_clients, a.mixed_requests)
     finally:
         stop(proc)
     print("| measure | value |\n|---|---|")
@@ -111,6 +177,13 @@ def main() -> None:
     print(f"| ready, index already built | {warm:.1f} s |")
     print(f"| /api/ask, {a.clients} concurrent clients × {a.requests} requests | p50 {res['p50_ms']} ms, "
           f"p95 {res['p95_ms']} ms, {res['throughput_rps']} req/s, {res['errors']} errors |")
+    m = mixed
+    print(f"| mixed, {a.mixed_clients} concurrent clients × {a.mixed_requests} questions (chat route and API) | "
+          f"p50 {m['all']['p50_ms']} ms, p95 {m['all']['p95_ms']} ms, {m['all']['throughput_rps']} req/s, "
+          f"{m['all']['errors']} errors |")
+    for route in ("chat", "api"):
+        print(f"| … of which {route} ({m[route]['requests']} requests) | p50 {m[route]['p50_ms']} ms, "
+              f"p95 {m[route]['p95_ms']} ms, {m[route]['errors']} errors |")
 
 
 if __name__ == "__main__":

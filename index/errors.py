@@ -23,3 +23,11 @@ class IndexStoreError(ReportAssistantError):
 
 class ConfigurationError(ReportAssistantError):
     """A setting names something that cannot be loaded (model folder, store URL)."""
+
+
+class ParseLimitError(InputError):
+    """A file that needed more memory or time than a report may take to parse (or a zip bomb)."""
+
+
+class IndexBusy(IndexStoreError):
+    """Another writer holds the index (here or on another machine sharing its stores)."""

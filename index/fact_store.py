@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (
   report_id TEXT PRIMARY KEY, agency TEXT, year INTEGER, title TEXT, source TEXT, sha256 TEXT,
   format TEXT, aliases TEXT, warnings TEXT, path TEXT, indexed_at REAL);
+CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
 CREATE TABLE IF NOT EXISTS facts (
   fact_id INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL, kind TEXT, label TEXT, value TEXT,
   number REAL, unit TEXT, quote TEXT, section TEXT, table_title TEXT, row_label TEXT, col_label TEXT,
@@ -128,6 +129,16 @@ class FactStore:
 
     def close(self) -> None:
         self._sql.close()
+
+    def advisory_connection(self):
+        """PostgreSQL only: a connection of its own for the writer's advisory lock (session-level,
+        so it is released when the holder's process dies, wherever that process runs)."""
+        import psycopg
+
+        try:
+            return psycopg.connect(self._sql.url, autocommit=True)
+        except Exception as exc:
+            raise IndexStoreError(f"cannot connect to PostgreSQL for the writer lock: {exc}") from exc
 
     def _q(self, sql: str, args: tuple | list = ()) -> list[dict]:
         with self._lock:
@@ -237,6 +248,49 @@ class FactStore:
 
     def report(self, report_id: str) -> dict | None:
         return next((r for r in self.reports() if r["report_id"] == report_id), None)
+
+    def reports_of(self, agency: str, year: int) -> list[dict]:
+        """The committed reports of one agency and year (normally one)."""
+        return self._q("SELECT report_id, source, agency, year, sha256 FROM reports WHERE agency=? AND year=?"
+                       " ORDER BY source", (agency, year))
+
+    def conflicting_reports(self, report_ids: list[str] | set[str] | None = None) -> list[dict]:
+        """Groups of two or more reports of one agency and year (e.g. the same report saved twice in
+        different encodings, one edited), limited to groups touching `report_ids` when given.
+        Each group: agency, year, reports [{report_id, source}], and `differing`: the table cells
+        whose values differ between them, as {table, row, column, values: {report_id: value}}."""
+        if report_ids is None:
+            groups = self._q("SELECT agency, year FROM reports WHERE agency IS NOT NULL AND year IS NOT NULL"
+                             " GROUP BY agency, year HAVING COUNT(*) > 1 ORDER BY agency, year")
+        else:       # an answer's few reports: look at their agencies and years only
+            ids = list(report_ids)
+            groups = []
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                groups += self._q("SELECT DISTINCT agency, year FROM reports WHERE report_id IN "
+                                  f"({','.join('?' * len(part))}) AND agency IS NOT NULL AND year IS NOT NULL", part)
+        out = []
+        for g in groups:
+            members = self.reports_of(g["agency"], g["year"])
+            if len(members) < 2:
+                continue
+            ids = [m["report_id"] for m in members]
+            cells: dict[tuple, dict[str, str]] = {}
+            for f in self.facts(ids):      # a cell by its labels, a prose figure by its section and subject
+                key = ((f["table_title"], f["row_label"], f["col_label"]) if f["kind"] == "cell"
+                       else (f["section"], f["label"], None))
+                got = cells.setdefault(key, {})
+                got[f["report_id"]] = "、".join(x for x in (got.get(f["report_id"]), f["value"]) if x is not None)
+            differing = [{"table": k[0], "row": k[1], "column": k[2], "values": v} for k, v in cells.items()
+                         if len(v) == len(ids) and len(set(v.values())) > 1]
+            out.append({"agency": g["agency"], "year": g["year"],
+                        "reports": [{"report_id": m["report_id"], "source": m["source"]} for m in members],
+                        "differing": differing})
+        return out
+
+    def report_id_of_path(self, path: str) -> str | None:
+        rows = self._q("SELECT report_id FROM reports WHERE path=?", (path,))
+        return rows[0]["report_id"] if rows else None
 
     def has_report(self, report_id: str) -> bool:
         return bool(self._q("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))

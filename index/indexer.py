@@ -3,21 +3,26 @@
 Order of writes for one file: vectors first (under the new report id), then one SQL transaction
 that makes the report visible and retires the one it replaces, then the old vectors are dropped.
 A kill at any point leaves readers on the previous state; leftovers are swept on the next run.
+Batches are small (a few files, or whatever is parsed before a big file), so a killed run keeps
+what it committed. Files are parsed in a capped worker process (`sandbox`), one writer at a time
+(`IndexLock`: in PostgreSQL when the fact store is shared there).
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .bm25 import BM25Index, tokenize
-from .chunker import chunk_report
-from .errors import IndexStoreError, ReportAssistantError
+from .bm25 import BM25Index
+from .errors import IndexBusy, InputError, ReportAssistantError
 from .fact_store import FactStore
-from .loaders import SUPPORTED, load
-from .parser import parse_document
+from .loaders import SUPPORTED
+from .sandbox import SandboxedParser, SandboxLimits
 from .vector_store import ChromaVectorStore
 
 log = logging.getLogger(__name__)
@@ -31,6 +36,9 @@ class IndexSummary:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
+    conflicts: list[str] = field(default_factory=list)   # one line per report that shares agency and year
+    locked_at: float | None = None                        # when this run got the writer lock (time.time())
+    released_at: float | None = None
 
     @property
     def changed(self) -> bool:
@@ -51,26 +59,69 @@ def expand_paths(paths: list[str | Path]) -> tuple[list[Path], list[tuple[str, s
 
 
 class IndexLock:
-    """One writer at a time per index folder (readers never wait)."""
+    """One writer at a time, readers never wait. The lock lives where the writers meet: in PostgreSQL
+    (an advisory lock) when the fact store is shared there, so indexers on different machines with
+    different local folders serialise; otherwise a file lock in the index folder.
 
-    def __init__(self, index_dir: Path):
-        index_dir.mkdir(parents=True, exist_ok=True)
-        self._fh = open(index_dir / "write.lock", "w")
+    `wait_s`: how long to wait for another writer to finish (0: fail at once with IndexBusy)."""
 
-    def __enter__(self):
+    POLL_S = 0.25
+
+    def __init__(self, index_dir: Path, facts: FactStore | None = None, wait_s: float = 0.0):
+        self.index_dir = index_dir
+        self.facts = facts
+        self.wait_s = wait_s
+        self._fh = None
+        self._pg = None
+
+    def _try(self) -> bool:
+        if self.facts is not None and self.facts.dialect == "postgresql":
+            self._pg = self._pg or self.facts.advisory_connection()
+            return bool(self._pg.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,)).fetchone()[0])
+        if self._fh is None:
+            self._fh = open(self.index_dir / "write.lock", "w")
         try:
             fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexStoreError("another indexing run holds this index; try again when it ends") from exc
+            return True
+        except BlockingIOError:
+            return False
+
+    def __enter__(self):
+        self.index_dir.mkdir(parents=True, exist_ok=True)      # the local files (BM25) live here either way
+        deadline = time.monotonic() + self.wait_s
+        while not self._try():
+            if time.monotonic() >= deadline:
+                self._close()
+                raise IndexBusy("another indexing run holds this index; try again when it ends")
+            time.sleep(self.POLL_S)
         return self
 
     def __exit__(self, *exc):
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
+        if self._pg is not None:
+            try:
+                self._pg.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK_KEY,))
+            except Exception:            # closing the session releases it anyway
+                pass
+        elif self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._close()
+
+    def _close(self) -> None:
+        if self._pg is not None:
+            self._pg.close()
+            self._pg = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
 
-BATCH_FILES = 32
+WRITER_LOCK_KEY = 727273
+# small batches: a killed run keeps what it committed (one upsert per batch is still far cheaper
+# than one per file); a slow or big next file first commits what is parsed
+BATCH_FILES = 4
 BATCH_CHUNKS = 2000
+BATCH_SECONDS = 2.0
+BIG_FILE = 2 * 1024 * 1024
 
 
 @dataclass
@@ -86,14 +137,23 @@ class _Pending:
 
 
 class Indexer:
-    def __init__(self, index_dir: Path, facts: FactStore, vectors: Callable[[], ChromaVectorStore], max_bytes: int):
+    def __init__(self, index_dir: Path, facts: FactStore, vectors: Callable[[], ChromaVectorStore], max_bytes: int,
+                 limits: SandboxLimits | None = None, wait_s: float = 0.0,
+                 on_write: Callable[[bool], None] | None = None):
         """`vectors` opens the vector store; it is called only when vectors are written or swept, so
-        a run with nothing to do never pays for opening a large store."""
+        a run with nothing to do never pays for opening a large store. Files are parsed in a
+        sandbox with `limits`; `wait_s` is how long a run waits for another writer; `on_write` is
+        told when a run takes (True) and leaves (False) the writer lock."""
         self.index_dir = index_dir
         self.facts = facts
         self._open_vectors = vectors
         self._vectors: ChromaVectorStore | None = None
         self.max_bytes = max_bytes
+        self.limits = limits or SandboxLimits()
+        self.wait_s = wait_s
+        self._sandbox: SandboxedParser | None = None
+        self._batch_started = 0.0
+        self._on_write = on_write or (lambda writing: None)
 
     @property
     def vectors(self) -> ChromaVectorStore:
@@ -105,31 +165,46 @@ class Indexer:
     def bm25_path(self) -> Path:
         return self.index_dir / "bm25.pkl"
 
-    def index(self, paths: list[str | Path], remove: list[str] = (), progress=None) -> IndexSummary:
+    def index(self, paths: list[str | Path], remove: list[str] = (), progress=None,
+              wait_s: float | None = None) -> IndexSummary:
+        """Raises IndexBusy when another writer holds the index for longer than `wait_s`."""
         summary = IndexSummary()
         self._pending: list[_Pending] = []
         files, missing = expand_paths(paths)
         summary.failed += missing
-        with IndexLock(self.index_dir):
-            self._sweep_orphans()
-            for key in remove:
-                self._remove(key, summary)
-            manifest = self.facts.manifest()
-            bar = progress(files) if progress else files
-            for f in bar:
-                if hasattr(bar, "set_postfix_str"):
-                    bar.set_postfix_str(f.name[:40])
-                try:
-                    self._index_file(f, manifest, summary)
-                except ReportAssistantError as exc:
-                    summary.failed.append((str(f), str(exc)))
-                except Exception as exc:          # a broken file never stops the run
-                    log.exception("failed to index %s", f)
-                    summary.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
-            self._flush(summary)
-            if summary.changed or BM25Index.saved_generation(self.bm25_path) != self.facts.generation():
-                self.rebuild_bm25()
+        with IndexLock(self.index_dir, self.facts, self.wait_s if wait_s is None else wait_s), \
+                SandboxedParser(self.limits) as sandbox:
+            summary.locked_at = time.time()
+            self._sandbox = sandbox
+            self._vectors = None           # opened (and reopened if another writer changed it) on first use
+            self._on_write(True)
+            try:
+                self._run(files, remove, progress, summary)
+            finally:
+                self._on_write(False)
+                self._sandbox = None
+            summary.released_at = time.time()
         return summary
+
+    def _run(self, files: list[Path], remove, progress, summary: IndexSummary) -> None:
+        self._sweep_orphans()
+        for key in remove:
+            self._remove(key, summary)
+        manifest = self.facts.manifest()
+        bar = progress(files) if progress else files
+        for f in bar:
+            if hasattr(bar, "set_postfix_str"):
+                bar.set_postfix_str(f.name[:40])
+            try:
+                self._index_file(f, manifest, summary)
+            except ReportAssistantError as exc:
+                summary.failed.append((str(f), str(exc)))
+            except Exception as exc:          # a broken file never stops the run
+                log.exception("failed to index %s", f)
+                summary.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
+        self._flush(summary)
+        if summary.changed or BM25Index.saved_generation(self.bm25_path) != self.facts.generation():
+            self.rebuild_bm25()
 
     def _index_file(self, path: Path, manifest: dict, summary: IndexSummary) -> None:
         key = str(path.resolve())
@@ -138,23 +213,45 @@ class Indexer:
         if old and old["size"] == stat.st_size and old["mtime"] == stat.st_mtime:
             summary.unchanged.append(str(path))        # cheap path: size and mtime unchanged
             return
-        doc = load(path, max_bytes=self.max_bytes)
-        if old and old["sha256"] == doc.sha256:
-            self.facts.touch_manifest(key, doc.sha256, old["report_id"], stat.st_size, stat.st_mtime)
+        if stat.st_size > self.max_bytes:
+            raise InputError(f"{path.name}: file is {stat.st_size / 1e6:.1f} MB, over the "
+                             f"{self.max_bytes / 1e6:.0f} MB limit")
+        if old and old["sha256"] == _sha256(path):
+            self.facts.touch_manifest(key, old["sha256"], old["report_id"], stat.st_size, stat.st_mtime)
             summary.unchanged.append(str(path))
             return
-        report = parse_document(doc)
+        if self._pending and (stat.st_size >= BIG_FILE or time.monotonic() - self._batch_started >= BATCH_SECONDS):
+            self._flush(summary)             # commit what is parsed before a file that may take long
+        parsed = self._sandbox.parse(path, self.max_bytes)
+        report = parsed.report
         if not old and (self.facts.has_report(report.meta.report_id)
                         or any(p.report.meta.report_id == report.meta.report_id for p in self._pending)):
-            self.facts.touch_manifest(key, doc.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)
+            self.facts.touch_manifest(key, report.meta.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)
             summary.unchanged.append(f"{path} (same content as an indexed report)")
             return
-        chunks = chunk_report(report)
-        tokens = [tokenize(c.text) for c in chunks]
-        self._pending.append(_Pending(path, key, report, chunks, tokens, old["report_id"] if old else None,
+        if not self._pending:
+            self._batch_started = time.monotonic()
+        self._pending.append(_Pending(path, key, report, parsed.chunks, parsed.tokens, old["report_id"] if old else None,
                                       stat.st_size, stat.st_mtime))
         if len(self._pending) >= BATCH_FILES or sum(len(p.chunks) for p in self._pending) >= BATCH_CHUNKS:
             self._flush(summary)
+
+    def _flag_conflicts(self, p: _Pending, summary: IndexSummary) -> None:
+        """Another report of the same agency and year: say so in the summary and store it with the
+        report, so readers see that two sources may give different figures."""
+        m = p.report.meta
+        if not m.agency or not m.year:
+            return
+        others = [r for r in self.facts.reports_of(m.agency, m.year)
+                  if r["report_id"] not in (m.report_id, p.replaces)]
+        if not others:
+            return
+        names = "、".join(f"{r['source']}（{r['report_id']}）" for r in others)
+        note = f"同一单位同一年度另有报告：{names}；两者的数字可能不同"
+        p.report = dataclasses.replace(p.report, warnings=tuple(p.report.warnings) + (note,))
+        line = f"{p.path}: {m.agency} {m.year} is also in {', '.join(r['source'] for r in others)}"
+        summary.conflicts.append(line)
+        log.warning("conflicting reports: %s", line)
 
     def _flush(self, summary: IndexSummary) -> None:
         """Vectors of a batch of files in one upsert (far cheaper than one per file), then each
@@ -171,6 +268,7 @@ class Indexer:
             return
         for p in batch:
             try:
+                self._flag_conflicts(p, summary)
                 self.facts.put_report(p.report, p.chunks, p.tokens, p.key, p.size, p.mtime, p.replaces)
             except Exception as exc:
                 summary.failed.append((str(p.path), f"fact store: {exc}"))
@@ -204,3 +302,11 @@ class Indexer:
         idx = BM25Index.build(self.facts.all_chunk_tokens(), self.facts.generation())
         idx.save(self.bm25_path)
         return idx
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

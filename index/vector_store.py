@@ -25,10 +25,15 @@ class VectorStore(Protocol):
 class ChromaVectorStore:
     def __init__(self, embeddings: Embeddings, persist_dir: Path | None = None, host: str = "", port: int = 8000,
                  collection: str = COLLECTION):
+        self._args = (embeddings, persist_dir, host, port, collection)
+        self._open()
+
+    def _open(self) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
 
+        embeddings, persist_dir, host, port, collection = self._args
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
             if host:
@@ -46,6 +51,18 @@ class ChromaVectorStore:
         self._client = client
         self._store = Chroma(collection_name=collection, embedding_function=embeddings, client=client,
                              collection_metadata={"hnsw:space": "cosine"})
+
+    def reopen(self) -> None:
+        """Drop what this process holds of the store and open it again. A local Chroma keeps its
+        vector index in memory: after another process (the CLI) rewrote the folder, the old copy
+        names vectors that are gone ("Error finding id"). Chroma shares one system per folder in a
+        process, so that system is forgotten first (not stopped: a search under way may finish)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        if not self._args[2]:         # local folder; a server is always current
+            SharedSystemClient._identifier_to_system.pop(self._client._identifier, None)
+        self._open()
+        log.info("reopened the vector store after the index changed")
 
     def add(self, items: list[tuple[Chunk, str | None, int | None]]) -> None:
         """Embed (through the cached embedder) and store chunk vectors: (chunk, agency, year) each."""
@@ -80,7 +97,15 @@ class ChromaVectorStore:
             if not report_ids:
                 return []
             flt = {"report_id": {"$in": list(report_ids)}} if len(report_ids) > 1 else {"report_id": report_ids[0]}
-        hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=flt)
+        try:
+            hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=flt)
+        except Exception as first:                 # changed under us between the check and the search
+            log.warning("vector search failed (%s); reopening the store once", first)
+            try:
+                self.reopen()
+                hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=flt)
+            except Exception as exc:
+                raise IndexStoreError(f"the vector store cannot be searched: {exc}") from exc
         return [(doc.id, 1.0 - float(dist)) for doc, dist in hits]   # cosine distance -> similarity
 
 

@@ -282,6 +282,10 @@ def _reports_tab(page, app_url):
     page.get_by_text("管理：上传或删除报告").click()
     page.locator("#admin-key input").wait_for(timeout=10000)
     page.locator("#admin-key input").fill(KEY)
+    # the key is checked first: that sets the cookie Gradio's upload route asks for
+    with page.expect_response(lambda resp: "api/admin/session" in resp.url) as checked:
+        page.locator("#admin-key input").press("Enter")
+    assert checked.value.status == 204
 
 
 def _upload(page, path):

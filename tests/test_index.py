@@ -33,10 +33,10 @@ def indexed(tmp_path_factory):
 
 
 def test_index_all_formats(indexed):
-    comp, _, summary = indexed
-    assert len(summary.added) == 4 and not summary.failed
+    comp, reports, summary = indexed
+    assert len(summary.added) == len(list(reports.iterdir())) and not summary.failed
     agencies = {r["agency"] for r in comp.facts.reports()}
-    assert agencies == {"宁波市对口支援和区域合作局", "淮安市洪泽区人民政府", "上海市科委", "沭阳县发展和改革局"}
+    assert agencies >= {"宁波市对口支援和区域合作局", "淮安市洪泽区人民政府", "上海市科委", "沭阳县发展和改革局"}
     assert comp.vectors.count() == summary.chunks
     assert (comp.index_dir / "bm25.pkl").exists()
 
@@ -56,7 +56,7 @@ def test_reindex_unchanged_does_no_work(indexed):
     comp, reports, _ = indexed
     t0 = time.perf_counter()
     s = comp.indexer.index([reports])
-    assert len(s.unchanged) == 4 and not s.added and not s.updated and s.chunks == 0
+    assert len(s.unchanged) == len(list(reports.iterdir())) and not s.added and not s.updated and s.chunks == 0
     assert time.perf_counter() - t0 < 2.0
 
 
@@ -68,9 +68,10 @@ def test_changed_file_replaces_only_its_report(indexed, tmp_path):
     seed.write_text(text, encoding="utf-8")
     misses = comp.embeddings.misses
     s = comp.indexer.index([reports])
-    assert s.updated == [str(seed)] and len(s.unchanged) == 3
+    n = len(list(reports.iterdir()))
+    assert s.updated == [str(seed)] and len(s.unchanged) == n - 1
     ids = {r["report_id"] for r in comp.facts.reports()}
-    assert old_id not in ids and len(ids) == 4
+    assert old_id not in ids and len(ids) == n
     assert old_id not in comp.vectors.report_ids()
     # only the changed paragraph is embedded again; its template rows come from the cache
     assert comp.embeddings.misses - misses <= 2

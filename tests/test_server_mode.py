@@ -1,7 +1,9 @@
 """Server mode: a real Chroma server and a PostgreSQL fact store, shared by two app processes."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -104,3 +106,69 @@ def test_two_app_processes_share_one_store(tmp_path, chroma, store, request):
     comp = Components.from_settings(index_dir=tmp_path / "writer", chroma_host="127.0.0.1", chroma_port=chroma,
                                     database_url=url)
     comp.indexer.index([], remove=[SAMPLE.name])
+
+
+DRIVER = """
+import json, sys
+from pathlib import Path
+from assistant.components import Components
+comp = Components.from_settings(index_dir=Path(sys.argv[1]))
+s = comp.indexer.index([sys.argv[2]])
+print(json.dumps({"added": len(s.added), "unchanged": len(s.unchanged), "failed": s.failed,
+                  "locked_at": s.locked_at, "released_at": s.released_at}))
+"""
+
+
+def test_two_indexers_on_two_machines_serialise(tmp_path, chroma, postgres):
+    """Issue 12 defect 5: two indexers with different local folders (two machines) share one Chroma
+    server and one PostgreSQL; started together, they take turns (the writer lock is a PostgreSQL
+    advisory lock), and the shared stores equal those of a single clean run."""
+    import chromadb
+    import psycopg
+
+    from .conftest import SHARED_REPORTS, need_shared
+
+    need_shared(SHARED_REPORTS)
+    folder = tmp_path / "reports"             # the plain-text reports: enough for several write batches
+    folder.mkdir()
+    for p in SHARED_REPORTS.iterdir():
+        if p.suffix in (".txt", ".md"):
+            (folder / p.name).write_bytes(p.read_bytes())
+    with psycopg.connect(postgres, autocommit=True) as conn:       # a database of its own for this test
+        conn.execute("CREATE DATABASE writers")
+    url = postgres.rsplit("/", 1)[0] + "/writers"
+    remote = chromadb.HttpClient(host="127.0.0.1", port=chroma)
+    if "report_chunks" in [c.name for c in remote.list_collections()]:
+        remote.delete_collection("report_chunks")
+    env = {**os.environ, "RA_CHROMA_HOST": "127.0.0.1", "RA_CHROMA_PORT": str(chroma), "RA_DATABASE_URL": url,
+           "HF_HUB_OFFLINE": "1"}
+    procs = [subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path / f"machine{k}"), str(folder)],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for k in (1, 2)]
+    runs = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-2000:]
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    n = len(list(folder.iterdir()))
+    first, second = sorted(runs, key=lambda r: r["locked_at"])
+    assert first["released_at"] <= second["locked_at"], "the two writers held the index at the same time"
+    assert not first["failed"] and not second["failed"]
+    assert first["added"] == n and second["added"] == 0 and second["unchanged"] == n
+    # the shared stores equal a single clean run (local SQLite and local Chroma in a folder of its own)
+    (tmp_path / "reference").mkdir()           # the embedding cache (text -> vector) spares computing them again
+    shutil.copy(tmp_path / "machine1" / "embedding_cache.sqlite", tmp_path / "reference" / "embedding_cache.sqlite")
+    ref = Components.from_settings(index_dir=tmp_path / "reference", chroma_host="", database_url="")
+    ref.indexer.index([folder])
+    shared = Components.from_settings(index_dir=tmp_path / "machine1", chroma_host="127.0.0.1", chroma_port=chroma,
+                                      database_url=url)
+    assert shared.facts.report_ids() == ref.facts.report_ids()
+    for rid in ref.facts.report_ids():
+        assert len(shared.facts.facts([rid])) == len(ref.facts.facts([rid]))
+    assert shared.facts.pending_vectors() == []
+    chunk_ids = {c for c, _, _ in ref.facts.all_chunk_tokens()}
+    assert {c for c, _, _ in shared.facts.all_chunk_tokens()} == chunk_ids
+    stored = remote.get_collection("report_chunks").get(include=[])["ids"]
+    assert len(stored) == len(chunk_ids) and set(stored) == chunk_ids
+    assert ref.vectors.count() == len(chunk_ids)
+    remote.delete_collection("report_chunks")
