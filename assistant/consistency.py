@@ -1,8 +1,9 @@
-"""Warnings an answer carries about what it cites: failed in-report checks of the cited tables and
-failed cross-year checks that involve a cited cell."""
+"""Warnings an answer carries about what it cites: failed in-report checks of the cited tables,
+failed cross-year checks that involve a cited cell, and other reports of the same agency and year."""
 from __future__ import annotations
 
 from .citations import report_name
+from .conflicts import conflict_warnings
 from .crossyear import cross_year_checks
 
 
@@ -19,7 +20,7 @@ class Consistency:
         for c in self.cross_failed:
             if ids & {x["fact_id"] for x in c["cells"]}:
                 out.append(f"{c['agency']}跨年度校验未通过：{c['rule']}（应为{c['expected']}，实为{c['found']}）")
-        return out
+        return out + conflict_warnings(self.store, {f["report_id"] for f in cited})
 
     def for_reports(self, report_ids: set[str], tables: set[str]) -> list[str]:
         """Failed checks of the cited tables in full; the cited reports' other failures in one line each."""
@@ -35,4 +36,6 @@ class Consistency:
             else:
                 others[name] = others.get(name, 0) + 1
         out += [f"{name}另有{n}项表格一致性校验未通过（见报告详情）" for name, n in others.items()]
+        if not tables:      # a passage answer: the conflicts of its report (cited cells add theirs in for_cited)
+            out += conflict_warnings(self.store, report_ids)
         return out

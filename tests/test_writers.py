@@ -112,6 +112,11 @@ def test_same_agency_and_year_twice_is_flagged(tmp_path):
     assert len(warnings) == 1
     assert "a_gbk.txt" in warnings[0] and "b_utf8.txt" in warnings[0] and "919" in warnings[0] and "929" in warnings[0]
     assert conflict_warnings(comp.facts, ["no-such-report"]) == []
+    # an answer from either report says the other exists, and each figure names its own report
+    res = comp.answerer.ask("2019年宁波市对口支援和区域合作局政府网站公开信息多少条？")
+    assert {f["value"] for f in res["figures"]} == {"919", "929"}
+    assert any("a_gbk.txt" in w and "b_utf8.txt" in w for w in res["warnings"])
+    assert {c["source"] for c in res["citations"]} == {"a_gbk.txt", "b_utf8.txt"}
     # removing one of them ends the conflict for readers
     comp.indexer.index([], remove=["a_gbk.txt"])
     assert comp.facts.conflicting_reports() == [] and conflict_warnings(comp.facts, [ids["b_utf8.txt"]]) == []
