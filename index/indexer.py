@@ -17,7 +17,7 @@ from .chunker import chunk_report
 from .errors import IndexStoreError, ReportAssistantError
 from .fact_store import FactStore
 from .loaders import SUPPORTED, load
-from .parser import parse_document
+from .parser import ensure_report, parse_document
 from .vector_store import ChromaVectorStore
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class Indexer:
             self.facts.touch_manifest(key, doc.sha256, old["report_id"], stat.st_size, stat.st_mtime)
             summary.unchanged.append(str(path))
             return
-        report = parse_document(doc)
+        report = ensure_report(parse_document(doc))
         if not old and (self.facts.has_report(report.meta.report_id)
                         or any(p.report.meta.report_id == report.meta.report_id for p in self._pending)):
             self.facts.touch_manifest(key, doc.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)

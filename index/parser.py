@@ -13,7 +13,8 @@ from .model import Fact, Paragraph, Report, ReportMeta, Section, Table
 from .numbers import NUMBER, is_value_token, normalise_label
 from .portal_tables import extract as extract_flat_tables
 from .portal_tables import looks_flat, prose_lines
-from .prose_facts import extract_prose_facts
+from .errors import NotAReport
+from .prose_facts import extract_prose_facts, statistics_period
 from .templates import (ITEM_TITLES, T3_TITLE, T4_TITLE, RawRow, build_item_tables, build_table3, build_table4,
                         check_table3, check_table4, item_row)
 
@@ -184,12 +185,21 @@ def parse_document(doc: Document) -> Report:
     tables: list[Table] = build_item_tables(item_rows, "二、主动公开政府信息情况", version)
     prefer_split = (meta.year or 0) >= 2021
     t3 = build_table3(t3_rows, "三、" + T3_TITLE, prefer_split)
+    dropped_warnings = []
     if t3:
         tables.append(t3)
+    elif t3_rows:
+        dropped_warnings.append(f"表三: {len(t3_rows)} row(s) of figures under section 三 fit no template row "
+                                f"(too few values): not read as a table")
     t4 = build_table4(t4_rows, "四、" + T4_TITLE)
     if t4:
         tables.append(t4)
-    tables += _generic_tables(generic_rows)
+    elif t4_rows:
+        n = sum(len(r.values) for r in t4_rows)
+        dropped_warnings.append(f"表四: {n} figure(s) under section 四, not the 15 of the template: not read as a table")
+    generic, skipped = _generic_tables(generic_rows)
+    tables += generic
+    dropped_warnings += skipped
     have = {t.title for t in tables}
     tables += [t for t in flat_tables if t.title not in have]
     order = [*ITEM_TITLES.values(), T3_TITLE, T4_TITLE]
@@ -200,7 +210,7 @@ def parse_document(doc: Document) -> Report:
             checks += check_table3(t)
         elif t.title == T4_TITLE:
             checks += check_table4(t)
-    warnings = [w for t in tables for w in t.warnings] + flat_warnings
+    warnings = [w for t in tables for w in t.warnings] + flat_warnings + dropped_warnings
     if not any(t.template for t in tables):
         warnings.append("no national report template recognised: tables parsed as generic grids only")
     if t3 and any("placed by" in w for w in t3.warnings) and any(c.passed is False for c in checks
@@ -209,12 +219,27 @@ def parse_document(doc: Document) -> Report:
                         "cell positions are uncertain")
     facts = [_cell_fact(c, t) for t in tables for c in t.cells]
     facts += extract_prose_facts(paragraphs)
+    period, off_year = statistics_period(paragraphs, meta.year)
+    if period:
+        facts.append(period)
+    if off_year:
+        warnings.append(off_year)
+    warnings = list(doc.notes) + warnings
     if meta.agency is None:
         warnings.append("agency not recognised from the content")
     if meta.year is None:
         warnings.append("report year not recognised from the content")
     return Report(meta=meta, sections=tuple(sections), paragraphs=tuple(paragraphs), tables=tuple(tables),
                   facts=tuple(facts), checks=tuple(checks), warnings=tuple(warnings))
+
+
+def ensure_report(report: Report) -> Report:
+    """Refuse, before indexing, a text that is not an annual report at all: no agency, no year and no
+    template table were found in it ("hello world 你好")."""
+    if report.meta.agency is None and report.meta.year is None and not any(t.template for t in report.tables):
+        raise NotAReport(f"{report.meta.source}: 不像政府信息公开工作年度报告：未找到发布机关、年份，"
+                         f"也没有年报模板表格，未编入索引")
+    return report
 
 
 def _ends_paragraph(text: str) -> bool:
@@ -240,13 +265,18 @@ def _add_generic(acc: list[list[tuple[str, ...]]], tokens: list[str], continues:
         acc.append([tuple(tokens)])
 
 
-def _generic_tables(groups: list[list[tuple[str, ...]]]) -> list[Table]:
-    """Tables that match no template: header row and first column become the labels."""
+def _generic_tables(groups: list[list[tuple[str, ...]]]) -> tuple[list[Table], list[str]]:
+    """Tables that match no template: header row and first column become the labels. A group with
+    figures that cannot be read this way is not dropped silently: a warning says so."""
     from .templates import _cell, row_quote
 
-    tables = []
+    tables, skipped = [], []
     for n, rows in enumerate(groups, start=1):
         if len(rows) < 2:
+            figures = sum(1 for t in rows[0] if NUMBER.match(t.strip())) if rows else 0
+            if figures >= 2:
+                skipped.append(f"表格{n}: a lone row of {figures} figures matches no template and has no header: "
+                               f"not read as a table")
             continue
         header, body = rows[0], rows[1:]
         title = f"表格{n}"
@@ -261,7 +291,9 @@ def _generic_tables(groups: list[list[tuple[str, ...]]]) -> list[Table]:
         if any(not c.blank for c in cells):
             tables.append(Table(title=title, section="", template=None, columns=tuple(header[1:]),
                                 rows=tuple(dict.fromkeys(c.row for c in cells)), cells=tuple(cells)))
-    return tables
+        elif any(NUMBER.match(t.strip()) for r in body for t in r[1:]):
+            skipped.append(f"{title}: its figures could not be placed under its header: not read as a table")
+    return tables, skipped
 
 
 # --- metadata -------------------------------------------------------------------------------

@@ -215,10 +215,16 @@ def merge_split_rows(rows: list[RawRow], n: int) -> list[RawRow]:
 
 def build_table3(rows: list[RawRow], section: str, prefer_split: bool) -> Table | None:
     """Map the value rows of section 三 onto the better-fitting template variant."""
-    rows = [r for r in merge_split_rows(place_by_columns(rows, 7), 7) if len(r.values) >= 5]
+    merged = merge_split_rows(place_by_columns(rows, 7), 7)
+    rows = [r for r in merged if len(r.values) >= 5]
     if not rows:
         return None
     warnings: list[str] = []
+    short = [r for r in merged if 2 <= len(r.values) < 5]     # a lone figure is page-number debris
+    if short:
+        warnings.append(f"表三: {len(short)} row(s) with 2 to 4 figures fit no column layout of the template "
+                        f"and were not read: " + "; ".join(f"{r.label or '(no label)'} {' '.join(r.values)}"
+                                                             for r in short[:3]))
     fits = [name for name, tpl in T3_VARIANTS.items() if len(tpl) == len(rows)]
     if fits:
         variant = fits[0]
