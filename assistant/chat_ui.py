@@ -102,12 +102,14 @@ def build_ui(comp, settings) -> gr.Blocks:
         checks = comp.facts.checks()
         cross = [c for c in cross_year_checks(comp.facts) if c["passed"] is False]
         rows = []
+        reading = {r["report_id"]: r.get("reading") or [] for r in comp.facts.reports()}
         for r in answerer.reports():
             failed = [f"{c['table_title']}：{c['rule']}（应为{c['expected']}，表中为{c['found']}）"
                       for c in checks if c["report_id"] == r["report_id"] and c["passed"] is False]
             failed += [f"跨年度：{c['rule']}（应为{c['expected']}，实为{c['found']}）"
                        for c in cross if c["reports"][-1] == r["report_id"]]
-            rows.append([r["agency"], r["year"], r["source"], r["report_id"], len(failed), "；".join(failed)])
+            rows.append([r["agency"], r["year"], r["source"], r["report_id"], _cells_read(reading.get(r["report_id"], [])),
+                         len(failed), "；".join(failed)])
         return rows
 
     def respond(message, history, agency, year, ctx):
@@ -179,7 +181,7 @@ def build_ui(comp, settings) -> gr.Blocks:
             send.click(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             box.submit(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
         with gr.Tab("报告"):
-            table = gr.Dataframe(headers=["单位", "年份", "文件", "报告ID", "未通过校验数", "未通过的校验"],
+            table = gr.Dataframe(headers=["单位", "年份", "文件", "报告ID", "表格读出", "未通过校验数", "未通过的校验"],
                                  value=reports_table, interactive=False, wrap=True)
             with gr.Accordion("上传报告（需要管理密钥）", open=False):
                 up = gr.File(label="报告文件（txt/md/html/pdf/docx）", file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"])
@@ -188,6 +190,18 @@ def build_ui(comp, settings) -> gr.Blocks:
                 gr.Button("上传并索引").click(upload, [up, key], [status, table])
     ui.queue(default_concurrency_limit=16)      # answers take milliseconds: let users be served side by side
     return ui
+
+
+def _cells_read(tables: list[dict]) -> str:
+    """"331/341 单元格（runs-split 320，words 11）": table cells read against the template's, and how."""
+    if not tables:
+        return "无模板表格"
+    read, expected = sum(t["read"] for t in tables), sum(t["expected"] for t in tables)
+    layouts: dict[str, int] = {}
+    for t in tables:
+        for k, v in t["layouts"].items():
+            layouts[k] = layouts.get(k, 0) + v
+    return f"{read}/{expected} 单元格（" + "，".join(f"{k} {v}" for k, v in layouts.items()) + "）"
 
 
 def _frame(rows: list[dict]):
