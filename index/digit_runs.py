@@ -28,6 +28,7 @@ from decimal import Decimal
 
 INT, SIGNED, AMOUNT = "int", "signed", "amount"
 CAP = 20000          # cuts enumerated per row (and rule subset) before giving up on the row
+WORK_CAP = 200000    # search steps per row (and rule subset): a run with few cuts can still be a huge search
 STATE_CAP = 50000    # distinct partial column sums kept while solving table 三's column rules
 MAX_DROP = 2         # at most this many broken rules are looked for before all of them are dropped
 
@@ -88,16 +89,51 @@ def _chunks(run: str) -> list[str]:
     return run.split()
 
 
+def _num(token: str):
+    return Decimal(token) if "." in token else int(token)
+
+
 def enumerate_splits(run: str, spec: RowSpec, enforce: frozenset[int] | None = None,
                      cap: int = CAP) -> tuple[list[tuple[str, ...]], bool]:
     """Every cut of `run` into len(spec.kinds) well-formed cells satisfying the `enforce`d blocks
-    (all blocks when None). Returns (cuts, capped)."""
+    (all blocks when None). Returns (cuts, capped).
+
+    A block whose total is the row's last cell is searched from its total: each suffix of the run
+    that can be the total fixes the sum its parts must reach, so parts larger than what is left are
+    never tried. A block total inside the row must be the running sum written out, so it is checked,
+    not searched."""
     enforce = frozenset(range(len(spec.blocks))) if enforce is None else enforce
     chunks = _chunks(run)
     n = len(spec.kinds)
-    total_of = {spec.blocks[b][1]: spec.blocks[b][0] for b in enforce}
-    # the parts of an enforced block are non-negative integers: the total is at least the running sum
-    part_of = {k: b for b in enforce for k in range(*spec.blocks[b]) if spec.kinds[k] == INT}
+    if not chunks or n == 0:
+        return [], False
+    last_block = next((b for b in enforce if spec.blocks[b][1] == n - 1
+                       and all(spec.kinds[k] == INT for k in range(spec.blocks[b][0], n))), None)
+    if last_block is None:
+        return _enumerate(chunks, spec, enforce, None, None, cap, [WORK_CAP])
+    out: list[tuple[str, ...]] = []
+    budget = [WORK_CAP]
+    tail = chunks[-1]
+    for length in range(1, len(tail) + 1):
+        total = tail[-length:]
+        if not valid(total, INT):
+            continue
+        head = chunks[:-1] + ([tail[:-length]] if length < len(tail) else [])
+        if not head:
+            continue
+        cuts, capped = _enumerate(head, RowSpec(spec.kinds[:-1], spec.blocks), enforce - {last_block},
+                                  spec.blocks[last_block], int(total), cap - len(out), budget)
+        if capped:
+            return [], True
+        out += [c + (total,) for c in cuts]
+    return out, False
+
+
+def _enumerate(chunks: list[str], spec: RowSpec, enforce: frozenset[int], target_block: tuple[int, int] | None,
+               target: int | None, cap: int, budget: list[int]) -> tuple[list[tuple[str, ...]], bool]:
+    n = len(spec.kinds)
+    total_of = {spec.blocks[b][1]: spec.blocks[b][0] for b in enforce if spec.blocks[b][1] < n}
+    first_t, end_t = target_block if target_block else (n, n)
     suffix_len = [0] * (len(chunks) + 1)
     for i in range(len(chunks) - 1, -1, -1):
         suffix_len[i] = suffix_len[i + 1] + len(chunks[i])
@@ -105,13 +141,15 @@ def enumerate_splits(run: str, spec: RowSpec, enforce: frozenset[int] | None = N
     cells: list[str] = []
     capped = False
 
-    def rec(ci: int, pos: int) -> None:
+    def rec(ci: int, pos: int, running: int) -> None:
         nonlocal capped
-        if capped:
+        budget[0] -= 1
+        if budget[0] < 0:
+            capped = True
             return
         k = len(cells)
         if ci == len(chunks):
-            if k == n:
+            if k == n and (target is None or running == target):
                 out.append(tuple(cells))
                 if len(out) >= cap:
                     capped = True
@@ -122,35 +160,41 @@ def enumerate_splits(run: str, spec: RowSpec, enforce: frozenset[int] | None = N
             return
         chunk = chunks[ci]
         kind = spec.kinds[k]
-        for end in range(pos + 1, len(chunk) + 1):
+        if k in total_of:             # a block total inside the row: the running sum, written out
+            first = total_of[k]
+            want = sum(_num(c) for c in cells[first:k])
+            ends = [pos + len(str(want))] if isinstance(want, int) else range(pos + 1, len(chunk) + 1)
+        else:
+            ends = range(pos + 1, len(chunk) + 1)
+        in_target = first_t <= k < end_t
+        for end in ends:
+            if end > len(chunk):
+                break
             tok = chunk[pos:end]
             if not valid(tok, kind):
                 if _dead(tok, kind):
-                    break            # no longer token of this start can be valid either
+                    break            # no longer token from this start can be valid either
                 continue
-            if k in total_of:
-                first = total_of[k]
-                if number(tok) != sum((number(c) for c in cells[first:k]), Decimal(0)):
-                    continue
-            if k in part_of:
-                first, total = spec.blocks[part_of[k]]
-                running = sum((number(c) for c in cells[first:k]), Decimal(0)) + number(tok)
-                # the rest must still hold the remaining parts and a total of at least `running`
-                need = (total - k - 1) + len(str(int(running))) + (n - total - 1)
-                if chars - (end - pos) < need:
-                    break
+            if k in total_of and _num(tok) != sum(_num(c) for c in cells[total_of[k]:k]):
+                continue
+            grow = running
+            if in_target:
+                grow = running + int(tok)
+                if grow > target:
+                    break            # longer tokens only grow
+                rest, after = end_t - k - 1, chars - (end - pos)
+                if after > rest * len(str(target - grow)):
+                    continue         # the parts left could not hold the digits left
             cells.append(tok)
             if end == len(chunk):
-                rec(ci + 1, 0)
+                rec(ci + 1, 0, grow)
             else:
-                rec(ci, end)
+                rec(ci, end, grow)
             cells.pop()
             if capped:
                 return
 
-    if not chunks:
-        return [], False
-    rec(0, 0)
+    rec(0, 0, 0)
     return ([] if capped else out), capped
 
 
@@ -175,7 +219,7 @@ def read_row(run: str, spec: RowSpec, cap: int = CAP) -> RowRead:
                 found.update(dict.fromkeys(cuts))
                 dropped.update(drop)
         if capped:
-            return RowRead(run, [], capped=True, reason=f"拆分方式超过{cap}种，未读取")
+            return RowRead(run, [], capped=True, reason=f"拆分方式过多（超过{cap}种或搜索超过{WORK_CAP}步），未读取")
         if found:
             return RowRead(run, list(found), dropped=tuple(sorted(dropped)))
     return RowRead(run, [], reason="没有符合格式的拆分")
