@@ -304,7 +304,8 @@ def _metadata(doc: Document) -> ReportMeta:
     hint_title = doc.meta_hints.get("标题") or doc.meta_hints.get("title")
     if hint_title:
         candidates.append(hint_title)
-    head_lines = [ln.text.strip() for ln in doc.lines[:8] if ln.cells is None or ln.xs is not None]
+    head_lines = [ln.text.strip() for ln in doc.lines[:8] if (ln.cells is None or ln.xs is not None)
+                  and not ln.text.lstrip().startswith("当前位置")]     # a crumb: read below, where its spaces still count
     for k in range(len(head_lines)):
         candidates.append(re.sub(r"\s+", "", "".join(head_lines[k:k + 2])))
         candidates.append(re.sub(r"\s+", "", head_lines[k]))
