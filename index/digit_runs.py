@@ -322,7 +322,9 @@ def solve_columns(rows: dict[str, list[tuple[str, ...]]], items: list[str], tota
     `items` of 三 add up to `total`. Rows missing from `rows` leave the rules that need them out.
 
     Tries every rule, then the fewest dropped rules (up to MAX_DROP), keeping the union of what
-    every such choice allows; if that fails too, only the row rules stand."""
+    every such choice allows; past that, the whole items rule or the whole identity (the union of
+    either that works), and if neither helps, only the row rules stand. Dropping rules can only
+    leave more cuts, so a wrongly dropped rule reads less, never a wrong value."""
     rules = [("identity", j) for j in range(ncols)] + [("items", j) for j in range(ncols)]
     for size in range(0, MAX_DROP + 1):
         union: dict[str, dict[tuple[str, ...], None]] = {}
