@@ -98,7 +98,7 @@ def run_checks(comp, as_json: bool) -> int:
             if c["kind"] == "reading":
                 how = ", ".join(f"{k} {v}" for k, v in c["layouts"].items()) or "none"
                 print(f"  {c['year']} {c['table']}: {c['found']} of {c['expected']} cells read ({how}); "
-                      f"the rest could not be read unambiguously")
+                      f"the rest not read (row not found in the file, or not pinned down by the rules)")
             else:
                 print(f"  {c['year']} {c['table']}: {c['rule']}: expected {c['expected']}, found {c['found']}")
     return 0
