@@ -29,6 +29,8 @@ SECTION_HEADINGS = re.compile(
     r"|(?:因)?政府信息公开(?:申请)?(?:行政复议|提起)[^。；]{0,24}?情况"
     r"|(?:政府信息公开工作)?存在的主要问题及改进情况|其他需要报告的事项)")
 _LABEL_ANCHOR = 10          # characters of a label that must match (longer labels are often shortened)
+_SHORT_ANCHORS = (6, 4)     # failing that, this many opening characters, found soon after the last label
+_SHORT_WINDOW = 40          # "soon": within this many (normalised) characters
 _SHOW = 6                   # candidates shown in a warning or note
 
 
@@ -65,10 +67,15 @@ class _Text:
         want = normalise_label(label)
         if not want:
             return None
-        anchor = want[:_LABEL_ANCHOR]
         ns = _bisect(self.pos, start)
         ne = _bisect(self.pos, end)
+        anchor = want[:_LABEL_ANCHOR]
         k = self.norm.find(anchor, ns, ne)
+        for short in _SHORT_ANCHORS:          # a shortened label: its opening words, close by
+            if k >= 0 or len(want) <= short:
+                break
+            anchor = want[:short]
+            k = self.norm.find(anchor, ns, min(ne, ns + _SHORT_WINDOW))
         if k < 0:
             return None
         j = k + len(anchor)

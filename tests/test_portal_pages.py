@@ -245,3 +245,24 @@ def test_agency_from_the_crumb_and_sources(tmp_path):
                  "时间：2024-01-05 一、总体情况2023年，我委主动公开政府信息35条。\n", encoding="utf-8")
     r = parse_file(p)
     assert (r.meta.agency, r.meta.year) == ("某某市高新技术产业开发区管委会", 2023)
+
+
+def test_wrapped_and_shortened_labels_are_found():
+    """Labels broken by spaces ("本机关不掌握 相关政府信息") or cut short ("1.本机关不掌握") still place their runs."""
+    from benchmarks.generate_corpus import T3_HEADER
+    from index.portal_tables import extract
+
+    rows = T3_VARIANTS["single-六"]
+    text = "三、收到和处理政府信息公开申请情况" + T3_HEADER
+    for row in rows:
+        leaf = row.split(" / ")[-1]
+        label = {"1.本机关不掌握相关政府信息": "1.本机关不掌握", "2.没有现成信息需要另行制作": "2.没有现成 信息需要另行制作",
+                 "5.要求行政机关确认或重新出具已获取信息": "5.要求行政机关确认"}.get(leaf, leaf)
+        value = "5000005" if "本机关不掌握" in leaf or "本年新收" in leaf or "（七）" in leaf else "0000000"
+        text += label + value
+    got = extract(text + "五、存在的主要问题及改进情况", 2020)
+    t3 = next(t for t in got.tables if t.title == T3_TITLE)
+    cells = {(c.row, c.column): c.value for c in t3.cells if c.note is None}
+    assert len(cells) == len(rows) * 7 and not got.warnings
+    assert cells[(f"{R3} / （四）无法提供 / 1.本机关不掌握相关政府信息", "自然人")] == "5"
+    assert cells[(f"{R3} / （五）不予处理 / 5.要求行政机关确认或重新出具已获取信息", "总计")] == "0"
