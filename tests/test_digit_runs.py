@@ -53,7 +53,7 @@ def test_a_broken_row_rule_is_dropped_only_for_that_row():
 
 
 def test_column_rules_pin_a_row_the_row_rule_leaves_open():
-    # row a "1111 2" : 1|1|1|1|0?  -- use two columns: a = x|y|x+y style rows, identity fixes which cut
+    # two columns: row a could be 1|10 or 11|0; a + b = t + c per column leaves only 11|0
     rows = {"a": [("1", "10"), ("11", "0")], "b": [("0", "0")], "t": [("11", "0")], "c": [("0", "0")],
             "i1": [("11", "0")]}
     res = solve_columns(rows, ["i1"], "t", ("a", "b", "t", "c"), 2)
