@@ -173,7 +173,8 @@ def build_router(comp, settings, guard=None) -> APIRouter:
         for c in checks:
             failed[c["report_id"]] += c["passed"] is False
         return [{k: r[k] for k in ("report_id", "agency", "year", "title", "source", "format")}
-                | {"failed_checks": failed[r["report_id"]], "warnings": r["warnings"]} for r in comp.facts.reports()]
+                | {"failed_checks": failed[r["report_id"]], "warnings": r["warnings"], "reading": r["reading"]}
+                for r in comp.facts.reports()]
 
     @router.get("/reports/{report_id}", tags=["reports"], responses=errors(404))
     def report(report_id: str):

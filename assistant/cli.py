@@ -122,6 +122,9 @@ def _print_report_summary(report) -> None:
     print(f"{m.title or m.source}\n  agency: {m.agency}  year: {m.year}  id: {m.report_id}")
     print(f"  sections: {len(report.sections)}  paragraphs: {len(report.paragraphs)}  "
           f"tables: {len(report.tables)}  facts: {len(report.facts)}")
+    for t in report.reading():
+        how = ", ".join(f"{k} {v}" for k, v in t["layouts"].items()) or "none"
+        print(f"  table {t['table']}: {t['read']}/{t['expected']} cells read ({how})")
     failed = [c for c in report.checks if c.passed is False]
     print(f"  checks: {len(report.checks)} ({len(failed)} failed)")
     for c in failed:

@@ -55,10 +55,23 @@ def reports_html(facts, reports: list[dict]) -> str:
         notes = "".join(f"<div>⚠ {e(warning_zh(w))}</div>" for w in r.get("warnings") or [])
         rows.append(f"<tr><td>{e(r['agency'] or '单位不详')}</td><td>{r['year'] or '—'}</td>"
                     f"<td>{e(r['title'] or '')}<br><a href='{e(file_url(r))}' target='_blank' rel='noopener'>"
-                    f"{e(r['source'] or '原文')}</a></td><td>{checks}{notes}</td></tr>")
+                    f"{e(r['source'] or '原文')}</a></td><td>{e(cells_read(r.get('reading') or []))}</td>"
+                    f"<td>{checks}{notes}</td></tr>")
     return ("<div class='ra-reports'><table><caption>已收录的报告（共" + str(len(reports)) + "份）</caption>"
             "<tr><th scope='col'>单位</th><th scope='col'>年份</th><th scope='col'>报告</th>"
-            "<th scope='col'>校验</th></tr>" + "".join(rows) + "</table></div>")
+            "<th scope='col'>表格读出</th><th scope='col'>校验</th></tr>" + "".join(rows) + "</table></div>")
+
+
+def cells_read(tables: list[dict]) -> str:
+    """"331/341 单元格（runs-split 320，words 11）": table cells read against the template's, and how."""
+    if not tables:
+        return "无模板表格"
+    read, expected = sum(t["read"] for t in tables), sum(t["expected"] for t in tables)
+    layouts: dict[str, int] = {}
+    for t in tables:
+        for k, v in t["layouts"].items():
+            layouts[k] = layouts.get(k, 0) + v
+    return f"{read}/{expected} 单元格（" + "，".join(f"{k} {v}" for k, v in layouts.items()) + "）"
 
 
 def _cell_key(row: str | None, col: str | None) -> str:

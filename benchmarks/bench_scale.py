@@ -111,10 +111,10 @@ def _child(phase: str, *args: str) -> dict:
 
 
 def run(n: int, work: Path, naive: bool, n_questions: int) -> dict:
-    from benchmarks.generate_corpus import generate, questions
+    from benchmarks.generate_corpus import PORTAL_FORMATS, generate, questions
 
     corpus, index_dir = work / f"corpus-{n}", work / f"index-{n}"
-    truths = generate(corpus, n)
+    truths = generate(corpus, n, formats=PORTAL_FORMATS)
     qs = questions(truths)
     sample = random.Random(3).sample(qs, min(n_questions, len(qs)))
     qfile = work / f"questions-{n}.json"

@@ -1,7 +1,8 @@
 """Generate template reports (2021 national template) with random but consistent figures.
 
-Many agencies and years, three layouts (plain text lines, HTML tables, seed-style flattened
-cells). Each report comes with its ground truth, so tests and benchmarks can check answers
+Many agencies and years, four layouts (plain text lines, HTML tables, seed-style flattened
+cells, and a portal page saved as text: the whole body on one line, each table's labels and digit
+runs touching, spaces between cells only sometimes). Each report comes with its ground truth, so tests and benchmarks can check answers
 exactly. Year-to-year links hold (上年结转 = last year's 结转下年度; 现行有效件数 carries over)
 unless a deliberate break is asked for.
 
@@ -32,6 +33,37 @@ T3_LABELS = (["一、本年新收政府信息公开申请数量", "二、上年�
                 "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
                 "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他",
                 "（七）总计", "四、结转下年度继续办理"])
+
+
+T3_PARENTS = {2: "三、本年度办理结果", 4: "（三）不予公开", 12: "（四）无法提供", 15: "（五）不予处理", 20: "（六）其他处理"}
+T3_SINGLE_LABELS = T3_LABELS[:20] + ["（六）其他处理"] + T3_LABELS[23:]     # the 2019 template's one （六） row
+T4_HEADER = ("行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计未经复议直接起诉复议后起诉"
+             "结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计")
+T3_HEADER = ("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）申请人情况自然人法人或其他组织总计"
+             "商业企业科研机构社会公益组织法律服务机构其他")
+PORTAL_FORMATS = ("txt", "html", "tab", "portal")
+
+
+def digit_run(values, rnd: random.Random, space: float) -> str:
+    """Cells as a portal flattens them: digits of neighbouring cells touch, a space now and then."""
+    out = str(values[0])
+    for v in values[1:]:
+        out += (" " if rnd.random() < space else "") + str(v)
+    return out
+
+
+def portal_t3(rows: list[list], rnd: random.Random, space: float) -> str:
+    """Table 三 on one line (2021 split （六） rows, or 2019 single row when there are 25 rows)."""
+    labels = T3_LABELS if len(rows) == len(T3_LABELS) else T3_SINGLE_LABELS
+    parts = [T3_HEADER]
+    for i, (label, vals) in enumerate(zip(labels, rows)):
+        parent = T3_PARENTS.get(i, "") if not (i == 20 and len(rows) != len(T3_LABELS)) else ""
+        parts.append(parent + label + digit_run(vals, rnd, space))
+    return "".join(parts)
+
+
+def portal_t4(values: list, rnd: random.Random, space: float) -> str:
+    return T4_HEADER + digit_run(values, rnd, space)
 
 
 @dataclass
@@ -124,6 +156,17 @@ def render(agency: str, year: int, fig: dict, fmt: str) -> str:
         body.append(table([["行政复议", "行政诉讼"], fig["t4"]]))
         body += [f"<p>{x}</p>" for x in tail]
         return f"<html><head><meta charset='utf-8'><title>{head}</title></head><body>{''.join(body)}</body></html>"
+    if fmt == "portal":    # a crawler's page.txt: a header block, then the whole page on one line
+        rnd = random.Random(f"{agency}|{year}")
+        space = rnd.choice((0.0, 0.0, 0.2, 0.5))
+        t2_flat = "".join(title + "".join(header) + "".join(str(r[0]) + digit_run(r[1:], rnd, space) for r in rows)
+                          for title, header, rows in t2)
+        body = (f"当前位置： 首页政务公开部门文件 {head} 时间：{year + 1}-01-15 10:00 " + "".join(intro)
+                + t2_flat + "三、收到和处理政府信息公开申请情况" + portal_t3(fig["t3"], rnd, space)
+                + "四、政府信息公开行政复议、行政诉讼情况" + portal_t4(fig["t4"], rnd, space) + " " + "".join(tail)
+                + f" {agency} 来源：{agency} 附件下载")
+        return (f"标题: {head}\n发布时间: {year + 1}-01-15 10:00\n文号: \n发布机构: {agency}\n栏目: 政府信息公开年报\n"
+                f"==================== 正文 ====================\n{body}\n")
     if fmt == "tab":       # the seed's flattened layout: one tab-indented cell per line, rows split by blank lines
         def rows_out(rows):
             return "\n\n".join("\n".join(f"\t{c}" for c in r) for r in rows)
@@ -181,7 +224,7 @@ def generate(out: Path, n_reports: int, seed: int = 7, years: tuple[int, ...] = 
             fig, state_next = make_report(agency, year, rnd, state, break_link=(agency, year) in breaks)
             state = state_next
             fmt = formats[(a_idx + year) % len(formats)]
-            suffix = {"txt": ".txt", "tab": ".txt", "html": ".html"}[fmt]
+            suffix = {"txt": ".txt", "tab": ".txt", "portal": ".txt", "html": ".html"}[fmt]
             name = f"r{len(truths):05d}{suffix}"
             (out / name).write_text(render(agency, year, fig, fmt), encoding="utf-8")
             truths.append(truth_of(agency, year, fig, name, fmt))
@@ -211,7 +254,7 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=100)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    truths = generate(Path(args.out), args.reports, seed=args.seed)
+    truths = generate(Path(args.out), args.reports, seed=args.seed, formats=PORTAL_FORMATS)
     (Path(args.out) / "truth.json").write_text(json.dumps([t.__dict__ for t in truths], ensure_ascii=False), encoding="utf-8")
     with open(Path(args.out) / "questions.jsonl", "w", encoding="utf-8") as fh:
         for q in questions(truths):

@@ -66,7 +66,7 @@ def chunk_report(report: Report) -> list[Chunk]:
     for t in report.tables:
         for n, row in enumerate(t.rows):
             cells = [c for c in t.cells if c.row == row]
-            values = "；".join(f"{c.column}：{c.value or '（空）'}" for c in cells)
+            values = "；".join(f"{c.column}：{c.value or ('（无法唯一读出）' if c.note else '（空）')}" for c in cells)
             head = " | ".join(x for x in (t.title, row) if x)
             embed = f"{head} | {'、'.join(c.column for c in cells)}"
             digest = hashlib.sha1(f"{t.title}|{row}".encode()).hexdigest()[:8]

@@ -17,6 +17,10 @@ class EmptyDocument(InputError):
     """The file holds no readable text (empty, binary junk, PDF without a text layer)."""
 
 
+class NotAReport(InputError):
+    """Readable text, but nothing of an annual report in it: no agency, no year, no template table."""
+
+
 class IndexStoreError(ReportAssistantError):
     """The index on disk is missing, locked or unusable."""
 

@@ -22,12 +22,12 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (
   report_id TEXT PRIMARY KEY, agency TEXT, year INTEGER, title TEXT, source TEXT, sha256 TEXT,
-  format TEXT, aliases TEXT, warnings TEXT, path TEXT, indexed_at REAL);
+  format TEXT, aliases TEXT, warnings TEXT, path TEXT, indexed_at REAL, reading TEXT);
 CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
 CREATE TABLE IF NOT EXISTS facts (
   fact_id INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL, kind TEXT, label TEXT, value TEXT,
   number REAL, unit TEXT, quote TEXT, section TEXT, table_title TEXT, row_label TEXT, col_label TEXT,
-  start_pos INTEGER, end_pos INTEGER, page INTEGER);
+  start_pos INTEGER, end_pos INTEGER, page INTEGER, layout TEXT, note TEXT);
 CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id);
 CREATE INDEX IF NOT EXISTS facts_key ON facts(table_title, row_label, col_label);
 CREATE TABLE IF NOT EXISTS checks (
@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS pending_vectors (report_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS manifest (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, report_id TEXT NOT NULL, size INTEGER, mtime REAL);
 """
+# columns added after the first release: an existing store gains them (ALTER TABLE ... ADD COLUMN)
+#   facts.layout   how a cell was read: grid (table markup), words (spaced values), runs-split
+#                  (a digit run split by the template's arithmetic); NULL for prose facts
+#   facts.note     set for a cell that could not be read (value "", number NULL): why, e.g.
+#                  "无法从原文唯一读出（候选：1、14）"; a reader must refuse such a cell, saying so
+#   reports.reading  JSON list per table: cells read against cells expected, and by which layout
+MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"))
 
 
 class _Sql:
@@ -106,6 +113,19 @@ class _Sql:
             if stmt:
                 self.execute(stmt)
 
+    def columns(self, table: str) -> set[str]:
+        if self.dialect == "sqlite":
+            return {r["name"] for r in self.query(f"PRAGMA table_info({table})")}
+        return {r["column_name"] for r in self.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name=? AND table_schema=current_schema()",
+            (table,))}
+
+    def migrate(self) -> None:
+        """Add the columns a store made by an earlier version lacks (rows keep NULL there)."""
+        for table, column, kind in MIGRATIONS:
+            if column not in self.columns(table):
+                self.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
     def close(self) -> None:
         self.conn.close()
 
@@ -121,6 +141,7 @@ class FactStore:
                 self._sql.query("SELECT pg_advisory_lock(727274)")
             try:
                 self._sql.script(SCHEMA)
+                self._sql.migrate()
             finally:
                 if self.dialect == "postgresql":
                     self._sql.query("SELECT pg_advisory_unlock(727274)")
@@ -163,15 +184,18 @@ class FactStore:
                     db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (replaces,))
                 db.execute("DELETE FROM pending_vectors WHERE report_id=?", (m.report_id,))
                 self._delete_rows(m.report_id)
-                db.execute("INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                db.execute("INSERT INTO reports (report_id, agency, year, title, source, sha256, format, aliases,"
+                           " warnings, path, indexed_at, reading) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                            (m.report_id, m.agency, m.year, m.title, m.source, m.sha256, m.format,
                             json.dumps(list(m.aliases), ensure_ascii=False),
-                            json.dumps(list(report.warnings), ensure_ascii=False), path, time.time()))
+                            json.dumps(list(report.warnings), ensure_ascii=False), path, time.time(),
+                            json.dumps(report.reading(), ensure_ascii=False)))
                 db.executemany(
                     "INSERT INTO facts (report_id, kind, label, value, number, unit, quote, section, table_title,"
-                    " row_label, col_label, start_pos, end_pos, page) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " row_label, col_label, start_pos, end_pos, page, layout, note)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(m.report_id, f.kind, f.label, f.value, f.number, f.unit, f.quote, f.section, f.table,
-                      f.row, f.column, f.start, f.end, f.page) for f in report.facts])
+                      f.row, f.column, f.start, f.end, f.page, f.layout, f.note) for f in report.facts])
                 db.executemany("INSERT INTO checks VALUES (?,?,?,?,?,?,?)",
                                [(m.report_id, c.table, c.rule, c.expected, c.found,
                                  None if c.passed is None else int(c.passed), json.dumps(list(c.cells), ensure_ascii=False))
@@ -243,6 +267,7 @@ class FactStore:
             d = dict(r)
             d["aliases"] = json.loads(d["aliases"] or "[]")
             d["warnings"] = json.loads(d["warnings"] or "[]")
+            d["reading"] = json.loads(d.get("reading") or "[]")
             out.append(d)
         return out
 

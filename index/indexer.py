@@ -22,6 +22,7 @@ from .bm25 import BM25Index
 from .errors import IndexBusy, InputError, ReportAssistantError
 from .fact_store import FactStore
 from .loaders import SUPPORTED
+from .parser import ensure_report
 from .sandbox import SandboxedParser, SandboxLimits
 from .vector_store import ChromaVectorStore
 
@@ -223,7 +224,7 @@ class Indexer:
         if self._pending and (stat.st_size >= BIG_FILE or time.monotonic() - self._batch_started >= BATCH_SECONDS):
             self._flush(summary)             # commit what is parsed before a file that may take long
         parsed = self._sandbox.parse(path, self.max_bytes)
-        report = parsed.report
+        report = ensure_report(parsed.report)     # "hello world 你好" is refused, not indexed
         if not old and (self.facts.has_report(report.meta.report_id)
                         or any(p.report.meta.report_id == report.meta.report_id for p in self._pending)):
             self.facts.touch_manifest(key, report.meta.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)

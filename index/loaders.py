@@ -38,6 +38,7 @@ class Document:
     lines: list[Line]
     sha256: str
     meta_hints: dict = field(default_factory=dict)   # e.g. HTML <title>, "单位：" field
+    notes: list[str] = field(default_factory=list)   # what loading had to give up (becomes a warning)
 
 
 def squeeze_cjk_spaces(s: str) -> str:
@@ -67,10 +68,11 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
 def load_bytes(data: bytes, name: str) -> Document:
     suffix = Path(name).suffix.lower()
     sha = hashlib.sha256(data).hexdigest()
+    notes: list[str] = []
     if suffix in (".txt", ".md"):
-        doc = _load_text(decode_text(data, name), name, suffix[1:], sha)
+        doc = _load_text(decode_text(data, name, notes), name, suffix[1:], sha)
     elif suffix in (".html", ".htm"):
-        doc = _load_html(decode_text(data, name), name, sha)
+        doc = _load_html(decode_text(data, name, notes), name, sha)
     elif suffix == ".pdf":
         doc = _load_pdf(data, name, sha)
     elif suffix == ".docx":
@@ -79,19 +81,29 @@ def load_bytes(data: bytes, name: str) -> Document:
         raise UnsupportedFormat(f"{name}: unsupported file type '{suffix}'")
     if not re.search(rf"[{_CJK}A-Za-z0-9]", doc.text):
         raise EmptyDocument(f"{name}: no readable text found")
+    doc.notes.extend(notes)
     return doc
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM) or GBK/GB18030, detected; binary junk is refused."""
+def decode_text(data: bytes, name: str, notes: list[str] | None = None) -> str:
+    """UTF-8 (with or without BOM) or GBK/GB18030, detected; binary junk is refused.
+
+    A UTF-8 text whose last character was cut (a truncated download) is read without that broken
+    tail, and `notes` says so, instead of refusing the whole file."""
     if b"\x00" in data[:65536]:
         raise EmptyDocument(f"{name}: looks like a binary file, not text")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+        data = data[3:]
     for enc in ("utf-8", "gb18030"):
         try:
             text = data.decode(enc)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            if enc == "utf-8" and exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+                text = data[:exc.start].decode("utf-8")
+                if _looks_like_text(text):
+                    if notes is not None:
+                        notes.append(f"文件末尾 {len(data) - exc.start} 个字节是被截断的 UTF-8 字符，已舍去")
+                    return text
             continue
         if _looks_like_text(text):
             return text
@@ -143,7 +155,24 @@ def _load_text(text: str, name: str, fmt: str, sha: str) -> Document:
             lines.append(Line(text=stripped.lstrip("#").strip() if fmt == "md" else stripped,
                               start=s, end=e))
         i += 1
-    return Document(source=name, format=fmt, text=text, lines=lines, sha256=sha)
+    return Document(source=name, format=fmt, text=text, lines=lines, sha256=sha, meta_hints=_text_hints(lines))
+
+
+_HINT = re.compile(r"^(标题|单位|发布机构|来源|发文机关)\s*[：:]\s*(.+?)\s*$")
+
+
+def _text_hints(lines: list[Line]) -> dict:
+    """A crawler's header block ("标题: …", "发布机构: …") and a trailing "来源：…" line."""
+    hints: dict = {}
+    for ln in lines[:15]:
+        m = _HINT.match(ln.text.lstrip("#").strip())
+        if m and m.group(1) not in hints:
+            hints[m.group(1)] = m.group(2)
+    if lines and "来源" not in hints:
+        m = re.search(rf"来源[：:]\s*([{_CJK}（）()]{{4,40}})", lines[-1].text[-200:])
+        if m:
+            hints["来源"] = m.group(1)
+    return hints
 
 
 # --- HTML -----------------------------------------------------------------------------------

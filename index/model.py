@@ -47,6 +47,12 @@ class Cell:
     blank: bool
     quote: str            # the row as text
     page: int | None = None
+    layout: str = "grid"  # how it was read: "grid" (table markup), "words" (spaced values), "runs-split"
+    note: str | None = None   # set when the cell could not be read (value ""), e.g. ambiguous digit run
+
+
+LAYOUTS = ("grid", "words", "runs-split")
+UNREAD_NOTE = "无法从原文唯一读出"
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,17 @@ class Table:
     rows: tuple[str, ...]
     cells: tuple[Cell, ...]
     warnings: tuple[str, ...] = ()
+    expected: int | None = None   # cells the template has (None: as many as were found)
+
+    def reading(self) -> dict:
+        """How this table was read: cells read against cells expected, and by which layout."""
+        read = [c for c in self.cells if c.note is None]
+        layouts: dict[str, int] = {}
+        for c in read:
+            layouts[c.layout] = layouts.get(c.layout, 0) + 1
+        return {"table": self.title, "template": self.template, "read": len(read),
+                "expected": self.expected if self.expected is not None else len(self.cells),
+                "unread": len(self.cells) - len(read), "layouts": layouts}
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,8 @@ class Fact:
     start: int | None = None
     end: int | None = None
     page: int | None = None
+    layout: str | None = None     # cells: grid / words / runs-split; None for prose
+    note: str | None = None       # cells that could not be read: why (value "" and number None)
 
 
 @dataclass(frozen=True)
@@ -107,5 +126,10 @@ class Report:
             "tables": [asdict(t) for t in self.tables],
             "facts": [asdict(f) for f in self.facts],
             "checks": [asdict(c) for c in self.checks],
+            "reading": self.reading(),
             "warnings": list(self.warnings),
         }
+
+    def reading(self) -> list[dict]:
+        """Per table: cells read against cells expected and the layouts they were read from."""
+        return [t.reading() for t in self.tables]

@@ -52,3 +52,28 @@ def extract_prose_facts(paragraphs: list[Paragraph] | tuple[Paragraph, ...]) -> 
                                   unit=m.group(2), quote=quote, section=p.section,
                                   start=p.start + cs, end=p.start + ce, page=p.page))
     return facts
+
+
+_DATE = r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+PERIOD = re.compile(rf"统计(?:期限|周期|时限|期间|时间|区间)[^。；，,]{{0,8}}?(?P<from>{_DATE})\s*(?:起)?\s*(?:至|到|—|-|～)\s*"
+                    rf"(?P<to>(?:(?:19|20)\d{{2}}\s*年\s*)?\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)")
+
+
+def statistics_period(paragraphs: list[Paragraph] | tuple[Paragraph, ...], year: int | None) -> tuple[Fact | None, str | None]:
+    """The period the report's figures cover ("统计期限为2019年9月1日至2019年12月31日"), as a prose
+    fact, and a warning when it is not the calendar year the report is for (e.g. after a reorganisation)."""
+    for p in paragraphs:
+        m = PERIOD.search(p.text)
+        if not m:
+            continue
+        value = p.text[m.start("from"):m.end("to")]
+        start = [int(x) for x in re.findall(r"\d+", m.group("from"))]
+        end = [int(x) for x in re.findall(r"\d+", m.group("to"))]
+        end = end if len(end) == 3 else [start[0], *end]
+        fact = Fact(kind="prose", label="统计期限", value=value, number=None, unit=None,
+                    quote=p.text[m.start():m.end()], section=p.section,
+                    start=p.start + m.start(), end=p.start + m.end(), page=p.page)
+        whole = start[1:] == [1, 1] and end[1:] == [12, 31] and start[0] == end[0] and (year is None or start[0] == year)
+        warning = None if whole else f"统计期限不是{year or start[0]}全年：{value}"
+        return fact, warning
+    return None, None

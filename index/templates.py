@@ -41,6 +41,20 @@ ITEM_COLUMNS = {
 _ROW_SPELLINGS = {normalise_label(sp): canon for canon, (_, sps) in ITEM_ROWS.items() for sp in sps}
 
 
+ITEM_TEMPLATE_ROWS = {   # rows each item table has in each template
+    "2019": {"一": ("规章", "规范性文件"), "五": ("行政许可", "其他对外管理服务事项"), "六": ("行政处罚", "行政强制"),
+             "八": ("行政事业性收费",), "九": ("政府集中采购",)},
+    "2021": {"一": ("规章", "规范性文件"), "五": ("行政许可",), "六": ("行政处罚", "行政强制"),
+             "八": ("行政事业性收费",)},
+}
+
+
+def item_expected(item: str, version: str, columns: tuple[str, ...], rows: tuple[str, ...]) -> int:
+    """Cells an item table should have: its template rows (or the rows found, if more) x columns."""
+    n_rows = max(len(ITEM_TEMPLATE_ROWS.get(version, {}).get(item, ())), len(rows))
+    return n_rows * len(columns)
+
+
 def item_row(label: str) -> str | None:
     """The canonical 二-table row a published label names, or None."""
     return _ROW_SPELLINGS.get(normalise_label(label))
@@ -86,6 +100,7 @@ class RawRow:
     values: tuple[str, ...]
     page: int | None = None
     xs: tuple[float, ...] | None = None      # x centre of each value (PDF), to place values under columns
+    layout: str = "words"                    # "grid" for rows of table markup (HTML, DOCX, markdown)
 
 
 def _leaf(path: str) -> str:
@@ -141,10 +156,11 @@ def row_quote(label: str, columns: tuple[str, ...] | list[str], values: tuple[st
     return f"{label}：{body}" if label else body
 
 
-def _cell(table: str, row: str, column: str, value: str, quote: str, page: int | None) -> Cell:
-    number = to_number(value)
+def _cell(table: str, row: str, column: str, value: str, quote: str, page: int | None,
+          layout: str = "words", note: str | None = None) -> Cell:
+    number = None if note else to_number(value)
     return Cell(table=table, row=row, column=column, value=value, number=number,
-                blank=number is None, quote=quote, page=page)
+                blank=number is None, quote=quote, page=page, layout=layout, note=note)
 
 
 def place_by_columns(rows: list[RawRow], n: int) -> list[RawRow]:
@@ -161,7 +177,7 @@ def place_by_columns(rows: list[RawRow], n: int) -> list[RawRow]:
             for v, x in zip(r.values, r.xs):
                 k = min(range(n), key=lambda i: abs(centres[i] - x))
                 slots[k] = v
-            r = RawRow(label=r.label, values=tuple(slots), page=r.page, xs=None)
+            r = RawRow(label=r.label, values=tuple(slots), page=r.page, xs=None, layout=r.layout)
         out.append(r)
     return out
 
@@ -177,7 +193,8 @@ def merge_split_rows(rows: list[RawRow], n: int) -> list[RawRow]:
         if run and total % n == 0 and len(run) > 1:
             values = [v for r in run for v in r.values]
             label = next((r.label for r in run if r.label), "")
-            out.extend(RawRow(label=label if k == 0 else "", values=tuple(values[k:k + n]), page=run[0].page)
+            out.extend(RawRow(label=label if k == 0 else "", values=tuple(values[k:k + n]), page=run[0].page,
+                              layout=run[0].layout)
                        for k in range(0, total, n))
         else:
             out.extend(run)
@@ -198,10 +215,16 @@ def merge_split_rows(rows: list[RawRow], n: int) -> list[RawRow]:
 
 def build_table3(rows: list[RawRow], section: str, prefer_split: bool) -> Table | None:
     """Map the value rows of section 三 onto the better-fitting template variant."""
-    rows = [r for r in merge_split_rows(place_by_columns(rows, 7), 7) if len(r.values) >= 5]
+    merged = merge_split_rows(place_by_columns(rows, 7), 7)
+    rows = [r for r in merged if len(r.values) >= 5]
     if not rows:
         return None
     warnings: list[str] = []
+    short = [r for r in merged if 2 <= len(r.values) < 5]     # a lone figure is page-number debris
+    if short:
+        warnings.append(f"表三: {len(short)} row(s) with 2 to 4 figures fit no column layout of the template "
+                        f"and were not read: " + "; ".join(f"{r.label or '(no label)'} {' '.join(r.values)}"
+                                                             for r in short[:3]))
     fits = [name for name, tpl in T3_VARIANTS.items() if len(tpl) == len(rows)]
     if fits:
         variant = fits[0]
@@ -225,15 +248,17 @@ def build_table3(rows: list[RawRow], section: str, prefer_split: bool) -> Table 
             values += [""] * (7 - len(values))
         quote = row_quote(raw.label or _leaf(tpl), T3_COLUMNS, values)
         for col, val in zip(T3_COLUMNS, values):
-            cells.append(_cell(T3_TITLE, tpl, col, val, quote, raw.page))
+            cells.append(_cell(T3_TITLE, tpl, col, val, quote, raw.page, raw.layout))
     return Table(title=T3_TITLE, section=section, template=f"三:{variant}", columns=T3_COLUMNS,
-                 rows=tuple(tpl for _, tpl in pairs), cells=tuple(cells), warnings=tuple(warnings))
+                 rows=tuple(tpl for _, tpl in pairs), cells=tuple(cells), warnings=tuple(warnings),
+                 expected=len(T3_VARIANTS[variant]) * len(T3_COLUMNS))
 
 
 def build_table4(rows: list[RawRow], section: str) -> Table | None:
     """The fifteen numbers of section 四, from one row or from consecutive rows that add up to 15."""
     values: list[str] = []
     page = None
+    layout = rows[0].layout if rows else "words"
     for r in rows:
         if len(r.values) >= 15:
             values, page = list(r.values[:15]), r.page
@@ -246,8 +271,9 @@ def build_table4(rows: list[RawRow], section: str) -> Table | None:
     if len(values) < 15:
         return None
     quote = row_quote("", T4_COLUMNS, values[:15])
-    cells = tuple(_cell(T4_TITLE, "", col, val, quote, page) for col, val in zip(T4_COLUMNS, values[:15]))
-    return Table(title=T4_TITLE, section=section, template="四", columns=T4_COLUMNS, rows=("",), cells=cells)
+    cells = tuple(_cell(T4_TITLE, "", col, val, quote, page, layout) for col, val in zip(T4_COLUMNS, values[:15]))
+    return Table(title=T4_TITLE, section=section, template="四", columns=T4_COLUMNS, rows=("",), cells=cells,
+                 expected=len(T4_COLUMNS))
 
 
 def build_item_tables(rows: list[tuple[RawRow, str, tuple[str, ...] | None]], section: str,
@@ -274,13 +300,14 @@ def build_item_tables(rows: list[tuple[RawRow, str, tuple[str, ...] | None]], se
             normalise_label(s) for s in ITEM_ROWS[canon][1]} else canon
         quote = row_quote(raw.label, cols, raw.values)
         for col, val in zip(cols, raw.values):
-            by_item.setdefault(item, []).append(_cell(title, label, col, val, quote, raw.page))
+            by_item.setdefault(item, []).append(_cell(title, label, col, val, quote, raw.page, raw.layout))
     tables = []
     for item in sorted(by_item, key=list(ITEM_TITLES).index):
         cells = tuple(by_item[item])
         rows_ = tuple(dict.fromkeys(c.row for c in cells))
         tables.append(Table(title=ITEM_TITLES[item], section=section, template=f"二:{version}",
-                            columns=columns_of[item], rows=rows_, cells=cells))
+                            columns=columns_of[item], rows=rows_, cells=cells,
+                            expected=item_expected(item, version, columns_of[item], rows_)))
     return tables
 
 

@@ -14,6 +14,9 @@ from assistant.components import Components
 from .conftest import ROOT, SHARED_REPORTS, need_shared
 
 
+N_SHARED = len(list(SHARED_REPORTS.glob("*"))) if SHARED_REPORTS.exists() else 0
+
+
 def _copy_reports(dst):
     need_shared(SHARED_REPORTS)
     dst.mkdir()
@@ -33,10 +36,12 @@ def indexed(tmp_path_factory):
 
 
 def test_index_all_formats(indexed):
-    comp, reports, summary = indexed
-    assert len(summary.added) == len(list(reports.iterdir())) and not summary.failed
+    comp, _, summary = indexed
+    assert len(summary.added) == N_SHARED and not summary.failed
     agencies = {r["agency"] for r in comp.facts.reports()}
-    assert agencies >= {"宁波市对口支援和区域合作局", "淮安市洪泽区人民政府", "上海市科委", "沭阳县发展和改革局"}
+    assert agencies == {"宁波市对口支援和区域合作局", "淮安市洪泽区人民政府", "上海市科委", "沭阳县发展和改革局",
+                        "平潭综合实验区国有资产管理局", "上海市人民政府办公厅", "平潭综合实验区君山片区管理局",
+                        "平潭综合实验区", "淮安市人民政府"}
     assert comp.vectors.count() == summary.chunks
     assert (comp.index_dir / "bm25.pkl").exists()
 
@@ -56,7 +61,7 @@ def test_reindex_unchanged_does_no_work(indexed):
     comp, reports, _ = indexed
     t0 = time.perf_counter()
     s = comp.indexer.index([reports])
-    assert len(s.unchanged) == len(list(reports.iterdir())) and not s.added and not s.updated and s.chunks == 0
+    assert len(s.unchanged) == N_SHARED and not s.added and not s.updated and s.chunks == 0
     assert time.perf_counter() - t0 < 2.0
 
 
@@ -68,10 +73,9 @@ def test_changed_file_replaces_only_its_report(indexed, tmp_path):
     seed.write_text(text, encoding="utf-8")
     misses = comp.embeddings.misses
     s = comp.indexer.index([reports])
-    n = len(list(reports.iterdir()))
-    assert s.updated == [str(seed)] and len(s.unchanged) == n - 1
+    assert s.updated == [str(seed)] and len(s.unchanged) == N_SHARED - 1
     ids = {r["report_id"] for r in comp.facts.reports()}
-    assert old_id not in ids and len(ids) == n
+    assert old_id not in ids and len(ids) == N_SHARED
     assert old_id not in comp.vectors.report_ids()
     # only the changed paragraph is embedded again; its template rows come from the cache
     assert comp.embeddings.misses - misses <= 2
@@ -182,3 +186,66 @@ def test_unreadable_index_is_a_one_line_error(tmp_path):
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", "政策解读有几条？", "--index", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and "unreadable" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_portal_page_cells_keep_how_they_were_read(indexed):
+    comp, _, _ = indexed
+    rep = next(r for r in comp.facts.reports() if r["agency"] == "平潭综合实验区")
+    t2 = next(t for t in rep["reading"] if t["table"] == "第二十条第（一）项")
+    assert (t2["read"], t2["expected"], t2["layouts"]) == (3, 6, {"runs-split": 3})
+    facts = {(f["row_label"], f["col_label"]): f for f in comp.facts.facts([rep["report_id"]]) if f["kind"] == "cell"}
+    read = facts[("规章", "对外公开总数量")]
+    assert (read["value"], read["number"], read["layout"], read["note"]) == ("7", 7.0, "runs-split", None)
+    unread = facts[("规范性文件", "本年新制作数量")]
+    assert unread["value"] == "" and unread["number"] is None and unread["layout"] == "runs-split"
+    assert unread["note"].startswith("无法从原文唯一读出（候选：7、77")
+    grid = next(f for f in comp.facts.facts([r["report_id"] for r in comp.facts.reports()
+                                              if r["agency"] == "沭阳县发展和改革局"]) if f["kind"] == "cell")
+    assert grid["layout"] == "grid" and grid["note"] is None
+
+
+def test_checks_command_lists_tables_not_read_whole(indexed):
+    comp, _, _ = indexed
+    out = subprocess.run([sys.executable, "-m", "assistant", "checks", "--index", str(comp.index_dir), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    import json
+
+    rows = [c for c in json.loads(out.stdout)["平潭综合实验区"] if c["kind"] == "reading"]
+    assert {(c["table"], c["found"], c["expected"]) for c in rows} == {
+        ("第二十条第（一）项", "3", "6"), ("第二十条第（五）项", "0", "6"), ("第二十条第（六）项", "1", "6"),
+        ("第二十条第（九）项", "0", "2")}
+
+
+def test_old_fact_store_gains_the_new_columns(tmp_path, hash_embeddings):
+    """A store written before `layout`, `note` and `reading` existed is migrated in place."""
+    import sqlite3
+
+    from index.fact_store import SCHEMA
+
+    old = (SCHEMA.replace(", reading TEXT", "").replace(", layout TEXT, note TEXT", ""))
+    assert old != SCHEMA
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    con = sqlite3.connect(index_dir / "facts.sqlite")
+    con.executescript(old)
+    con.execute("INSERT INTO facts (report_id, kind, label, value) VALUES ('r0', 'prose', 'x', '1')")
+    con.commit()
+    con.close()
+    comp = Components.from_settings(index_dir=index_dir, embeddings=hash_embeddings)
+    assert comp.facts.facts(["r0"])[0]["layout"] is None        # opening the store migrates it
+    cols = {r[1] for r in sqlite3.connect(index_dir / "facts.sqlite").execute("PRAGMA table_info(facts)")}
+    assert {"layout", "note"} <= cols
+    s = comp.indexer.index([need_shared(SHARED_REPORTS / "80595_平潭综合实验区2020年度政府信息公开工作年度报告_page.txt")])
+    assert len(s.added) == 1 and not s.failed
+    assert any(f["note"] for f in comp.facts.facts(comp.facts.report_ids()))
+
+
+def test_a_text_that_is_no_report_is_refused(tmp_path, hash_embeddings):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "hello.txt").write_text("hello world 你好\n", encoding="utf-8")
+    comp = Components.from_settings(index_dir=tmp_path / "index", embeddings=hash_embeddings)
+    s = comp.indexer.index([folder])
+    assert not s.added and [p for p, _ in s.failed] == [str(folder / "hello.txt")]
+    assert "不像政府信息公开工作年度报告" in s.failed[0][1]
+    assert not comp.facts.reports()

@@ -92,3 +92,26 @@ def test_cli_parse_json_and_error(tmp_path):
     out = subprocess.run([sys.executable, "-m", "assistant", "parse", str(bad), "--json"],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode != 0 and out.stderr.strip().count("\n") == 0 and "empty" in out.stderr
+
+
+def test_utf8_cut_mid_character_is_read_without_the_broken_tail(tmp_path):
+    data = SAMPLE.read_bytes().rstrip()
+    cut = data + "报告".encode("utf-8")[:4]          # "报" whole, then 1 of the 3 bytes of "告"
+    p = tmp_path / "cut.txt"
+    p.write_bytes(cut)
+    doc = load(p)
+    assert doc.text.endswith("报") and doc.notes == ["文件末尾 1 个字节是被截断的 UTF-8 字符，已舍去"]
+    r = parse_file(p)
+    assert r.meta.agency == "宁波市对口支援和区域合作局" and r.warnings[0] == doc.notes[0]
+    p.write_bytes(b"\xff\xfe" + cut)                 # broken at the start, not the tail: still refused
+    with pytest.raises(EmptyDocument):
+        load(p)
+
+
+def test_garbage_figures_are_not_dropped_silently(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_text("某某市某某局2022年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
+                 "行政复议 行政诉讼\n3 1 4 1 5 9 2\n五、存在的主要问题及改进情况\n无。\n", encoding="utf-8")
+    r = parse_file(p)
+    assert not any(t.title.startswith("政府信息公开行政复议") for t in r.tables)
+    assert "表四: 7 figure(s) under section 四, not the 15 of the template: not read as a table" in r.warnings

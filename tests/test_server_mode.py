@@ -13,7 +13,7 @@ import pytest
 
 from assistant.components import Components
 
-from .conftest import ROOT, SAMPLE
+from .conftest import ROOT, SAMPLE, SHARED_REPORTS, need_shared
 from .servers import free_port, start_chroma, start_postgres, wait_port
 
 pytestmark = pytest.mark.slow
@@ -172,3 +172,24 @@ def test_two_indexers_on_two_machines_serialise(tmp_path, chroma, postgres):
     assert len(stored) == len(chunk_ids) and set(stored) == chunk_ids
     assert ref.vectors.count() == len(chunk_ids)
     remote.delete_collection("report_chunks")
+
+
+def test_postgres_store_gains_the_new_columns(tmp_path, postgres):
+    """A PostgreSQL store made before `layout`, `note` and `reading` is migrated when opened."""
+    from index.fact_store import FactStore
+
+    store = FactStore(postgres)
+    for table, column in (("facts", "layout"), ("facts", "note"), ("reports", "reading")):
+        store._sql.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    assert "layout" not in store._sql.columns("facts")
+    store.close()
+    comp = Components.from_settings(index_dir=tmp_path / "i", database_url=postgres)
+    assert {"layout", "note"} <= comp.facts._sql.columns("facts") and "reading" in comp.facts._sql.columns("reports")
+    page = SHARED_REPORTS / "80595_平潭综合实验区2020年度政府信息公开工作年度报告_page.txt"
+    s = comp.indexer.index([need_shared(page)])
+    assert len(s.added) == 1 and not s.failed
+    rid = next(iter(comp.facts.report_ids()))
+    notes = [f for f in comp.facts.facts([rid]) if f["note"]]
+    assert len(notes) == 16 and all(f["layout"] == "runs-split" and f["number"] is None for f in notes)
+    assert sum(t["read"] for t in comp.facts.report(rid)["reading"]) == 182
+    comp.indexer.index([], remove=[rid])
