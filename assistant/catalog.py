@@ -47,6 +47,9 @@ class FactCatalog:
         self.prose_unit = [p[5] for p in prose]
         self.prose_value = [p[4] for p in prose]
         self.prose_quote = [p[3] for p in prose]
+        self.prose_by_report: dict[str, list[int]] = defaultdict(list)
+        for i, rid in enumerate(self.prose_reports):
+            self.prose_by_report[rid].append(i)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, text in enumerate(self.prose_text):
             for g in grams(text):
@@ -70,8 +73,11 @@ class FactCatalog:
         return out
 
     def prose_candidates(self, qg: set[str], scope: set[str] | None, limit_grams: int = 4) -> list[int]:
-        """Catalog positions of prose facts sharing one of the question's rarest bigrams."""
-        present = sorted((g for g in qg if g in self.postings), key=lambda g: -self.idf(g))[:limit_grams]
+        """Catalog positions of prose facts sharing one of the question's rarest bigrams; in a
+        scope of a few reports, all their prose facts (cheap, and no rare-gram choice can miss one)."""
+        if scope is not None and len(scope) <= 5:
+            return sorted(i for rid in scope for i in self.prose_by_report.get(rid, []))
+        present = sorted((g for g in qg if g in self.postings), key=lambda g: (-self.idf(g), g))[:limit_grams]
         if not present:
             return []
         idx = np.unique(np.concatenate([self.postings[g] for g in present]))

@@ -94,6 +94,7 @@ def _one_value(ev: Evidence, b: AnswerBuilder, q: Question, metric: Metric, valu
     if alt and alt.fact["number"] is not None and near(metric_words(metric), alt.fact["label"] or ""):
         aid = b.cite_fact(alt.fact, r)
         b.figure(alt.fact, aid)
-        lines.append("表中该栏空白；正文另有：" + b.sentence(alt.fact, r, aid))
+        gap = "无法从原文唯一读出" if any(f.get("note") for f in value.facts) else "空白"
+        lines.append(f"表中该栏{gap}；正文另有：" + b.sentence(alt.fact, r, aid))
         return True
     return False

@@ -71,7 +71,9 @@ def value_sentence(metric: Metric, value: Value, r: dict, ids: list[int]) -> str
         why = note or "该栏在报告中为空白（未填报；空白不等于0）"
         return f"{who}{words}：{why}，报告没有给出数字。{refs(ids)}"
     if value.number is None:
-        return f"{who}{words}：所需各栏均为空白，无法计算。{refs(ids)}"
+        unread = [f for f in value.blanks if f.get("note")]
+        why = ("其中" + "、".join(_cell_name(f) for f in unread) + "无法从原文唯一读出") if unread else "所需各栏均为空白"
+        return f"{who}{words}：{why}，无法计算。{refs(ids)}"
     text = f"{who}{words}{value.value}{unit}"
     if value.computed and value.expr != value.value:
         text += f"（{value.expr}）"

@@ -41,7 +41,10 @@ class Result:
 
 
 def combine(parts: list[dict[str, Value]], op: str) -> dict[str, Value]:
-    """Per report, the sum of the parts it has ("+"), or first minus second ("-")."""
+    """Per report, the sum of the parts it has ("+"), or first minus second ("-").
+
+    Blank parts of a sum are left out and named (blank is not 0); a part that could not be read
+    leaves the sum without a value, as does a blank or unread side of a difference."""
     out: dict[str, Value] = {}
     reports = set().union(*[set(p) for p in parts]) if parts else set()
     for rid in reports:
@@ -57,7 +60,9 @@ def combine(parts: list[dict[str, Value]], op: str) -> dict[str, Value]:
             out[rid] = Value(a.number - b.number, f"{term(a)} - {term(b)}", facts, blanks, computed=True)
             continue
         numbered = [v for v in present if v.number is not None]
-        if not numbered:
+        # a cell the parser could not read (its digits split more than one way) is unknown, not blank:
+        # no sum is computed over it
+        if not numbered or any(f.get("note") for f in blanks):
             out[rid] = Value(None, "", facts, blanks or facts, computed=True)
             continue
         out[rid] = Value(sum(v.number for v in numbered), " + ".join(term(v) for v in numbered), facts, blanks,

@@ -62,6 +62,7 @@ class QuestionModel:
     operations: dict[str, tuple[str, ...]]
     connectors: tuple[str, ...]
     filler_words: tuple[str, ...]
+    generic_words: tuple[str, ...]
     measure_words: tuple[str, ...]
     absent_metric_words: tuple[str, ...]
     government_suffixes: tuple[str, ...]
@@ -122,6 +123,7 @@ def load_model(path: Path = DATA) -> QuestionModel:
     ag = raw.get("agencies") or {}
     return QuestionModel(tables=tables, operations=ops, connectors=_tuple(raw.get("connectors")),
                          filler_words=_tuple(raw.get("filler_words")),
+                         generic_words=_tuple(raw.get("generic_words")),
                          measure_words=_tuple(raw.get("measure_words")),
                          absent_metric_words=_tuple(raw.get("absent_metric_words")),
                          government_suffixes=_tuple(ag.get("government_suffixes")),

@@ -220,7 +220,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         index = root_index(names)
         # cheap filter: only agencies one of whose place roots the question contains
         candidates = {name for root, owners in index.items() if root in q for name in owners}
-        for name in candidates:
+        for name in sorted(candidates):
             aliases = names[name]
             m = match_agency(text, name, aliases)
             if m and not _sub_unit_of(name, m.mention):
@@ -245,6 +245,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         # an agency-like mention no indexed agency fits ("淮安市教育局" when only 淮安市人民政府 is
         # indexed) is refused by that name, not answered from another agency of the same place
         q_plain = YEAR_RE.sub("|", re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE))
+        q_plain = re.sub(r"《[^》]*》", "|", q_plain)      # 《上海市人民政府公报》 is a title, not an agency
         roots = [r for r in root_index(names) if r in q_plain]
         for readings in agency_mentions(q_plain, roots):
             fits = [n for n in names for mention in readings

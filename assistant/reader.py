@@ -148,6 +148,12 @@ def _prune_groups(concepts: list[Concept]) -> list[Concept]:
     return [c for c in concepts if not (set(c.parts) | set(c.parts_when_split) | set(c.minus[1:]) | set(c.covers)) & ids]
 
 
+def _strip_generic(text: str, m: QuestionModel) -> str:
+    for w in sorted(m.generic_words, key=len, reverse=True):
+        text = text.replace(w, "|")
+    return text
+
+
 def _strip_fillers(text: str, m: QuestionModel) -> str:
     """Fillers out, word by word (jieba), so that a one-character filler never cuts a word in two
     ("到" goes, "收到" stays)."""
@@ -217,7 +223,7 @@ def read(text: str) -> Reading:
     left = text
     for h in sorted(hits, key=lambda h: -h.start):
         left = left[:h.start] + "|" + left[h.end:]
-    stripped = _strip_fillers(_strip_operations(left, m), m)
+    stripped = _strip_fillers(_strip_generic(_strip_operations(left, m), m), m)
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
     asks_words = any(w in text for w in m.words_words)
     reading.wants_figure = (any(w in text for w in m.figure_words) and not (asks_words and "多少" not in text)) \

@@ -19,7 +19,7 @@ MIN_RECALL = 0.45
 PART_THRESHOLD = 0.3      # one of two named items inside one report
 CONTEXT_SCOPE = 5         # up to this many reports, stated figures are also matched with their whole sentence
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
-_SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名"}
+_SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名", "项"}
 _UNIT_ASKED = re.compile(r"多少([条件个次篇项人家期份])|几([条件个次篇项人家期份])")
 
 

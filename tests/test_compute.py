@@ -48,3 +48,9 @@ def test_change():
     res = change(Value.of(fact("21", 21.0)), Value.of(fact("34", 34.0, 2)))
     assert (res.shown, res.expr) == ("13", "34 - 21")
     assert change(Value.of(fact("", None)), Value.of(fact("34", 34.0))) is None
+
+
+def test_no_sum_over_a_cell_that_could_not_be_read():
+    unread = {"fact_id": 2, "value": "", "number": None, "note": "无法从原文唯一读出（候选：1、14）"}
+    got = combine([{"r": Value.of(fact("7", 7.0))}, {"r": Value.of(unread)}], "+")["r"]
+    assert got.number is None and got.blanks == [unread]
