@@ -237,8 +237,8 @@ def ensure_report(report: Report) -> Report:
     """Refuse, before indexing, a text that is not an annual report at all: no agency, no year and no
     template table were found in it ("hello world 你好")."""
     if report.meta.agency is None and report.meta.year is None and not any(t.template for t in report.tables):
-        raise NotAReport(f"{report.meta.source}: 不像政府信息公开工作年度报告：未找到发布机关、年份，"
-                         f"也没有年报模板表格，未编入索引")
+        raise NotAReport(f"{report.meta.source}: 不像政府信息公开工作年度报告：未识别出单位名称和年份，"
+                         f"也没有年度报告模板中的统计表格，未编入索引")
     return report
 
 

@@ -53,12 +53,13 @@ def test_queue_join_of_the_answer_function_is_limited(index_dir):
     fastapi_app = app_module.build_app(comp)
     blocks = next(r.app.blocks for r in fastapi_app.routes if hasattr(getattr(r, "app", None), "blocks"))
     answer_ids = [i for i, f in blocks.fns.items() if f.name == "respond"]
-    assert len(answer_ids) == 2                        # button click and Enter
+    assert len(answer_ids) == 3                        # button click, Enter and a chosen example
     with TestClient(fastapi_app) as c:
         body = {"data": [Q, [], "全部", "全部", None], "fn_index": answer_ids[0], "session_hash": "s1",
                 "event_data": None, "trigger_id": 1}
         assert c.post("/gradio_api/queue/join", json=body).status_code == 200
-        assert c.post("/gradio_api/queue/join", json=body).status_code == 429
+        for fn in answer_ids:                          # every way of asking shares the client's budget
+            assert c.post("/gradio_api/queue/join", json={**body, "fn_index": fn}).status_code == 429
         assert c.post("/api/ask", json={"question": Q}).status_code == 429
         # a load event of another function is not a question
         other = next(i for i, f in blocks.fns.items() if f.name != "respond")

@@ -157,7 +157,9 @@ def test_two_indexers_on_two_machines_serialise(tmp_path, chroma, postgres):
     assert first["added"] == n and second["added"] == 0 and second["unchanged"] == n
     # the shared stores equal a single clean run (local SQLite and local Chroma in a folder of its own)
     (tmp_path / "reference").mkdir()           # the embedding cache (text -> vector) spares computing them again
-    shutil.copy(tmp_path / "machine1" / "embedding_cache.sqlite", tmp_path / "reference" / "embedding_cache.sqlite")
+    # only the machine that wrote first computed vectors (the other found every report unchanged)
+    cache = next(c for k in (1, 2) if (c := tmp_path / f"machine{k}" / "embedding_cache.sqlite").exists())
+    shutil.copy(cache, tmp_path / "reference" / "embedding_cache.sqlite")
     ref = Components.from_settings(index_dir=tmp_path / "reference", chroma_host="", database_url="")
     ref.indexer.index([folder])
     shared = Components.from_settings(index_dir=tmp_path / "machine1", chroma_host="127.0.0.1", chroma_port=chroma,

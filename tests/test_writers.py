@@ -158,7 +158,7 @@ def test_killed_run_keeps_batches_committed_before_a_slow_file(tmp_path):
 
 def test_citation_of_a_report_without_agency_or_year_never_shows_none():
     """The chat's citation list (an edge owned here; the answer text is answer.py's)."""
-    from assistant.chat_ui import citations_html
+    from assistant.present import answer_html
 
     class NoFacts:
         def paragraphs(self, ids):
@@ -173,5 +173,5 @@ def test_citation_of_a_report_without_agency_or_year_never_shows_none():
     res = {"grounded": True, "warnings": [], "citations": [{
         "id": 1, "report_id": "r1", "source": "x.txt", "agency": None, "year": None, "section": "一、总体情况",
         "table": None, "row": None, "column": None, "quote": "全年主动公开政府信息12条", "page": None}]}
-    out = citations_html(NoFacts(), res)
-    assert "None" not in out and "未注明单位" in out and "x.txt" in out
+    out = answer_html({**res, "answer": "全年主动公开政府信息12条[1]。"}, NoFacts(), msg=0)
+    assert "None" not in out and "单位不详" in out and "年份不详" in out and "x.txt" in out
