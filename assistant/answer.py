@@ -121,6 +121,9 @@ def route(ev: Evidence, q: Question) -> dict:
         if res is not None:
             return res
     prose_first = bool(q.metrics) and (prose_explains(ev, q, reports) or _asks_rate_of_counts(q))
+    if two_named and len(q.metrics) == 1 and not one_stated_figure(ev, q, reports):
+        # two items named, one template cell read: that cell alone would answer a part as the whole
+        return refusal(q, f"没有在同一份报告中同时找到“{reading.subject_parts[0]}”和“{reading.subject_parts[1]}”两项数据")
     if q.metrics and not prose_first:
         res = _over_reports(ev, q, reports, missing) if len(q.metrics) == 1 else None
         if res is None:

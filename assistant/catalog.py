@@ -85,7 +85,9 @@ class FactCatalog:
             idx = [i for i in idx.tolist() if self.prose_reports[i] in scope]
         return list(idx)
 
-    def score_prose(self, qg: set[str], i: int) -> tuple[float, float]:
+    def score_prose(self, qg: set[str], i: int, label_target: set[str] | None = None) -> tuple[float, float]:
+        """(score, recall): how much of the question the figure's text holds, and how much of the
+        figure's label the question covers (`label_target`: the question's grams with bridges)."""
         full = grams(self.prose_text[i])
         recall = overlap(qg, full, self.idf)
-        return 0.65 * recall + 0.35 * overlap(grams(self.prose_label[i]), qg, self.idf), recall
+        return 0.65 * recall + 0.35 * overlap(grams(self.prose_label[i]), label_target or qg, self.idf), recall

@@ -36,6 +36,16 @@ def grams(text: str) -> set[str]:
     return out
 
 
+def bridged(text: str) -> set[str]:
+    """grams(text) and the pairs across each gap between its words ("刊登 政府" also gives 登政): the
+    subject's words were split where filler words stood ("刊登了政府"), while a report's label runs them
+    together ("刊登政府规章"); used where a label's coverage by the question is measured."""
+    out = grams(text)
+    tokens = [t for t in _NON_CJK.split(_unspace(text or "")) if t]
+    out.update(a[-1] + b[0] for a, b in zip(tokens, tokens[1:]))
+    return out
+
+
 class Idf:
     def __init__(self, texts: list[str]):
         df: Counter = Counter()

@@ -158,7 +158,8 @@ def _strip_fillers(text: str, m: QuestionModel) -> str:
     """Fillers out, word by word (jieba), so that a one-character filler never cuts a word in two
     ("到" goes, "收到" stays)."""
     measures = "|".join(sorted(map(re.escape, m.measure_words), key=len, reverse=True))
-    text = re.sub(rf"(?:多少|几)(?:{measures})?", "|", text)
+    # "机关党建有多少条": the 有 before a question word is a filler even where jieba would read 建有
+    text = re.sub(rf"[有是为]?(?:多少|几)(?:{measures})?", "|", text)
     for w in _long_fillers():
         text = text.replace(w, "|")
     fillers = _filler_set()
@@ -236,7 +237,11 @@ def read(text: str) -> Reading:
             any(c in text for c in m.connectors) and ({"sum", "difference", "total"} & reading.ops)):
         op = reading.operation if reading.operation in ("sum", "difference", "ratio") else \
             ("difference" if "difference" in reading.ops else "sum")
-        reading.subject_parts = _split_subject(text, op, m)
+        reading.subject_parts, at = _split_subject(text, op, m)
+        if reading.subject_parts and len(reading.metrics) >= 2 and len({h.start < at for h in hits}) < 2:
+            # every template word sits inside one of the two items ("法规规章规范性文件类信息和机构职能类
+            # 信息"): the cells they name are not the two items, and summing them answers a part
+            reading.metrics = []
         if not reading.metrics or len(reading.metrics) < 2:
             reading.operation = op if reading.subject_parts else reading.operation
     reading.leftover = content_of(stripped)
@@ -286,8 +291,9 @@ def _operation(reading: Reading, text: str) -> str:
     return "value"
 
 
-def _split_subject(text: str, operation: str, m: QuestionModel) -> list[str]:
-    """Two prose items joined by a connector ("征地信息比土地出让信息多", "机关党建和工作动态合计")."""
+def _split_subject(text: str, operation: str, m: QuestionModel) -> tuple[list[str], int]:
+    """Two prose items joined by a connector ("征地信息比土地出让信息多", "机关党建和工作动态合计"),
+    and where the connector stands."""
     seps = ["比"] if operation == "difference" else [c for c in m.connectors if c != "比"]
     if operation == "ratio":
         seps = ["占", *seps]
@@ -299,8 +305,8 @@ def _split_subject(text: str, operation: str, m: QuestionModel) -> list[str]:
         a = content_of(_strip_fillers(a, m))
         b = content_of(_strip_fillers(_cut_operation(b, m), m))
         if a and b:
-            return [a, b]
-    return []
+            return [a, b], i
+    return [], -1
 
 
 def _cut_operation(text: str, m: QuestionModel) -> str:

@@ -12,13 +12,14 @@ import threading
 from dataclasses import dataclass
 
 from .catalog import FactCatalog
-from .matching import grams, overlap
+from .matching import bridged, grams, overlap
 
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45
 PART_THRESHOLD = 0.3      # one of two named items inside one report
 CONTEXT_SCOPE = 5         # up to this many reports, stated figures are also matched with their whole sentence
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
+_REMAINDER = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[)）、.]?\s*(其他|其它)")
 _SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名", "项"}
 _UNIT_ASKED = re.compile(r"多少([条件个次篇项人家期份])|几([条件个次篇项人家期份])")
 
@@ -63,6 +64,8 @@ class StatedFigures:
         qg = grams(subject)
         if not qg:
             return {}
+        qb = bridged(subject)
+        asks_other = any(w in question for w in ("其他", "其它", "其余"))
         scope = {r["report_id"] for r in reports}
         cat = self.catalog
         unit = _UNIT_ASKED.search(question)
@@ -82,13 +85,20 @@ class StatedFigures:
         hits = []
         in_context = len(scope) <= CONTEXT_SCOPE
         for i in cat.prose_candidates(qg, scope):
-            score, recall = cat.score_prose(qg, i)
+            score, recall = cat.score_prose(qg, i, qb)
             if in_context:      # words of the question may sit earlier in the figure's sentence
-                ctx = overlap(qg, grams(f"{cat.prose_label[i]} {self.sentence(cat.prose_reports[i], cat.prose_quote[i])}"),
+                ctx = overlap(qg, grams(f"{cat.prose_label[i]} {self.sentence(cat.prose_reports[i], cat.prose_quote[i], upto_quote=True)}"),
                               cat.idf)
                 if ctx > recall:
-                    score = max(score, 0.65 * ctx + 0.35 * overlap(grams(cat.prose_label[i]), qg, cat.idf) - 0.05)
+                    # the figure's own clause still counts: of two figures in sentences that hold the
+                    # question's words, the one whose clause says them ("刊登…112件") is meant
+                    score = max(score, 0.5 * ctx + 0.15 * recall + 0.35 * overlap(grams(cat.prose_label[i]), qb, cat.idf)
+                                - 0.05)
                     recall = ctx
+            if not asks_other and _REMAINDER.match(re.split(r"[中，,]", cat.prose_label[i])[-1]):
+                # "其他应主动公开政府信息" is the rest of a list: never what a question that does not say
+                # 其他 asks ("其他应公开的政府信息中机关党建" is an item, 机关党建)
+                continue
             if unit and cat.prose_unit[i] == unit:
                 score += 0.04
             elif unit in _SPECIFIC_UNITS and cat.prose_unit[i] != unit:
@@ -114,15 +124,18 @@ class StatedFigures:
                 self._paragraphs[report_id] = got
         return got
 
-    def sentence(self, report_id: str, quote: str) -> str:
-        """The sentence of a report's text that holds a stated figure's clause."""
+    def sentence(self, report_id: str, quote: str, upto_quote: bool = False) -> str:
+        """The sentence of a report's text that holds a stated figure's clause; with `upto_quote`,
+        only as far as the clause: the words after it name the figures that follow ("在主动公开的24条
+        政府信息中，…机关党建3条" — 机关党建 is not what the 24 counts)."""
         for p in self.paragraphs(report_id):
             text = p["text"] or ""
             i = text.find(quote)
             if i >= 0:
                 starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, i)]
                 end = _SENTENCE_END.search(text, i + len(quote))
-                return text[starts[-1] if starts else 0:end.end() if end else len(text)]
+                stop = i + len(quote) if upto_quote else (end.end() if end else len(text))
+                return text[starts[-1] if starts else 0:stop]
         return quote
 
     def context(self, f: dict, before: int = 30) -> str:

@@ -25,7 +25,7 @@ _RATE = re.compile(r"百分|比例|占比|%|％|率")
 def prose_explains(ev: Evidence, q: Question, reports: list[dict]) -> bool:
     """A stated figure fits the question's own words better than the template cell it names
     ("收到群众诉求多少件" is the 诉求 sentence, not the 自然人 applications)."""
-    left = [w for w in (q.reading.leftover.split() if q.reading else []) if len(w) >= 2]
+    left = _leftover_words(q)
     wants_rate = bool(_RATE.search(q.text))
     if not left and not wants_rate:
         return False
@@ -37,6 +37,17 @@ def prose_explains(ev: Evidence, q: Question, reports: list[dict]) -> bool:
         if any(w in (s.fact["label"] or "") for w in left):
             return True
     return False
+
+
+def _leftover_words(q: Question) -> list[str]:
+    """The question's words no concept explains, each chunk also word by word ("市政府公报刊登" is
+    市政府, 公报, 刊登: a label that says 刊登 explains the question)."""
+    from .reader import _tokens
+
+    out = []
+    for chunk in (q.reading.leftover.split() if q.reading else []):
+        out += [w for w in dict.fromkeys((chunk, *_tokens(chunk))) if len(w) >= 2]
+    return out
 
 
 def one_stated_figure(ev: Evidence, q: Question, reports: list[dict]) -> bool:

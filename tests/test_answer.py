@@ -14,8 +14,8 @@ from .conftest import ROOT, SEED, SHARED, SHARED_REPORTS, need_shared
 
 
 # measured floors: a change that lowers either fails here (raise them as the reader improves)
-REPORTS2_FLOOR = 30
-PARAPHRASE_FLOOR = 0.82
+REPORTS2_FLOOR = 38          # 39/39 measured
+PARAPHRASE_FLOOR = 0.95      # 341/349 measured
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +221,53 @@ def test_blank_total_also_shows_a_reading_with_a_number(all_index):
     values = [f["value"] for f in res["figures"]]
     assert values[0] == "1" and "空白" in res["answer"]
     assert res["citations"][0]["column"] == "总计" and res["citations"][1]["column"] == "自然人"
+
+
+@pytest.mark.parametrize("question,value", [
+    # the whole, not the rest of its list ("其他应主动公开政府信息1053条" sits in the same sentence)
+    ("平潭综合实验区2020年一共公布了多少条政府信息？", "2602"),
+    ("平潭2020年全年公布政府信息多少条？", "2602"),
+    ("平潭实验区2020年主动公布了多少条政府信息？", "2602"),
+    # ... while a question that says 其他 gets the rest
+    ("平潭综合实验区2020年其他应主动公开的政府信息有多少条？", "1053"),
+    # an item inside a 其他 clause is still that item
+    ("平潭国资局2019年主动公开的信息里，机关党建有多少条？", "3"),
+])
+def test_a_remainder_figure_answers_only_a_question_about_the_remainder(all_index, question, value):
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == [value]
+
+
+@pytest.mark.parametrize("question,value", [
+    # the clause that says the question's own words (刊登, 公报) beats a sentence that merely holds them
+    ("上海市政府办2019年的市政府公报刊登了政府规章、规范性文件等多少件？", "112"),
+    ("上海市政府办公厅2019年公报刊登规章和规范性文件多少件？", "112"),
+    ("上海市政府办公厅2019年在市政府公报上刊登了多少件规章、规范性文件？", "112"),
+    ("上海市政府办公厅2019年公报刊登了多少件部门规范性文件？", "45"),
+    ("上海市政府办公厅2019年公报共编发多少期？", "24"),
+    # the template's cell when the question uses the template's words
+    ("上海市政府办公厅2019年主动公开规章多少件？", "13"),
+])
+def test_a_stated_figure_whose_clause_says_the_question_words_wins(all_index, question, value):
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == [value]
+
+
+@pytest.mark.parametrize("question", [
+    "平潭综合实验区国有资产管理局2019年公开的法规规章规范性文件类信息和机构职能类信息一共多少条",
+    "平潭国资局2019年行政法规、规章和规范性文件类信息与机构职能类信息合计多少条？",
+])
+def test_template_words_inside_one_named_item_are_not_the_two_items(all_index, question):
+    """规章 and 规范性文件 both sit in the first item: summing those two cells answers a part as the
+    whole. The stated figures (7 + 5) or a refusal; never the cells of 表二."""
+    res = all_index.answerer.ask(question)
+    assert {f["value"] for f in res["figures"]} <= {"12", "7", "5"}, res["answer"]
+    assert not any(c.get("table") for c in res["citations"]), res["answer"]
+
+
+@pytest.mark.parametrize("question,total", [
+    ("洪泽区2023年规章和行政规范性文件现行有效件数合计多少？", "5"),           # one cell on each side
+    ("上海市政府办公厅2019年行政复议和行政诉讼加起来多少件？", "16"),
+    ("平潭国资局2019年公开的规章规范性文件类信息加上工作动态一共多少条？", "15"),  # two stated figures
+])
+def test_two_named_items_are_summed_when_each_is_found(all_index, question, total):
+    computed = [f for f in all_index.answerer.ask(question)["figures"] if f.get("computed")]
+    assert computed[-1]["value"] == total and "+" in computed[-1]["computed"]      # the sum comes last
