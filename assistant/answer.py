@@ -32,6 +32,10 @@ class Answerer:
         self.chat_model = chat_model
         self.evidence: Evidence | None = None
         self._lock = threading.Lock()
+        # a turn reads its question more than once (follow-up resolution, the answer, the next
+        # context): readings of the current index generation are kept, a few hundred at most
+        self._readings: dict[tuple, Question] = {}
+        self._readings_gen = None
 
     def _refresh(self) -> Evidence:
         """The evidence of the current index generation (rebuilt when the index changed)."""
@@ -52,7 +56,13 @@ class Answerer:
     def understand(self, question: str, agency: str | None = None, year: int | None = None) -> Question:
         """How the question is read (agencies, years, metrics, operation), as the answer would read it."""
         ev = self._refresh()
-        return parse_question(question, ev.reports, agency=agency, year=year, names=ev.names)
+        key = (question, agency, year)
+        if self._readings_gen != ev.generation or len(self._readings) > 512:
+            self._readings, self._readings_gen = {}, ev.generation
+        q = self._readings.get(key)
+        if q is None:
+            q = self._readings[key] = parse_question(question, ev.reports, agency=agency, year=year, names=ev.names)
+        return q
 
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
             qid: str | None = None) -> dict:

@@ -17,6 +17,12 @@ def report_name(r: dict, with_year: bool = False) -> str:
         return f"{r['year']}年，{name}" if r.get("year") else f"{name}"
     return name
 
+def empty_cell_text(f: dict) -> str:
+    """Why a cell has no number: left blank by the agency, or printed so that it cannot be read
+    (a portal's digit run with several splits, kept in the fact's note)."""
+    return "无法从原文唯一读出" if f.get("note") else "空白，未填报"
+
+
 class AnswerBuilder:
     """Accumulates figures and citations, numbering citations once per source location."""
 
@@ -60,7 +66,7 @@ class AnswerBuilder:
             unit = "" if not f["unit"] or f["value"].endswith(f["unit"]) else f["unit"]
             return f"{who}{label}{f['value']}{unit}。[{cid}]"
         where = f"「{f['table_title']}」表" + (f"“{f['row_label']}”行" if f["row_label"] else "")
-        value = f["value"] if f["value"] else "（空白，未填报）"
+        value = f["value"] if f["value"] else f"（{empty_cell_text(f)}）"
         return f"{who}报告{where}“{f['col_label']}”栏为 {value}。[{cid}]"
 
     def result(self, answer: str, warnings: list[str], grounded: bool = True) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from index.numbers import format_number, normalise_label
 from index.templates import item_row
 
-from .citations import AnswerBuilder, refusal, report_name
+from .citations import AnswerBuilder, empty_cell_text, refusal, report_name
 from .compose import metric_words
 from .evidence import Evidence
 from .matching import grams
@@ -65,15 +65,17 @@ def _same_subject(a: str, b: str) -> bool:
 
 def _scope_note(reports: list[dict], facts: list[dict]) -> tuple[str, list[str]]:
     with_fact = {f["report_id"] for f in facts}
-    blank = [f for f in facts if f["number"] is None]
+    empty = [f for f in facts if f["number"] is None]
     missing = [r for r in reports if r["report_id"] not in with_fact]
     names = {r["report_id"]: f"{report_name(r)}{r['year']}年" for r in reports}
-    note = f"范围：{len(reports)}份报告，其中{len(facts) - len(blank)}份有数值"
+    note = f"范围：{len(reports)}份报告，其中{len(facts) - len(empty)}份有数值"
     warnings = []
-    if blank:
-        note += f"，{len(blank)}份该项为空白（未计入）"
-        warnings.append("该项为空白、未计入：" + "、".join(names[f["report_id"]] for f in blank[:20])
-                        + ("等" if len(blank) > 20 else ""))
+    for why, group in (("为空白", [f for f in empty if not f.get("note")]),
+                       ("无法从原文唯一读出", [f for f in empty if f.get("note")])):
+        if group:
+            note += f"，{len(group)}份该项{why}（未计入）"
+            warnings.append(f"该项{why}、未计入：" + "、".join(names[f["report_id"]] for f in group[:20])
+                            + ("等" if len(group) > 20 else ""))
     if missing:
         note += f"，{len(missing)}份未找到同一口径的数字"
         warnings.append("未找到同一口径的数字、未计入（报告可能以其他表述给出）：" + "、".join(names[r["report_id"]] for r in missing[:20])
@@ -166,7 +168,7 @@ def trend(ev: Evidence, q: Question, reports: list[dict], missing_years: list[in
         r = by_id[f["report_id"]]
         cid = b.cite_fact(f, r)
         b.figure(f, cid)
-        line = f"{r['year']}年：{f['value'] or '（空白）'}[{cid}]"
+        line = f"{r['year']}年：{f['value'] or '（' + empty_cell_text(f) + '）'}[{cid}]"
         if prev and prev[0]["number"] is not None and f["number"] is not None:
             d = f["number"] - prev[0]["number"]
             value = ("+" if d > 0 else "") + format_number(d)
@@ -206,7 +208,8 @@ def compare(ev: Evidence, q: Question, reports: list[dict]):
         lines.append(b.sentence(s.fact, r, cid))
     a, c = chosen[0].fact, chosen[1].fact
     if a["number"] is None or c["number"] is None:
-        lines.append("（其中一项为空白，无法比较）")
+        gap = next(empty_cell_text(f) for f in (a, c) if f["number"] is None)
+        lines.append(f"（其中一项{gap}，无法比较）")
         return b.result("\n".join(lines), ev.checks.for_cited(b.cited_facts))
     d = a["number"] - c["number"]
     ra, rc = by_id[a["report_id"]], by_id[c["report_id"]]

@@ -86,16 +86,8 @@ def load_test(url: str, clients: int, per_client: int) -> dict:
                     lat.append(dt)
                     errors += r.status_code != 200
 
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    lat.sort()
-    return {"requests": len(lat), "errors": errors, "p50_ms": round(1000 * statistics.median(lat), 1),
-            "p95_ms": round(1000 * lat[int(0.95 * (len(lat) - 1))], 1), "throughput_rps": round(len(lat) / wall, 1)}
+    wall = run_clients(worker, clients)
+    return {**latency_summary(lat, errors), "throughput_rps": round(len(lat) / wall, 1)}
 
 
 def ask_chat(c: httpx.Client, url: str, question: str) -> bool:
@@ -135,25 +127,29 @@ def mixed_load(url: str, clients: int, per_client: int) -> dict:
                     lat[route].append(dt)
                     errors[route] += not ok
 
+    wall = run_clients(worker, clients)
+    out = {route: latency_summary(values, errors[route]) for route, values in lat.items()}
+    every = lat["chat"] + lat["api"]
+    out["all"] = {**latency_summary(every, errors["chat"] + errors["api"]),
+                  "throughput_rps": round(len(every) / wall, 1)}
+    return out
+
+
+def run_clients(worker, clients: int) -> float:
+    """Run `worker(k)` for each client in its own thread, all at once; the wall time in seconds."""
     t0 = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - t0
-    out = {}
-    for route, values in lat.items():
-        values.sort()
-        out[route] = {"requests": len(values), "errors": errors[route],
-                      "p50_ms": round(1000 * statistics.median(values), 1),
-                      "p95_ms": round(1000 * values[int(0.95 * (len(values) - 1))], 1)}
-    every = sorted(lat["chat"] + lat["api"])
-    out["all"] = {"requests": len(every), "errors": errors["chat"] + errors["api"],
-                  "p50_ms": round(1000 * statistics.median(every), 1),
-                  "p95_ms": round(1000 * every[int(0.95 * (len(every) - 1))], 1),
-                  "throughput_rps": round(len(every) / wall, 1)}
-    return out
+    return time.perf_counter() - t0
+
+
+def latency_summary(seconds: list[float], errors: int) -> dict:
+    values = sorted(seconds)
+    return {"requests": len(values), "errors": errors, "p50_ms": round(1000 * statistics.median(values), 1),
+            "p95_ms": round(1000 * values[int(0.95 * (len(values) - 1))], 1)}
 
 
 def main() -> None:

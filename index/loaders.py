@@ -102,7 +102,7 @@ def decode_text(data: bytes, name: str, notes: list[str] | None = None) -> str:
                 text = data[:exc.start].decode("utf-8")
                 if _looks_like_text(text):
                     if notes is not None:
-                        notes.append(f"文件末尾 {len(data) - exc.start} 个字节是被截断的 UTF-8 字符，已舍去")
+                        notes.append(f"文件末尾有一个不完整的字符（文件可能被截断），已舍去最后 {len(data) - exc.start} 个字节")
                     return text
             continue
         if _looks_like_text(text):

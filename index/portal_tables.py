@@ -233,13 +233,9 @@ def _table2(text: str, t: _Text, start: int, end: int, year: int | None, out: Fl
             found.append((canon, normalise_label(sp), ls, le))
             cursor = le
         cells: list[Cell] = []
-        for i, (canon, label, ls, le) in enumerate(found):
-            stop = found[i + 1][2] if i + 1 < len(found) else he
-            got = _run_after(text, le, stop, None)
-            if got is None:
-                out.warnings.append(f"{title}: row {label} has no figures in the page text")
-                continue
-            run, _, rend = got
+        for i, run, rend in _row_runs(text, [(label, ls, le) for _, label, ls, le in found], he, title,
+                                      out.warnings):
+            canon, label, ls, le = found[i]
             last_end = max(last_end, rend)
             rr = read_row(run, spec)
             cells += _cells(title, label, text[ls:le], cols, rr, rr.candidates, out.warnings, title)
@@ -249,6 +245,22 @@ def _table2(text: str, t: _Text, start: int, end: int, year: int | None, out: Fl
                                     cells=tuple(cells), expected=item_expected(item, version, tuple(cols), ())))
     if out.tables:
         out.spans.append((start, last_end))
+
+
+def _row_runs(text: str, rows: list[tuple[str, int, int]], end: int, title: str, warnings: list[str],
+              next_label=None):
+    """(index, digit run, where it ends) after each row's label (name, start, end), up to the next
+    row's label or `end`; a row without figures is warned about and left out. `next_label` gives the
+    next row's own label words, which end a run that would otherwise reach into them."""
+    for i, (name, _, le) in enumerate(rows):
+        stop = rows[i + 1][1] if i + 1 < len(rows) else end
+        nxt = next_label(rows[i + 1][0]) if next_label and i + 1 < len(rows) else None
+        got = _run_after(text, le, stop, nxt)
+        if got is None:
+            warnings.append(f"{title}: row {name} has no figures in the page text")
+            continue
+        run, _, rend = got
+        yield i, run, rend
 
 
 def _table3(text: str, t: _Text, start: int, end: int, out: FlatTables) -> None:
@@ -270,14 +282,8 @@ def _table3(text: str, t: _Text, start: int, end: int, out: FlatTables) -> None:
     reads: dict[str, RowRead] = {}
     labels: dict[str, str] = {}
     last_end = start
-    for i, (row, ls, le) in enumerate(found):
-        stop = found[i + 1][1] if i + 1 < len(found) else end
-        nxt = _leaf(found[i + 1][0]) if i + 1 < len(found) else None
-        got = _run_after(text, le, stop, nxt)
-        if got is None:
-            out.warnings.append(f"表三: row {row} has no figures in the page text")
-            continue
-        run, _, rend = got
+    for i, run, rend in _row_runs(text, found, end, "表三", out.warnings, next_label=_leaf):
+        row, ls, le = found[i]
         last_end = max(last_end, rend)
         reads[row] = read_row(run, spec)
         labels[row] = text[ls:le]

@@ -33,7 +33,6 @@ from .errors import InputError, ParseLimitError
 
 log = logging.getLogger(__name__)
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -92,44 +91,20 @@ def unread_table_rows(doc, report) -> list[str]:
     return out
 
 
-def trim_cut_utf8(data: bytes) -> tuple[bytes, int]:
-    """A UTF-8 text cut in the middle of its last character (a truncated download) keeps all but
-    the broken tail; returns the bytes and how many were dropped. Anything else is left alone."""
-    try:
-        data.decode("utf-8")
-        return data, 0
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
-            try:
-                data[:exc.start].decode("utf-8")
-            except UnicodeDecodeError:
-                return data, 0
-            return data[:exc.start], len(data) - exc.start
-        return data, 0
-
-
 # --- the worker (runs in the child) --------------------------------------------------------------
 
 def _work(path: str, max_bytes: int, limits: SandboxLimits) -> Parsed:
     from .bm25 import tokenize
     from .chunker import chunk_report
-    from .loaders import load, load_bytes
+    from .loaders import load
     from .parser import parse_document
 
     p = Path(path)
-    suffix = p.suffix.lower()
-    dropped = 0
-    if suffix == ".docx" and p.is_file() and p.stat().st_size <= max_bytes:
+    if p.suffix.lower() == ".docx" and p.is_file() and p.stat().st_size <= max_bytes:
         check_archive(p.read_bytes(), p.name, limits)
-    if suffix in TEXT_SUFFIXES and p.is_file() and 0 < p.stat().st_size <= max_bytes:
-        data, dropped = trim_cut_utf8(p.read_bytes())
-        doc = load_bytes(data, p.name) if dropped else load(p, max_bytes=max_bytes)
-    else:
-        doc = load(p, max_bytes=max_bytes)
+    doc = load(p, max_bytes=max_bytes)         # a text cut mid-character: the loader drops the tail and says so
     report = parse_document(doc)
     extra = []
-    if dropped:
-        extra.append(f"文件末尾有一个不完整的字符（文件可能被截断），已忽略最后{dropped}个字节")
     dropped_rows = unread_table_rows(doc, report)
     if len(dropped_rows) >= 3:
         extra.append(f"文件中有{len(dropped_rows)}行数字表格未能识别（如“{dropped_rows[0][:40]}”），未收录；"

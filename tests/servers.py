@@ -29,6 +29,15 @@ def wait_port(port: int, timeout: float = 60) -> bool:
     return False
 
 
+def stop_process(proc) -> None:
+    """Terminate a started server, and kill it if it does not stop within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_chroma(path: Path):
     """`chroma run` as installed by the chromadb package."""
     exe = Path(sys.executable).parent / "chroma"

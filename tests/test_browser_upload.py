@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from .conftest import ROOT, SAMPLE
-from .servers import free_port, wait_port
+from .servers import free_port, stop_process, wait_port
 from .test_browser import ARGS, CHROMIUM, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -59,8 +59,4 @@ def test_admin_upload_through_the_chat(tmp_path):
             browser.close()
         assert any(r["agency"] == "宁波市测试上传局" for r in httpx.get(url + "/api/reports").json())
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)

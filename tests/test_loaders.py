@@ -100,7 +100,7 @@ def test_utf8_cut_mid_character_is_read_without_the_broken_tail(tmp_path):
     p = tmp_path / "cut.txt"
     p.write_bytes(cut)
     doc = load(p)
-    assert doc.text.endswith("报") and doc.notes == ["文件末尾 1 个字节是被截断的 UTF-8 字符，已舍去"]
+    assert doc.text.endswith("报") and doc.notes == ["文件末尾有一个不完整的字符（文件可能被截断），已舍去最后 1 个字节"]
     r = parse_file(p)
     assert r.meta.agency == "宁波市对口支援和区域合作局" and r.warnings[0] == doc.notes[0]
     p.write_bytes(b"\xff\xfe" + cut)                 # broken at the start, not the tail: still refused
