@@ -93,10 +93,8 @@ def is_government(name: str, mention: str) -> bool:
 def _sub_unit_of(name: str, mention: str) -> bool:
     """A government named in full ("平潭综合实验区", "淮安市人民政府") is not one of its own bureaus
     (平潭综合实验区国有资产管理局), even though its name is a prefix of theirs."""
-    from .concepts import model
-
-    full = name.translate(OCR_CONFUSABLE)
-    for suffix in sorted(model().government_suffixes, key=len, reverse=True):
+    full = _plain(name)
+    for suffix in _government_suffixes():
         short = suffix.replace("人民", "")
         if mention.endswith(suffix) or (short != suffix and mention.endswith(short)):
             i = full.find(suffix) if suffix in full else full.find(short)
@@ -105,6 +103,19 @@ def _sub_unit_of(name: str, mention: str) -> bool:
             rest = full[i + len(suffix if suffix in full else short):]
             return len(rest) >= 2
     return False
+
+
+@lru_cache(maxsize=1)
+def _government_suffixes() -> tuple[str, ...]:
+    from .concepts import model
+
+    return tuple(sorted(model().government_suffixes, key=len, reverse=True))
+
+
+@lru_cache(maxsize=100000)
+def _plain(name: str) -> str:
+    """A name as questions are matched: OCR look-alikes folded (cached: names repeat per question)."""
+    return name.translate(OCR_CONFUSABLE)
 
 
 @lru_cache(maxsize=1)
@@ -135,14 +146,15 @@ def _is_subsequence(small: str, big: str) -> bool:
     return all(ch in it for ch in small)
 
 
-def match_agency(question: str, agency: str, aliases: list[str] = ()) -> AgencyMatch | None:
-    """The longest mention in the question that names this agency, or None."""
-    q = re.sub(r"\s+", "", question).translate(OCR_CONFUSABLE)
+def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bool = False) -> AgencyMatch | None:
+    """The longest mention in the question that names this agency, or None. `folded`: the question
+    is already without spaces and with OCR look-alikes folded."""
+    q = question if folded else re.sub(r"\s+", "", question).translate(OCR_CONFUSABLE)
     best: AgencyMatch | None = None
     for name in [agency, *aliases]:
         if not name:
             continue
-        full = name.translate(OCR_CONFUSABLE)
+        full = _plain(name)
         if full in q:
             cand = AgencyMatch(agency, full, 3.0 + len(full) / 100)     # the whole name always wins
             if best is None or cand.score > best.score:
@@ -222,7 +234,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         candidates = {name for root, owners in index.items() if root in q for name in owners}
         for name in sorted(candidates):
             aliases = names[name]
-            m = match_agency(text, name, aliases)
+            m = match_agency(q, name, aliases, folded=True)
             if m and not _sub_unit_of(name, m.mention):
                 by_agency[name] = m
         if by_agency:
@@ -246,15 +258,20 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         # indexed) is refused by that name, not answered from another agency of the same place
         q_plain = YEAR_RE.sub("|", re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE))
         q_plain = re.sub(r"《[^》]*》", "|", q_plain)      # 《上海市人民政府公报》 is a title, not an agency
-        roots = [r for r in root_index(names) if r in q_plain]
+        index = root_index(names)
+        roots = [r for r in index if r in q_plain]
+        # a mention starts with a place root, so only the agencies of the question's places can fit it
+        # (at 10,000 reports, scanning every agency name per mention was most of an answer's time)
+        pool = {n: [x.translate(OCR_CONFUSABLE) for x in (n, *names[n])]
+                for n in sorted({n for r in roots for n in index[r]})}
         for readings in agency_mentions(q_plain, roots):
-            fits = [n for n in names for mention in readings
-                    if any(_is_subsequence(mention, x.translate(OCR_CONFUSABLE)) for x in (n, *names[n]))
+            fits = [n for n, spellings in pool.items() for mention in readings
+                    if any(len(mention) <= len(x) and _is_subsequence(mention, x) for x in spellings)
                     and not _sub_unit_of(n, mention)]
             # the question may use the full name of an agency indexed under its short name
             # (上海市科学技术委员会 for 上海市科委)
-            longer = [(n, mention) for mention in readings for n in names
-                      if any(len(x) >= 4 and _is_subsequence(x.translate(OCR_CONFUSABLE), mention) for x in (n, *names[n]))]
+            longer = [(n, mention) for mention in readings for n, spellings in pool.items()
+                      if any(4 <= len(x) <= len(mention) and _is_subsequence(x, mention) for x in spellings)]
             if not fits and longer:
                 if not any(m.agency in {n for n, _ in longer} for m in matches):
                     matches = [AgencyMatch(n, mention, 2.0) for n, mention in longer]
