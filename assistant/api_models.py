@@ -38,6 +38,8 @@ class Citation(BaseModel):
     quote: str | None = Field(default=None, description="the quoted text (for a cell, the row as text); it contains "
                                                         "every cited figure as written")
     page: int | None = Field(default=None, description="page of a PDF source, when known")
+    check_failed: bool = Field(default=False, description="a consistency check of the source that involves this "
+                                                          "cell failed (the check is in `warnings`)")
 
 
 class Metric(BaseModel):

@@ -52,8 +52,7 @@ def answer_cells(ev: Evidence, q: Question, reports: list[dict], missing_years: 
         change_line(b, per_metric[0][rids[0]], per_metric[0][rids[-1]], by_report[rids[0]], by_report[rids[-1]],
                     None, lines)
     note_missing_years(missing_years, lines, warnings)
-    warnings += ev.checks.for_cited(b.cited_facts)
-    return b.result("\n".join(lines), list(dict.fromkeys(warnings)), grounded=any_figure)
+    return b.result("\n".join(lines), list(dict.fromkeys(warnings)), grounded=any_figure, checks=ev.checks)
 
 
 def _whole_row(ev: Evidence, b: AnswerBuilder, metric: Metric, r: dict, lines: list[str]) -> bool:

@@ -69,9 +69,17 @@ class AnswerBuilder:
         value = f["value"] if f["value"] else f"（{empty_cell_text(f)}）"
         return f"{who}报告{where}“{f['col_label']}”栏为 {value}。[{cid}]"
 
-    def result(self, answer: str, warnings: list[str], grounded: bool = True) -> dict:
+    def result(self, answer: str, warnings: list[str], grounded: bool = True, checks=None) -> dict:
+        """The answer object. With `checks` (consistency.Consistency), the failed checks about the
+        cited facts are added to the warnings and their citations marked `check_failed`."""
+        flagged: set[int] = set()
+        if checks is not None:
+            found, concerned = checks.for_cited(self.cited_facts)
+            warnings = list(dict.fromkeys([*warnings, *found]))
+            flagged = {self._ids[("fact", fid)] for fid in concerned if ("fact", fid) in self._ids}
+        citations = [{**c, "check_failed": c["id"] in flagged} for c in self.citations]
         return {"question": self.q.text, "answer": answer, "grounded": grounded,
-                "figures": self.figures if grounded else [], "citations": self.citations,
+                "figures": self.figures if grounded else [], "citations": citations,
                 "warnings": warnings, "interpretation": interpretation(self.q)}
 
 

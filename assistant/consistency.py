@@ -13,29 +13,37 @@ class Consistency:
         self.names = {r["report_id"]: f"{report_name(r)}{r['year'] or ''}年报告" for r in reports}
         self.cross_failed = [c for c in cross_year_checks(store) if c["passed"] is False]
 
-    def for_cited(self, cited: list[dict]) -> list[str]:
-        """Warnings for the facts an answer cites."""
-        out = self.for_reports({f["report_id"] for f in cited}, {f["table_title"] for f in cited if f["table_title"]})
-        ids = {f["fact_id"] for f in cited}
-        for c in self.cross_failed:
-            if ids & {x["fact_id"] for x in c["cells"]}:
-                out.append(f"{c['agency']}跨年度校验未通过：{c['rule']}（应为{c['expected']}，实为{c['found']}）")
-        return out + conflict_warnings(self.store, {f["report_id"] for f in cited})
+    def for_cited(self, cited: list[dict]) -> tuple[list[str], set[int]]:
+        """Warnings about the facts an answer cites, and the ids of the cited facts they concern.
 
-    def for_reports(self, report_ids: set[str], tables: set[str]) -> list[str]:
-        """Failed checks of the cited tables in full; the cited reports' other failures in one line each."""
-        out = []
-        others: dict[str, int] = {}
-        for c in self.store.checks(report_ids):
-            if c["passed"] is not False:
+        A failed in-report check counts when one of the cells it adds up is a cited cell (the check
+        stores its cells as "row | column"): "行政诉讼 / 复议后起诉" failing says nothing of a cited
+        行政复议 cell. Other failures of a cited report are listed in the reports tab, not here."""
+        keys: dict[tuple[str, str], dict[str, int]] = {}
+        for f in cited:
+            if f["table_title"]:
+                keys.setdefault((f["report_id"], f["table_title"]), {})[
+                    f"{f['row_label'] or ''} | {f['col_label'] or ''}"] = f["fact_id"]
+        out, concerned = [], set()
+        for c in self.store.checks({rid for rid, _ in keys}):
+            cells = keys.get((c["report_id"], c["table_title"]))
+            if c["passed"] is not False or not cells:
                 continue
-            name = self.names.get(c["report_id"], c["report_id"])
-            if c["table_title"] in tables:
+            hit = {cells[k] for k in c["cells"] if k in cells}
+            if hit:
+                concerned |= hit
+                name = self.names.get(c["report_id"], c["report_id"])
                 out.append(f"{name}「{c['table_title']}」一致性校验未通过：{c['rule']}"
                            f"（应为{c['expected']}，表中为{c['found']}）；数字按原文列出")
-            else:
-                others[name] = others.get(name, 0) + 1
-        out += [f"{name}另有{n}项表格一致性校验未通过（见报告详情）" for name, n in others.items()]
-        if not tables:      # a passage answer: the conflicts of its report (cited cells add theirs in for_cited)
-            out += conflict_warnings(self.store, report_ids)
-        return out
+        ids = {f["fact_id"] for f in cited}
+        for c in self.cross_failed:
+            hit = ids & {x["fact_id"] for x in c["cells"]}
+            if hit:
+                concerned |= hit
+                out.append(f"{c['agency']}跨年度校验未通过：{c['rule']}（应为{c['expected']}，实为{c['found']}）")
+        return out + conflict_warnings(self.store, {f["report_id"] for f in cited}), concerned
+
+    def for_passage(self, report_id: str) -> list[str]:
+        """A quoted passage cites no cell: only the report's conflicts with another report of the
+        same agency and year concern it."""
+        return conflict_warnings(self.store, {report_id})

@@ -123,7 +123,7 @@ def ranking(ev: Evidence, q: Question, reports: list[dict]):
             lines.append(f"{k}. {report_name(r)}：{f['value']}[{cid}]")
     note, warnings = _scope_note(reports, facts)
     lines.append(note)
-    return b.result("\n".join(lines), warnings + ev.checks.for_cited(b.cited_facts))
+    return b.result("\n".join(lines), warnings, checks=ev.checks)
 
 
 def total(ev: Evidence, q: Question, reports: list[dict]):
@@ -152,7 +152,7 @@ def total(ev: Evidence, q: Question, reports: list[dict]):
                      for f, c in list(zip(valued, ids))[:MAX_LISTED])
     more = f"（另有{len(valued) - MAX_LISTED}份，见引用）" if len(valued) > MAX_LISTED else ""
     answer = f"“{label}”{kind}为 {value}（由{len(valued)}个单元格计算）。\n{shown}{more}\n{note}"
-    return b.result(answer, warnings + ev.checks.for_cited(b.cited_facts))
+    return b.result(answer, warnings, checks=ev.checks)
 
 
 def trend(ev: Evidence, q: Question, reports: list[dict], missing_years: list[int]):
@@ -183,7 +183,7 @@ def trend(ev: Evidence, q: Question, reports: list[dict], missing_years: list[in
     if gaps:
         lines.append(f"（语料中缺少{'、'.join(map(str, sorted(set(gaps))))}年的数据）")
         warnings.append(f"缺少{'、'.join(map(str, sorted(set(gaps))))}年的报告或该项数据，相关年份未列出")
-    return b.result("\n".join(lines), warnings + ev.checks.for_cited(b.cited_facts))
+    return b.result("\n".join(lines), warnings, checks=ev.checks)
 
 
 def compare(ev: Evidence, q: Question, reports: list[dict]):
@@ -210,7 +210,7 @@ def compare(ev: Evidence, q: Question, reports: list[dict]):
     if a["number"] is None or c["number"] is None:
         gap = next(empty_cell_text(f) for f in (a, c) if f["number"] is None)
         lines.append(f"（其中一项{gap}，无法比较）")
-        return b.result("\n".join(lines), ev.checks.for_cited(b.cited_facts))
+        return b.result("\n".join(lines), [], checks=ev.checks)
     d = a["number"] - c["number"]
     ra, rc = by_id[a["report_id"]], by_id[c["report_id"]]
     name_a = report_name(ra) if ra["agency"] != rc["agency"] else f"{ra['year']}年"
@@ -220,4 +220,4 @@ def compare(ev: Evidence, q: Question, reports: list[dict]):
                       "citations": ids, "computed": f"|{a['value']} - {c['value']}|"})
     verdict = "相同" if d == 0 else (f"{name_a}比{name_c}多 {value}" if d > 0 else f"{name_c}比{name_a}多 {value}")
     lines.append(f"比较：{verdict}（{a['value']} − {c['value']}）{''.join(f'[{i}]' for i in ids)}")
-    return b.result("\n".join(lines), ev.checks.for_cited(b.cited_facts))
+    return b.result("\n".join(lines), [], checks=ev.checks)

@@ -87,7 +87,7 @@ def answer_two_stated(ev: Evidence, q: Question, reports: list[dict]) -> dict | 
     b = AnswerBuilder(q)
     text, ok = combine_sentence(q.operation, [Metric(subject=f["label"]) for f in facts],
                                 [Value.of(f) for f in facts], r, b)
-    return b.result(text, ev.checks.for_cited(b.cited_facts), grounded=ok)
+    return b.result(text, [], grounded=ok, checks=ev.checks)
 
 
 def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing_years: list[int]) -> dict:
@@ -142,8 +142,7 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
         change_line(b, Value.of(first), Value.of(last), by_report[first["report_id"]], by_report[last["report_id"]],
                     last["unit"], lines)
     note_missing_years(missing_years, lines, warnings)
-    warnings += ev.checks.for_cited(b.cited_facts)
-    return b.result("\n".join(lines), list(dict.fromkeys(warnings)))
+    return b.result("\n".join(lines), list(dict.fromkeys(warnings)), checks=ev.checks)
 
 
 def _names_cell(metric: Metric, fact: dict) -> bool:
@@ -202,7 +201,7 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:
         parts.append(f"{sent}[{cid}]")
     r = by_report[top_p["report_id"]]
     answer = f"据{report_name(r)}{r['year'] or ''}年报告（{top_p['section']}）：" + "".join(parts)
-    warnings = ev.checks.for_reports({top_p["report_id"]}, set())
+    warnings = ev.checks.for_passage(top_p["report_id"])
     if len(reports) > 1 and not q.agencies:
         warnings.insert(0, f"问题未指明单位，范围内有{len(reports)}份报告，以上引自最相关的{report_name(r)}{r['year'] or ''}年报告；"
                            "请指明单位以查看其他报告")

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from assistant.components import Components
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, SHARED_REPORTS, need_shared
 
 XSS_REPORT = """某某市测试局2022年政府信息公开工作年度报告
 一、总体情况
@@ -242,24 +242,25 @@ def test_upload_messages_in_chinese():
     assert upload_message_zh("这份报告已经收录") == "这份报告已经收录"
 
 
-def test_warnings_limited_to_the_cited_cells():
-    """Warnings as answer.py words them (copied from a real answer about 洪泽区 2023, table 四)."""
-    from assistant.dialogue import relevant_warnings, warned_citations
+def test_warnings_limited_to_the_cited_cells(tmp_path):
+    """洪泽区 2023's table 四 fails two checks (行政复议 and 行政诉讼 / 复议后起诉 do not add up to
+    their 总计). An answer citing a 行政复议 cell carries the 行政复议 check only and marks that
+    citation; an answer from the report's text carries neither; nothing is parsed back from text."""
+    from assistant.dialogue import warned_citations
 
-    table4 = "政府信息公开行政复议、行政诉讼情况"
-    head = f"淮安市洪泽区人民政府2023年报告「{table4}」一致性校验未通过："
-    review = head + "行政复议: 四项结果之和 = 总计（应为11，表中为0）；数字按原文列出"
-    lawsuit = head + "行政诉讼 / 复议后起诉: 四项结果之和 = 总计（应为5，表中为0）；数字按原文列出"
-    others = "淮安市洪泽区人民政府另有2项表格一致性校验未通过（见报告详情）"
-    missing = "语料中没有2020年的相关报告，未能列出这些年份"
-    cell = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": table4, "row": None,
-            "column": "行政复议 / 总计"}
-    prose = {"id": 1, "agency": "淮安市洪泽区人民政府", "year": 2023, "table": None, "row": None, "column": None}
-    warnings = [review, lawsuit, others, missing]
-    assert relevant_warnings({"citations": [cell], "warnings": warnings}) == [review, missing]
-    assert relevant_warnings({"citations": [prose], "warnings": warnings}) == [missing]
-    assert warned_citations({"citations": [cell], "warnings": [review, lawsuit]}) == {1}
-    assert warned_citations({"citations": [cell], "warnings": [lawsuit]}) == set()
+
+    comp = Components.from_settings(index_dir=tmp_path / "index")
+    comp.indexer.index([need_shared(SHARED_REPORTS / "hzq2023_working.pdf")])
+    res = comp.answerer.ask("洪泽区2023年行政复议结果维持的有几件？")
+    assert [f["value"] for f in res["figures"]] == ["10"]
+    checks = [w for w in res["warnings"] if "一致性校验未通过" in w]
+    assert len(checks) == 1 and "行政复议: 四项结果之和 = 总计" in checks[0] and "复议后起诉" not in checks[0]
+    assert warned_citations(res) == {res["figures"][0]["citation"]}
+    lawsuit = comp.answerer.ask("洪泽区2023年行政诉讼复议后起诉结果维持几件？")
+    assert any("复议后起诉: 四项结果之和" in w for w in lawsuit["warnings"])
+    assert not any("行政复议: 四项结果之和" in w for w in lawsuit["warnings"])
+    quiet = comp.answerer.ask("洪泽区2023年规章现行有效件数？")        # table 二 passes its checks
+    assert not any("一致性校验未通过" in w for w in quiet["warnings"]) and warned_citations(quiet) == set()
 
 
 def test_first_screen_examples_are_answered(client):
