@@ -133,9 +133,13 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
     suffix = re.compile(rf"(?:{_agency_suffix_re()})")
     for root in roots:
         for m in re.finditer(re.escape(root), text):
+            # a name never runs past a particle or a list mark ("淮安市公安局的政府信息…")
             run = re.match(r"[\u4e00-\u9fff]{0,14}", text[m.end():]).group(0)
+            run = re.split(r"[的之和与及在]", run)[0]
             ends = sorted({m.end() + k.end() for i in range(len(run) + 1) if (k := suffix.match(run, i))})
-            readings = [text[m.start():e] for e in ends if e - m.end() <= 14]
+            # "…政府" followed by 信息 is the words 政府信息, not a government
+            readings = [text[m.start():e] for e in ends if e - m.end() <= 14
+                        and not (text[e - 2:e] == "政府" and text[e:e + 2] == "信息")]
             if readings:
                 out.append(readings)
     return out
@@ -182,6 +186,26 @@ def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bo
                 if best is None or cand.score > best.score:
                     best = cand
     return best
+
+
+_GOVERNMENT_WORDS = ("综合实验区管理委员会", "管理委员会", "管委会", "人民政府", "政府", "综合实验区", "实验区")
+
+
+def _government_of(readings: list[str], roots: list[str], pool: dict[str, list[str]]) -> str | None:
+    """The one indexed government a mention names by a place and a government word of its own
+    ("平潭管委会", "平潭实验区政府"), when the place has exactly one government in the corpus. A
+    general office (办公厅) is not its government."""
+    mention = readings[-1]          # the whole mention: "平潭管委会教育局" is no government
+    for r in roots:
+        rest = mention[len(r):].lstrip(_ADMIN_SUFFIX) if mention.startswith(r) else None
+        # nothing but government words after the place ("管委会", "实验区政府"; not "公安局的政府")
+        if not rest or re.sub("|".join(_GOVERNMENT_WORDS), "", rest):
+            continue
+        govs = {n for n, spellings in pool.items() if r in _places(spellings[0])
+                and any(x[x.find(r) + len(r):].lstrip(_ADMIN_SUFFIX) in _GOVERNMENT_WORDS for x in spellings if r in x)}
+        if len(govs) == 1:
+            return govs.pop()
+    return None
 
 
 def agency_names(reports: list[dict]) -> dict[str, list[str]]:
@@ -276,8 +300,18 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 if not any(m.agency in {n for n, _ in longer} for m in matches):
                     matches = [AgencyMatch(n, mention, 2.0) for n, mention in longer]
                 continue
+            if not fits and any(o.mention.startswith(r) and len(o.mention) > len(r) for o in matches for r in readings):
+                # "上海市政府公文…（上海市政府办公厅年报）": the shorter mention is the agency's parent,
+                # named as context, while the question names the indexed agency itself
+                continue
+            government = _government_of(readings, roots, pool)
+            if not fits and government:
+                # "平潭管委会" is the 平潭综合实验区 government under another of its government words
+                if not any(m.score >= 3.0 for m in matches):      # bureaus that only share the place lose
+                    matches = [AgencyMatch(government, readings[-1], 2.0)]
+                continue
             if not fits:
-                mention = readings[0]
+                mention = readings[-1]          # refused by the whole name it was asked by
                 unknown = mention
                 place_agencies = sorted({n for r in roots if mention.startswith(r) for n in root_index(names)[r]})
                 matches = []
@@ -302,7 +336,9 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
 
     blanked = text.translate(OCR_CONFUSABLE)
     for m in sorted(matches, key=lambda m: -len(m.mention)):
-        blanked = re.sub(r"\s*".join(map(re.escape, m.mention)), "|", blanked)
+        # a government's own government word after its name is part of the name ("平潭综合实验区管委会")
+        tail = f"(?:{'|'.join(_GOVERNMENT_WORDS)})?" if is_government(m.agency, m.mention) else ""
+        blanked = re.sub(r"\s*".join(map(re.escape, m.mention)) + tail, "|", blanked)
     if unknown:
         blanked = blanked.replace(unknown, "|")
     reading = read(YEAR_RE.sub("|", RANGE_RE.sub("|", blanked)))

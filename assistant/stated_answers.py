@@ -99,7 +99,8 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
     ranked = ev.stated.ranked(q.metric, q.text, reports)
     if q.metrics:
         ranked = {rid: kept for rid, lst in ranked.items()
-                  if (kept := [s for s in lst if all(_names_cell(m, s.fact) for m in q.metrics)])}
+                  if (kept := [s for s in lst
+                               if all(_names_cell(m, f"{s.fact['label']} {ev.stated.context(s.fact)}") for m in q.metrics)])}
     best = {rid: r[0] for rid, r in ranked.items()}
     if not best:
         scope = "、".join(f"{report_name(r)}{r['year'] or ''}年" for r in reports[:5]) + ("等" if len(reports) > 5 else "")
@@ -145,8 +146,9 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
     return b.result("\n".join(lines), list(dict.fromkeys(warnings)), checks=ev.checks)
 
 
-def _names_cell(metric: Metric, fact: dict) -> bool:
-    text = f"{fact['label']} {fact['quote']}"
+def _names_cell(metric: Metric, text: str) -> bool:
+    """The figure's words (its label and the clause before it: "在主动公开的24条政府信息中，…规章和规范性
+    文件7条") name the cell's row and, unless it is the total, its column."""
     needed = [c for c in (metric.row, metric.column) if c is not None and c.plain != "总计" and c.id != "total"]
     return all(any(w.replace("…", "") in text for w in (*c.words, c.plain)) for c in needed)
 

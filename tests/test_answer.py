@@ -15,7 +15,7 @@ from .conftest import ROOT, SEED, SHARED, SHARED_REPORTS, need_shared
 
 # measured floors: a change that lowers either fails here (raise them as the reader improves)
 REPORTS2_FLOOR = 38          # 39/39 measured
-PARAPHRASE_FLOOR = 0.95      # 341/349 measured
+PARAPHRASE_FLOOR = 0.97      # 345/349 measured
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +230,7 @@ def test_blank_total_also_shows_a_reading_with_a_number(all_index):
     ("平潭实验区2020年主动公布了多少条政府信息？", "2602"),
     # ... while a question that says 其他 gets the rest
     ("平潭综合实验区2020年其他应主动公开的政府信息有多少条？", "1053"),
-    # an item inside a 其他 clause is still that item
+    # an item inside a 其他 clause is still that item, never the list's "24" said before it
     ("平潭国资局2019年主动公开的信息里，机关党建有多少条？", "3"),
 ])
 def test_a_remainder_figure_answers_only_a_question_about_the_remainder(all_index, question, value):
@@ -271,3 +271,21 @@ def test_template_words_inside_one_named_item_are_not_the_two_items(all_index, q
 def test_two_named_items_are_summed_when_each_is_found(all_index, question, total):
     computed = [f for f in all_index.answerer.ask(question)["figures"] if f.get("computed")]
     assert computed[-1]["value"] == total and "+" in computed[-1]["computed"]      # the sum comes last
+
+
+@pytest.mark.parametrize("question,value", [
+    # the column (主动公开 → 本年新公开) is named by the clause before the figure, not by the figure's own label
+    ("平潭综合实验区国有资产管理局2019年主动公开的政府信息里财务预算、决算信息有几条？", "0"),
+    ("平潭综合实验区国有资产管理局2019年主动公开的信息中，行政法规、规章和规范性文件有几条？", "7"),
+])
+def test_a_stated_figure_is_read_with_the_clause_that_introduces_it(all_index, question, value):
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == [value]
+
+
+@pytest.mark.parametrize("question,value", [
+    ("平潭管委会2020年全区公布的科教文体卫生类信息有多少条", "246"),
+    ("平潭综合实验区管委会2020年主动公布了多少条政府信息？", "2602"),
+    ("2019年上海市政府公报刊登的部门规范性文件和政策解读一共多少件？（上海市政府办公厅年报）", "128"),
+])
+def test_agencies_named_by_other_names_are_answered(all_index, question, value):
+    assert value in [f["value"] for f in all_index.answerer.ask(question)["figures"]]

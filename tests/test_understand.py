@@ -153,16 +153,43 @@ def test_absent_agency_is_refused_by_name(comp, question, named):
     assert "淮安市人民政府" in res["answer"] or "上海市人民政府办公厅" in res["answer"]
 
 
-def test_a_government_is_not_its_own_bureau(comp):
-    """Only bureaus of 平潭综合实验区 are indexed here (until its own report is read): the
-    government named in full is not answered from 国有资产管理局."""
+def test_a_government_is_not_its_own_bureau(comp, tmp_path):
+    """平潭综合实验区 has a 2020 report; its 国有资产管理局 has 2019. The government named in full
+    for 2019 is refused for the year, never answered from its bureau; and in a corpus holding only
+    the bureau, the government is refused by name."""
     res = comp.answerer.ask("平潭综合实验区2019年主动公开政府信息多少条？")
-    own = [r for r in comp.answerer.reports() if r["agency"] == "平潭综合实验区"]
-    if own:
-        assert "2019" in res["answer"] and res["grounded"] is False
-    else:
-        assert "语料中没有平潭综合实验区的报告" in res["answer"]
-    assert res["figures"] == []
+    assert any(r["agency"] == "平潭综合实验区" for r in comp.answerer.reports())
+    assert res["grounded"] is False and res["figures"] == [] and "2019" in res["answer"]
+    bureau_only = Components.from_settings(index_dir=tmp_path / "index", embeddings=HashEmbeddings())
+    bureau_only.indexer.index([need_shared(next(SHARED_REPORTS.glob("20181_*国有资产管理局2019*")))])
+    res = bureau_only.answerer.ask("平潭综合实验区2019年主动公开政府信息多少条？")
+    assert "语料中没有平潭综合实验区的报告" in res["answer"] and res["figures"] == []
+
+
+@pytest.mark.parametrize("question,agency", [
+    # a place with a government word of its own names that place's government
+    ("平潭管委会2020年共受理政府信息公开申请多少件？", "平潭综合实验区"),
+    ("平潭综合实验区管委会2020年主动公布了多少条政府信息？", "平潭综合实验区"),
+    ("平潭实验区政府2020年主动公布了多少条政府信息？", "平潭综合实验区"),
+    # the agency's parent named as context, the agency itself named too
+    ("上海市政府办公厅2019年编发了几期上海市政府公报？", "上海市人民政府办公厅"),
+    ("2019年经政务公开工作机构审核的上海市政府公文，主动公开率达到多少？（上海市政府办公厅年报）", "上海市人民政府办公厅"),
+])
+def test_governments_by_their_other_names(comp, question, agency):
+    q = comp.answerer.understand(question)
+    assert [m.agency for m in q.agencies] == [agency] and q.unknown_place is None
+    assert not any(w in q.metric for w in ("管委会", "实验区政府", "办公厅")), q.metric     # the name is not the metric
+
+
+@pytest.mark.parametrize("question,unknown", [
+    ("淮安市公安局的政府信息公开申请一年受理多少件？", "淮安市公安局"),      # "…的政府" is no government word
+    ("上海市政府2019年行政复议总计多少件？", "上海市政府"),               # its 办公厅 is not the government
+    ("平潭管委会教育局2020年主动公开了多少条政府信息？", "平潭管委会教育局"),
+])
+def test_other_agencies_of_a_place_stay_unknown(comp, question, unknown):
+    q = comp.answerer.understand(question)
+    assert q.unknown_place == unknown and q.agencies == []
+    assert comp.answerer.ask(question)["figures"] == []
 
 
 @pytest.mark.parametrize("question", [
