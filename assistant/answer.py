@@ -18,6 +18,7 @@ from . import corpus
 from .cell_answers import answer_cells
 from .citations import refusal
 from .evidence import Evidence
+from .overview import answer_overview
 from .question import Question, parse_question
 from .stated_answers import (answer_passage, answer_stated_figure, answer_two_stated, one_stated_figure,
                              prose_explains)
@@ -145,6 +146,10 @@ def route(ev: Evidence, q: Question) -> dict:
         return refusal(q, f"没有在同一份报告中同时找到“{reading.subject_parts[0]}”和“{reading.subject_parts[1]}”两项数据")
     if q.wants_figure or q.metrics:
         return _over_reports(ev, q, reports, missing) or answer_stated_figure(ev, q, reports, missing)
+    if reading is not None and reading.wants_overview and (q.agencies or len(reports) == 1):
+        res = answer_overview(ev, q, reports)
+        if res is not None:
+            return res
     return answer_passage(ev, q, reports)
 
 

@@ -95,11 +95,11 @@ def interpretation(q) -> dict:
                                                       "subject": q.metric}] if q.metric else [])
     parts = ["、".join(agencies) or (f"{q.unknown_place}（语料中没有）" if q.unknown_place else "全部单位"),
              "、".join(f"{y}年" for y in q.years) or "全部年份"]
-    described = [m.describe() for m in q.metrics] or ([f"{q.metric}（正文）"] if q.metric else [])
+    described = [m.describe() for m in q.metrics] or ([f"{q.metric}（正文）"] if q.metric and q.operation != "overview" else [])
     if described:
         parts.append(" ＋ ".join(described) if q.operation == "sum" else " ／ ".join(described))
     op_names = {"value": "", "sum": "求和", "difference": "求差", "ratio": "求比例", "rank": "排名", "trend": "历年趋势",
-                "compare": "比较", "change": "变化", "average": "平均"}
+                "compare": "比较", "change": "变化", "average": "平均", "overview": "报告概况（主要数字）"}
     if op_names.get(q.operation):
         parts.append(op_names[q.operation])
     return {"text": "理解为：" + " · ".join(parts), "agencies": agencies, "years": list(q.years),

@@ -62,8 +62,9 @@ def refs(ids: list[int]) -> str:
     return "".join(f"[{i}]" for i in dict.fromkeys(ids))
 
 
-def value_sentence(metric: Metric, value: Value, r: dict, ids: list[int]) -> str:
-    who = report_name(r, with_year=True)
+def value_sentence(metric: Metric, value: Value, r: dict, ids: list[int], who: str | None = None) -> str:
+    """`who` ("2024年，淮安市人民政府" by default) is left out of list items under a heading that says it."""
+    who = report_name(r, with_year=True) if who is None else who
     words = metric_words(metric)
     unit = unit_of(metric, value)
     if value.number is None and not value.computed:

@@ -71,6 +71,8 @@ class QuestionModel:
     figure_words: tuple[str, ...]
     words_words: tuple[str, ...]
     rank_ascending: tuple[str, ...]
+    overview_words: tuple[str, ...] = ()
+    overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
 
     def concept(self, table: str, cid: str) -> Concept:
         return self.tables[table].concepts[cid]
@@ -121,6 +123,13 @@ def load_model(path: Path = DATA) -> QuestionModel:
         tables[tid] = spec
     ops = {k: _tuple(v) for k, v in (raw.get("operations") or {}).items()}
     ag = raw.get("agencies") or {}
+    overview = raw.get("overview") or {}
+    cells = tuple(tuple(c) for c in overview.get("cells") or [])
+    for c in cells:
+        ok = len(c) == 3 and c[0] in tables and all(
+            x in tables[c[0]].concepts and tables[c[0]].concepts[x].dim == dim for x, dim in zip(c[1:], DIMENSIONS))
+        if not ok:
+            raise InputError(f"{path.name}: overview cell {list(c)} is not [table, row, column] of the model")
     return QuestionModel(tables=tables, operations=ops, connectors=_tuple(raw.get("connectors")),
                          filler_words=_tuple(raw.get("filler_words")),
                          generic_words=_tuple(raw.get("generic_words")),
@@ -131,7 +140,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          place_suffixes=_tuple(ag.get("place_suffixes")),
                          figure_words=_tuple((raw.get("question_words") or {}).get("figure")),
                          words_words=_tuple((raw.get("question_words") or {}).get("words")),
-                         rank_ascending=_tuple(raw.get("rank_ascending")))
+                         rank_ascending=_tuple(raw.get("rank_ascending")),
+                         overview_words=_tuple(overview.get("words")), overview_cells=cells)
 
 
 @lru_cache(maxsize=1)

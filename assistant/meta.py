@@ -56,7 +56,7 @@ def coverage_lines(reports: list[dict]) -> list[str]:
 
 
 def examples(reports: list[dict]) -> list[tuple[str, str]]:
-    """Example questions of each kind (figure, table cell, comparison, trend, ranking) that the indexed
+    """Example questions of each kind (figure, table cell, comparison, trend, ranking, overview) that the indexed
     reports can answer: built from the agencies and years present, so they never point outside the corpus."""
     named = sorted((r for r in reports if r.get("agency") and r.get("year")), key=lambda r: (r["year"], r["agency"]))
     if not named:
@@ -83,6 +83,10 @@ def examples(reports: list[dict]) -> list[tuple[str, str]]:
         out.append(("排名", f"{same_year[0]}年各单位本年新收政府信息公开申请数量排名"))
     elif len({r["agency"] for r in named}) >= 2:
         out.append(("排名", "各单位本年新收政府信息公开申请数量排名"))
+    tabled = [r for r in named if any(str(t.get("template") or "").startswith("三") and t.get("read")
+                                      for t in r.get("reading") or [])]
+    if tabled:                 # an overview is the report's table figures: only where tables were read
+        out.append(("概况", f"{tabled[-1]['agency']}{tabled[-1]['year']}年政府信息公开情况怎么样？"))
     return out
 
 

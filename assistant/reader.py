@@ -62,6 +62,7 @@ class Reading:
     absent_word: str | None = None                            # a metric word no template holds
     leftover: str = ""                                        # content no concept, filler or operation explains
     wants_figure: bool = False                                # asks for a number (not for words)
+    wants_overview: bool = False                              # "公开情况怎么样": the report's headline figures
     rank_ascending: bool = False                              # a ranking from the bottom ("最少")
     table_score: dict[str, int] = field(default_factory=dict)
 
@@ -232,7 +233,9 @@ def read(text: str) -> Reading:
     reading.rank_ascending = any(p.search(text) for p in _patterns(m.rank_ascending))
     reading.subject = _subject(text, hits, m)
     reading.metrics = _metrics(by_table, score, m)
-    reading.operation = _operation(reading, text)
+    reading.wants_overview = (not reading.metrics and "多少" not in text and not reading.ops
+                              and any(w in text for w in m.overview_words))
+    reading.operation = "overview" if reading.wants_overview else _operation(reading, text)
     if reading.operation in ("sum", "difference", "ratio") or (
             any(c in text for c in m.connectors) and ({"sum", "difference", "total"} & reading.ops)):
         op = reading.operation if reading.operation in ("sum", "difference", "ratio") else \

@@ -289,3 +289,23 @@ def test_a_stated_figure_is_read_with_the_clause_that_introduces_it(all_index, q
 ])
 def test_agencies_named_by_other_names_are_answered(all_index, question, value):
     assert value in [f["value"] for f in all_index.answerer.ask(question)["figures"]]
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("沭阳县发改局2023年政府信息公开情况怎么样？", {"26", "1"}),
+    ("上海市政府办公厅2019年信息公开工作总体情况如何？", {"859", "805", "72", "7", "9"}),
+    ("淮安市政府2024年依申请公开情况怎么样？", {"3119", "3050", "1362", "103", "351", "46"}),
+])
+def test_an_overview_question_gets_the_reports_headline_figures(all_index, question, expected):
+    """Each figure a cited template cell (a sum shows its expression); nothing from the text guessed."""
+    res = all_index.answerer.ask(question)
+    assert res["interpretation"]["operation"] == "overview" and res["grounded"]
+    assert expected <= {f["value"] for f in res["figures"]}, res["answer"]
+    by_id = {c["id"]: c for c in res["citations"]}
+    assert all(by_id[f["citation"]]["table"] for f in res["figures"])
+
+
+def test_an_overview_of_the_whole_corpus_is_not_guessed(all_index):
+    """No agency named and nine reports: the overview of which one? Quoted text, not a pick of figures."""
+    res = all_index.answerer.ask("政府信息公开情况怎么样？")
+    assert not any(c.get("table") for c in res["citations"])

@@ -235,4 +235,22 @@ def test_data_file_mistakes_are_clear_errors(tmp_path):
                    encoding="utf-8")
     with pytest.raises(InputError, match="refers to nope"):
         load_model(bad)
-    assert len(model().tables) == 3
+    bad.write_text("tables:\n  t3:\n    name: 表三\n    rows:\n      - {id: a, plain: A, labels: [A]}\n"
+                   "overview:\n  cells: [[t3, a, total]]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="overview cell"):
+        load_model(bad)
+    assert len(model().tables) == 3 and model().overview_cells
+
+
+@pytest.mark.parametrize("question,overview", [
+    ("沭阳县发改局2023年政府信息公开情况怎么样？", True),
+    ("洪泽区2023年的年报主要讲了什么？", True),
+    ("上海市政府办公厅2019年信息公开工作总体情况如何？", True),
+    ("淮安市政府2024年依申请公开情况怎么样？", True),
+    ("淮安市政府2024年依申请公开收到多少件，情况怎么样？", False),     # asks a number
+    ("洪泽区2023年行政复议情况怎么样？", False),                        # names a cell of table 四
+    ("洪泽区2023年政府信息公开工作存在哪些问题？", False),
+])
+def test_overview_questions(comp, question, overview):
+    q = comp.answerer.understand(question)
+    assert (q.operation == "overview") is overview, (q.operation, q.metric)
