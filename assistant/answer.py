@@ -16,7 +16,7 @@ import threading
 
 from . import corpus
 from .cell_answers import answer_cells
-from .citations import refusal
+from .citations import refusal, report_name
 from .evidence import Evidence
 from .overview import answer_overview
 from .question import Question, parse_question
@@ -103,6 +103,11 @@ def _scope(ev: Evidence, q: Question) -> tuple[list[dict], list[int]] | dict:
 
 def _over_reports(ev: Evidence, q: Question, reports: list[dict], missing: list[int]) -> dict | None:
     """One metric over several reports: ranking, total or average, trend, comparison."""
+    if q.wants_rank and len(reports) == 1:
+        # "哪一类最多" inside one report: the categories of its text are not a ranking of reports,
+        # and a one-report "ranking" would show some cell as the answer
+        return refusal(q, f"只有{report_name(reports[0])}{reports[0]['year'] or ''}年一份报告在范围内，无法排名；"
+                          "报告内各类别之间的比较请分别询问各类的数字")
     if q.wants_rank:
         return corpus.ranking(ev, q, reports)
     if (q.wants_sum or q.wants_avg) and len(q.agencies) != 1 and len(reports) > 1:
@@ -154,19 +159,26 @@ def route(ev: Evidence, q: Question) -> dict:
 
 
 def _asks_rate_of_counts(q: Question) -> bool:
-    """"百分之多少" of one count cell: a count cannot answer it (a ratio of two named cells can)."""
-    return len(q.metrics) == 1 and q.operation != "ratio" and bool(re.search(r"百分|比例|占比|%|％|比率", q.text))
+    """"百分之多少" of one count cell: a count cannot answer it, and a ratio needs two named cells;
+    a percentage the report states can."""
+    return len(q.metrics) == 1 and bool(re.search(r"百分|比例|占比|%|％|比率", q.text))
 
 
-_TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|和|以及|及)(?P<b>(?:多少|几).*)$")
+_TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|和|以及|及)(?P<b>[又还另再]?[有是]?(?:多少|几).*)$")
 
 
 def split_asks(question: str) -> list[str]:
-    """A question asking for two figures at once, as two questions sharing their opening words."""
+    """A question asking for two figures at once, as two questions sharing their opening words.
+    "…接入了多少个部门、多少项事项" shares the verb too; "…一共答复了多少件，又有多少件顺延到下一年"
+    starts a clause of its own (又/还/另/再), which shares only who and when."""
     m = _TWO_ASKS.match(question.strip())
     if not m or not re.search(r"[\u4e00-\u9fff]", m.group("a")[2:]):
         return [question]
-    return [m.group("head") + m.group("a"), m.group("head") + m.group("b")]
+    head, b = m.group("head"), m.group("b")
+    if b[0] in "又还另再":
+        cut = max((x.end() for x in re.finditer(r"[？?。，,；;]|\d{4}\s*年", head)), default=0)
+        return [head + m.group("a"), head[:cut] + b]
+    return [head + m.group("a"), head + b]
 
 
 def merge_answers(question: str, results: list[dict]) -> dict:

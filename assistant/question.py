@@ -263,15 +263,18 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 by_agency[name] = m
         if by_agency:
             top = max(m.score for m in by_agency.values())
-            if top >= 3.0:        # whole names: every agency named in full counts (comparisons name two)
-                matches = [m for m in by_agency.values() if m.score >= 3.0]
+            if top >= 3.0:        # whole names: every agency named in full counts (comparisons name two),
+                # and so does another agency named by more than its place ("洪泽区政府和沭阳县发改局")
+                matches = [m for m in by_agency.values() if m.score >= 3.0
+                           or (m.score > 1.0 and not any(o.score >= 3.0 and (m.mention in o.mention or o.mention in m.mention)
+                                                         for o in by_agency.values()))]
             else:
                 matches = [m for m in by_agency.values() if m.score >= top - 1e-9]
             # a mention inside a longer mention of another agency is not a separate agency
             matches = [m for m in matches if not any(m.mention != o.mention and m.mention in o.mention
                                                      for o in matches)]
             # a bare place ("淮安", "平潭实验区") means that place's government when the corpus has it
-            if len(matches) > 1:
+            if len(matches) > 1 and all(m.score < 1.0 for m in matches):
                 gov = [m for m in matches if is_government(m.agency, m.mention)]
                 if len(gov) == 1 or (gov and len({g.agency for g in gov}) < len(matches)):
                     matches = gov

@@ -19,6 +19,9 @@ MIN_RECALL = 0.45
 PART_THRESHOLD = 0.3      # one of two named items inside one report
 CONTEXT_SCOPE = 5         # up to this many reports, stated figures are also matched with their whole sentence
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
+_FULL_STOP = re.compile(r"[。！？!?]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_RATE_ASKED = re.compile(r"百分之|百分比|比例|占比|比重|%|％")
 _REMAINDER = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[)）、.]?\s*(其他|其它)")
 _SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名", "项"}
 _UNIT_ASKED = re.compile(r"多少([条件个次篇项人家期份])|几([条件个次篇项人家期份])")
@@ -61,6 +64,10 @@ class StatedFigures:
     def ranked(self, subject: str, question: str, reports: list[dict], prose_only: bool = False,
                threshold: float = FIGURE_THRESHOLD) -> dict[str, list[Scored]]:
         """Every fact of each report that matches `subject` well enough, best first."""
+        only_rate = bool(_RATE_ASKED.search(question))     # "占多大比例": a count is no answer
+        if only_rate:
+            # the words of a share say which kind of figure (a percentage), not what it is about
+            subject = _RATE_ASKED.sub(" ", subject)
         qg = grams(subject)
         if not qg:
             return {}
@@ -87,13 +94,18 @@ class StatedFigures:
         for i in cat.prose_candidates(qg, scope):
             score, recall = cat.score_prose(qg, i, qb)
             if in_context:      # words of the question may sit earlier in the figure's sentence
-                ctx = overlap(qg, grams(f"{cat.prose_label[i]} {self.sentence(cat.prose_reports[i], cat.prose_quote[i], upto_quote=True)}"),
-                              cat.idf)
+                before = self.sentence(cat.prose_reports[i], cat.prose_quote[i], upto_quote=True)
+                label = cat.prose_label[i]
+                if len(_CJK.findall(label)) <= 1:
+                    # "…无法提供265件，占32.9%": a figure labelled by a linking word alone is about the
+                    # clause before it
+                    label = self.sentence(cat.prose_reports[i], cat.prose_quote[i], clause=True)
+                ctx = overlap(qg, grams(f"{label} {before}"), cat.idf)
                 if ctx > recall:
                     # the figure's own clause still counts: of two figures in sentences that hold the
                     # question's words, the one whose clause says them ("刊登…112件") is meant
-                    score = max(score, 0.5 * ctx + 0.15 * recall + 0.35 * overlap(grams(cat.prose_label[i]), qb, cat.idf)
-                                - 0.05)
+                    own = recall if label == cat.prose_label[i] else ctx
+                    score = max(score, 0.5 * ctx + 0.15 * own + 0.35 * overlap(grams(label), qb, cat.idf) - 0.05)
                     recall = ctx
             if not asks_other and _REMAINDER.match(re.split(r"[中，,]", cat.prose_label[i])[-1]):
                 # "其他应主动公开政府信息" is the rest of a list: never what a question that does not say
@@ -103,15 +115,21 @@ class StatedFigures:
                 score += 0.04
             elif unit in _SPECIFIC_UNITS and cat.prose_unit[i] != unit:
                 score -= 0.3        # "几期" is not answered by a count of 件
-            if wants_rate and (cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]):
+            is_rate = cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]
+            if (wants_rate or only_rate) and is_rate:
                 score += 0.04
+            elif only_rate:
+                score -= 0.3
             if score >= threshold and recall >= min(MIN_RECALL, threshold):
                 hits.append((score, recall, int(cat.prose_ids[i])))
         facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in hits])}
         for score, recall, fid in hits:
             offer(facts[fid], score, recall)
-        for ranked in found.values():
+        for rid, ranked in found.items():
             ranked.sort(key=lambda s: (-s.score, s.fact["fact_id"]))
+            if unit in _SPECIFIC_UNITS and any(s.fact["unit"] == unit for s in ranked):
+                # "多少场直播": where the report counts in 场, a count in 条 is another thing
+                found[rid] = [s for s in ranked if s.fact["unit"] == unit]
         return found
 
     def paragraphs(self, report_id: str) -> list[dict]:
@@ -124,7 +142,7 @@ class StatedFigures:
                 self._paragraphs[report_id] = got
         return got
 
-    def sentence(self, report_id: str, quote: str, upto_quote: bool = False) -> str:
+    def sentence(self, report_id: str, quote: str, upto_quote: bool = False, clause: bool = False) -> str:
         """The sentence of a report's text that holds a stated figure's clause; with `upto_quote`,
         only as far as the clause: the words after it name the figures that follow ("在主动公开的24条
         政府信息中，…机关党建3条" — 机关党建 is not what the 24 counts)."""
@@ -132,11 +150,25 @@ class StatedFigures:
             text = p["text"] or ""
             i = text.find(quote)
             if i >= 0:
-                starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, i)]
+                # before a figure, the whole sentence (its topic may sit ahead of a "；": "视频号…；直播118场")
+                # (`clause`: only from the last "；", up to the figure)
+                whole = upto_quote and not clause
+                starts = [m.end() for m in (_FULL_STOP if whole else _SENTENCE_END).finditer(text, 0, i)]
                 end = _SENTENCE_END.search(text, i + len(quote))
-                stop = i + len(quote) if upto_quote else (end.end() if end else len(text))
+                stop = i + len(quote) if upto_quote or clause else (end.end() if end else len(text))
                 return text[starts[-1] if starts else 0:stop]
         return quote
+
+    def widened(self, f: dict) -> dict:
+        """A figure labelled by a linking word alone ("占19.6%") with its clause as label and quote
+        ("不予处理158件，占19.6%"), so the answer says what the share is of; other figures as they are."""
+        if f["kind"] != "prose" or len(_CJK.findall(f["label"] or "")) > 1:
+            return f
+        clause = self.sentence(f["report_id"], f["quote"] or "", clause=True)
+        i = clause.rfind(f["value"])
+        if i <= 0 or f["quote"] not in clause:
+            return f
+        return {**f, "label": clause[:i].rstrip(f["label"] or "").rstrip("，,") + "，" + (f["label"] or ""), "quote": clause}
 
     def context(self, f: dict, before: int = 30) -> str:
         """A stated figure's clause with the words just before it in its paragraph."""

@@ -121,9 +121,10 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
     lines = []
     for s in chosen:
         r = by_report[s.fact["report_id"]]
-        cid = b.cite_fact(s.fact, r)
-        b.figure(s.fact, cid)
-        lines.append(b.sentence(s.fact, r, cid))
+        fact = ev.stated.widened(s.fact)
+        cid = b.cite_fact(fact, r)
+        b.figure(fact, cid)
+        lines.append(b.sentence(fact, r, cid))
         if not s.fact["value"]:       # published blank: also give the best reading that has a number
             alt = next((t for t in ranked[s.fact["report_id"]][1:] if t.fact["value"]), None)
             if alt:
