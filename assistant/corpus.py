@@ -7,7 +7,8 @@ from index.numbers import format_number, normalise_label
 from index.templates import item_row
 
 from .citations import AnswerBuilder, empty_cell_text, refusal, report_name
-from .compose import metric_words
+from .compose import add_figure, metric_words, unit_of, value_sentence
+from .compute import Value
 from .evidence import Evidence
 from .matching import grams
 from .question import Question
@@ -200,12 +201,18 @@ def compare(ev: Evidence, q: Question, reports: list[dict]):
     b = AnswerBuilder(q)
     ids = []
     lines = []
+    template = q.metrics and all(f.get("kind") == "cell" for f in (s.fact for s in chosen)) and \
+        len(ev.cells.values(q.metrics[0], {s.fact["report_id"] for s in chosen})) == 2
     for s in chosen:
         r = by_id[s.fact["report_id"]]
         cid = b.cite_fact(s.fact, r)
-        b.figure(s.fact, cid)
         ids.append(cid)
-        lines.append(b.sentence(s.fact, r, cid))
+        if template:        # the template cell in plain words ("…本年新收政府信息公开申请859件")
+            add_figure(b, q.metrics[0], Value.of(s.fact), [cid])
+            lines.append(value_sentence(q.metrics[0], Value.of(s.fact), r, [cid]))
+        else:
+            b.figure(s.fact, cid)
+            lines.append(b.sentence(s.fact, r, cid))
     a, c = chosen[0].fact, chosen[1].fact
     if a["number"] is None or c["number"] is None:
         gap = next(empty_cell_text(f) for f in (a, c) if f["number"] is None)
@@ -216,8 +223,9 @@ def compare(ev: Evidence, q: Question, reports: list[dict]):
     name_a = report_name(ra) if ra["agency"] != rc["agency"] else f"{ra['year']}年"
     name_c = report_name(rc) if ra["agency"] != rc["agency"] else f"{rc['year']}年"
     value = format_number(abs(d))
-    b.figures.append({"value": value, "unit": a["unit"], "label": f"{name_a}与{name_c}之差", "citation": ids[0],
+    unit = unit_of(q.metrics[0], Value.of(a)) if template else (a["unit"] or "")
+    b.figures.append({"value": value, "unit": unit or None, "label": f"{name_a}与{name_c}之差", "citation": ids[0],
                       "citations": ids, "computed": f"|{a['value']} - {c['value']}|"})
-    verdict = "相同" if d == 0 else (f"{name_a}比{name_c}多 {value}" if d > 0 else f"{name_c}比{name_a}多 {value}")
+    verdict = "相同" if d == 0 else (f"{name_a}比{name_c}多{value}{unit}" if d > 0 else f"{name_c}比{name_a}多{value}{unit}")
     lines.append(f"比较：{verdict}（{a['value']} − {c['value']}）{''.join(f'[{i}]' for i in ids)}")
     return b.result("\n".join(lines), [], checks=ev.checks)
