@@ -17,6 +17,7 @@ import threading
 from . import corpus
 from .cell_answers import answer_cells
 from .citations import refusal, report_name
+from .compose import metric_words
 from .evidence import Evidence
 from .overview import answer_overview
 from .question import Question, parse_question
@@ -144,6 +145,13 @@ def route(ev: Evidence, q: Question) -> dict:
         res = _over_reports(ev, q, reports, missing) if len(q.metrics) == 1 else None
         if res is None:
             res = answer_cells(ev, q, reports, missing)
+        if res is not None and not res["figures"] and len(q.metrics) == 2 and len(reports) == 1 \
+                and q.operation in ("sum", "difference", "ratio"):
+            # both cells blank in the table: the two figures the report states in its text, if it does
+            stated = answer_two_stated(ev, q, reports, parts=[metric_words(m) for m in q.metrics])
+            if stated is not None and stated["figures"]:
+                stated["warnings"].insert(0, "表中这两项没有可计算的数字（栏目空白或无法读出），以下按报告正文所述的数字计算")
+                return stated
         if res is not None:
             return res
     if two_named and (not q.metrics or prose_first) and not one_stated_figure(ev, q, reports):

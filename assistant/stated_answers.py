@@ -61,11 +61,14 @@ def one_stated_figure(ev: Evidence, q: Question, reports: list[dict]) -> bool:
     return False
 
 
-def answer_two_stated(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
-    """Two stated figures of one report joined by an operation ("征地信息比土地出让信息多多少条")."""
-    parts = q.reading.subject_parts
-    if one_stated_figure(ev, q, reports):
-        return None
+def answer_two_stated(ev: Evidence, q: Question, reports: list[dict], parts: list[str] | None = None) -> dict | None:
+    """Two stated figures of one report joined by an operation ("征地信息比土地出让信息多多少条").
+    `parts`: the two items, when they are template cells the tables left blank ("不予处理", "不予公开")."""
+    cell_names = parts is not None
+    if parts is None:
+        parts = q.reading.subject_parts
+        if one_stated_figure(ev, q, reports):
+            return None
     found = []
     for part in parts:
         # one of two items the question names in one report: a looser match will do, since the
@@ -74,8 +77,13 @@ def answer_two_stated(ev: Evidence, q: Question, reports: list[dict]) -> dict | 
         threshold = PART_THRESHOLD if len(reports) == 1 else FIGURE_THRESHOLD
         ranked = ev.stated.ranked(part, q.text, reports, prose_only=True, threshold=threshold)
         word = head(part, parts)
+
+        def fits(s) -> bool:
+            if cell_names:      # a cell's name must be what the figure counts: "予以公开及部分公开258件" is not 予以公开
+                return (s.fact["label"] or "").rstrip("，,、：: ").endswith(part)
+            return near(word, ev.stated.context(s.fact))
         found.append({rid: picked for rid, lst in ranked.items()
-                      if word and (picked := next((s for s in lst if near(word, ev.stated.context(s.fact))), None))})
+                      if word and (picked := next((s for s in lst if fits(s)), None))})
     common = set(found[0]).intersection(*found[1:])
     if len(common) != 1:
         return None
