@@ -21,8 +21,8 @@ from .compose import metric_words
 from .evidence import Evidence
 from .overview import answer_overview
 from .question import Question, parse_question
-from .stated_answers import (answer_passage, answer_stated_figure, answer_two_stated, one_stated_figure,
-                             prose_explains)
+from .stated_answers import (answer_passage, answer_stated_change, answer_stated_figure, answer_two_stated,
+                             asks_vs_last_year, one_stated_figure, prose_explains)
 
 
 class Answerer:
@@ -131,6 +131,15 @@ def route(ev: Evidence, q: Question) -> dict:
     if reading is not None and reading.absent_word and not ev.stated.mentioned(reading.absent_word, reports):
         # a kind of number no template holds and no report states: not the nearest cell
         return refusal(q, f"报告中没有关于“{reading.absent_word}”的数据")
+    changed = answer_stated_change(ev, q, reports)
+    if changed is not None:
+        return changed
+    if len(reports) == 1 and asks_vs_last_year(q):
+        # "同比多了几件" of one report: this year's own figure is no answer to it
+        r = reports[0]
+        prev = f"{r['year'] - 1}年" if r.get("year") else "上一年"
+        return refusal(q, f"问题问的是与上一年相比的变化，报告正文没有给出该项的同比数字，范围内也只有{report_name(r)}"
+                          f"{r['year'] or ''}年这一份报告；可分别询问{prev}和{r['year'] or '本'}年的数字")
     two_named = bool(reading is not None and reading.subject_parts)
     if two_named and len(q.metrics) < 2:
         # two items named, but not two template cells: two stated figures may be meant

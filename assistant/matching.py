@@ -26,10 +26,23 @@ def _unspace(text: str) -> str:
     return out
 
 
+# Words a question and a report use for the same comparison with the year before ("比上一年少了" /
+# "较去年回落"): each read as one spelling before pairs are made, on both sides.
+_SAME_WORDS = [(re.compile(p), w) for p, w in (
+    (r"上一年度?|上年度|前一年|上年(?!结转)", "去年"), (r"同比|比去年|较去年|与去年相比", "较去年"),
+    (r"回落|下降|减少|少了", "减少"), (r"增长|上升|增加|多了", "增加"))]
+
+
+def same_words(text: str) -> str:
+    for pattern, word in _SAME_WORDS:
+        text = pattern.sub(word, text)
+    return text
+
+
 def grams(text: str) -> set[str]:
     """CJK bigrams within each run of letters (digits and punctuation break runs)."""
     out: set[str] = set()
-    for seg in _NON_CJK.split(_unspace(text or "")):
+    for seg in _NON_CJK.split(_unspace(same_words(text or ""))):
         if len(seg) == 1:
             out.add(seg)
         out.update(seg[i:i + 2] for i in range(len(seg) - 1))

@@ -302,6 +302,8 @@ def _split_subject(text: str, operation: str, m: QuestionModel) -> tuple[list[st
         seps = ["占", *seps]
     for sep in seps:
         i = text.find(sep)
+        while sep == "比" and i > 0 and text[i - 1] in "同环对占相":      # 同比, 环比, 对比: one word, no connector
+            i = text.find(sep, i + 1)
         if i <= 0:
             continue
         a, b = text[:i], text[i + len(sep):]

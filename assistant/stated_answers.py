@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from .citations import AnswerBuilder, refusal, report_name
-from .compose import change_line, combine_sentence, note_missing_years
+from .compose import change_line, combine_sentence, metric_words, note_missing_years
 from .compute import Value
 from .evidence import Evidence
-from .matching import Idf, grams, overlap
+from .matching import Idf, same_words, grams, overlap
 from .question import Question
 from .reader import Metric
 from .stated import FIGURE_THRESHOLD, PART_THRESHOLD, head, near
@@ -153,6 +153,37 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
                     last["unit"], lines)
     note_missing_years(missing_years, lines, warnings)
     return b.result("\n".join(lines), list(dict.fromkeys(warnings)), checks=ev.checks)
+
+
+_VS_LAST_YEAR = re.compile(r"同比|比上一?年度?|较上一?年度?|比去年|较去年|与上一?年相比|与去年相比|比前一年")
+
+
+def asks_vs_last_year(q: Question) -> bool:
+    """"比上一年少了多少", "同比增长": a change against the year before the one asked about."""
+    return bool(_VS_LAST_YEAR.search(q.text)) and len(q.years) <= 1
+
+
+def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
+    """"比上一年少了百分之多少" about one report: the change its text states against the year before
+    ("申请数量较去年回落12.3%"), when the corpus has no report of that year to compute it from. Only a
+    figure whose own clause says it is a change on the year before is taken."""
+    if len(reports) != 1 or not asks_vs_last_year(q):
+        return None
+    said = same_words(q.text)
+    direction = next((w for w in ("减少", "增加") if w in said), "")
+    subject = " ".join([q.metric, *(metric_words(m) for m in q.metrics), "较去年" + direction])
+    found = ev.stated.ranked(subject, q.text, reports, prose_only=True, threshold=PART_THRESHOLD)
+    r = reports[0]
+    pick = next((s for s in found.get(r["report_id"], [])
+                 if "较去年" in same_words(f"{s.fact['label']} {ev.stated.sentence(r['report_id'], s.fact['quote'] or '', clause=True)}")), None)
+    if pick is None:
+        return None
+    b = AnswerBuilder(q)
+    fact = ev.stated.widened(pick.fact)
+    cid = b.cite_fact(fact, r)
+    b.figure(fact, cid)
+    return b.result(b.sentence(fact, r, cid), ["语料中没有上一年的报告可供计算，以上是报告正文所述的同比变化"],
+                    checks=ev.checks)
 
 
 def _names_cell(metric: Metric, text: str) -> bool:
