@@ -184,10 +184,43 @@ def _asks_rate_of_counts(q: Question) -> bool:
 _TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|和|以及|及)(?P<b>[又还另再]?[有是]?(?:多少|几).*)$")
 
 
+_ASK = re.compile(r"多少|几")
+# the opening "who and when" of a question: a year, with the agency named right before or after it
+_WHO_WHEN = re.compile(r"^[^？?，,]*?\d{4}\s*年度?(?:[\u4e00-\u9fff]{1,12}?(?:办公厅|办公室|管理局|委员会|政府|局|委|厅|办)(?![理公室]))?")
+
+
+def _split_at_question_marks(question: str) -> list[str] | None:
+    """"…行政诉讼一共多少件？其中被纠正的多少件？（2019年…年报）": two asks, each with the context it
+    leans on; a trailing note in brackets belongs to both."""
+    text = question.strip()
+    tail = ""
+    m = re.search(r"[（(][^）)]*[）)]\s*$", text)
+    if m:
+        text, tail = text[:m.start()].strip(), m.group(0)
+    parts = [p for p in re.split(r"[？?]", text) if p.strip()]
+    if len(parts) != 2 or not all(_ASK.search(p) for p in parts):
+        return None
+    first, second = parts
+    head = first[:_ASK.search(first).start()]
+    if _ASK.match(second):                                  # "…接入了多少个部门？多少项事项？"
+        second = head + second
+    elif second.startswith("其中"):                         # "…一共多少件？其中被纠正的多少件？"
+        second = re.sub(r"(一共|总共|共计|合计|共|总计)$", "", head) + "中" + second[2:]
+    else:                                                    # a clause of its own: who and when only
+        who = _WHO_WHEN.match(head)
+        if not who and not tail:
+            return None
+        second = (who.group(0) if who else "") + second
+    return [first + tail, second + tail]
+
+
 def split_asks(question: str) -> list[str]:
     """A question asking for two figures at once, as two questions sharing their opening words.
     "…接入了多少个部门、多少项事项" shares the verb too; "…一共答复了多少件，又有多少件顺延到下一年"
     starts a clause of its own (又/还/另/再), which shares only who and when."""
+    marked = _split_at_question_marks(question)
+    if marked:
+        return marked
     m = _TWO_ASKS.match(question.strip())
     if not m or not re.search(r"[\u4e00-\u9fff]", m.group("a")[2:]):
         return [question]

@@ -208,6 +208,32 @@ def _government_of(readings: list[str], roots: list[str], pool: dict[str, list[s
     return None
 
 
+_PLACELESS = re.compile(r"^\s*(?:\d{4}\s*年度?)?\s*([\u4e00-\u9fff]{1,6}?(?:办公厅|办公室|管理局|委员会|局|委))")
+
+
+def _placeless_agency(text: str, names: dict[str, list[str]]) -> AgencyMatch | None:
+    """An agency named without its place at the head of a question ("市府办公厅2019年…", "国资局…"):
+    the one indexed agency whose name holds that mention (in order) and ends in the same kind of
+    office; several or none is no match (the question is then read as naming no agency)."""
+    m = _PLACELESS.match(text.translate(OCR_CONFUSABLE))
+    if not m:
+        return None
+    mention = m.group(1)
+    kind = next(k for k in ("办公厅", "办公室", "管理局", "委员会", "局", "委") if mention.endswith(k))
+    fits = {n for n, aliases in names.items() for x in (n, *aliases)
+            if _is_subsequence(mention, _plain(x)) and (_plain(x).endswith(kind) or kind == "委" and "委" in x)}
+    return AgencyMatch(fits.pop(), mention, 1.5) if len(fits) == 1 else None
+
+
+def _placeless_unknown(text: str) -> str | None:
+    """An agency named without a place at the head of a question that no indexed agency fits
+    ("教育局2023年…"): refused by that name rather than answered for every agency."""
+    m = _PLACELESS.match(text.translate(OCR_CONFUSABLE))
+    if m and len(m.group(1)) >= 3 and not re.match(r"^(全|本|各|该|我|这|那|哪)", m.group(1)):
+        return m.group(1)
+    return None
+
+
 def agency_names(reports: list[dict]) -> dict[str, list[str]]:
     """Distinct agencies with all the aliases their reports carry (what names are matched against)."""
     out: dict[str, list[str]] = {}
@@ -321,6 +347,8 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 break
     if unknown:
         pass
+    elif not matches and not agency and (found := _placeless_agency(text, names)):
+        matches = [found]
     elif not matches and not agency:
         head = YEAR_RE.sub("", text)
         m = re.match(r"^\s*([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州)[\u4e00-\u9fff]{0,10}?(?:局|委|办|厅|政府|委员会|中心)?)", head)
@@ -328,6 +356,8 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             unknown = m.group(1)
             index = root_index(names)
             place_agencies = sorted({n for r in index if unknown.startswith(r) for n in index[r]})
+        else:
+            unknown = _placeless_unknown(text)
     elif agency and not matches:
         unknown = agency
     top_n = None

@@ -184,6 +184,32 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(jieba.lcut(text, HMM=False))
 
 
+_EXCEPT = re.compile(r"(?:除了|除去|除开|除)[^，,。？?]{0,5}$")
+
+
+def _complements(text: str, hits: list[Hit], m: QuestionModel) -> list[Hit]:
+    """"除了老百姓个人，别的申请人…": a column named after 除 means every other column, the table's
+    total minus that one (the answer shows the expression). Groups and complements the data file
+    already names ("除自然人以外") are left as they are."""
+    out, excepted = [], False
+    for h in hits:
+        if excepted and h.word.startswith(("其他", "其它", "其余", "别的")):
+            continue            # "除了企业以外，其他申请人": the rest is the complement already read
+        if _EXCEPT.search(text[:h.start]):
+            h = Hit(h.start, h.end, h.word, tuple(_except(c, m) for c in h.concepts))
+            excepted = any(c.id.startswith("except_") for c in h.concepts)
+        out.append(h)
+    return out
+
+
+def _except(c: Concept, m: QuestionModel) -> Concept:
+    total = m.tables[c.table].default_column
+    if c.dim != "columns" or c.is_group or not total or c.id == total:
+        return c
+    return Concept(id=f"except_{c.id}", table=c.table, dim="columns", plain=f"{c.plain}以外的各栏合计",
+                   minus=(total, c.id))
+
+
 def _subject(text: str, hits: list[Hit], m: QuestionModel) -> str:
     """The question's words in order, fillers out but concept words whole ("不予处理" keeps its 处理)."""
     out, pos = [], 0
@@ -212,7 +238,7 @@ def read(text: str) -> Reading:
     """`text` is the question with agency names and years already blanked out (as "|")."""
     m = model()
     text = normalise(text)
-    hits = find_hits(text)
+    hits = _complements(text, find_hits(text), m)
     reading = Reading(ops=operations_in(text))
     by_table: dict[str, dict[str, list[Concept]]] = {}
     score: dict[str, int] = {}

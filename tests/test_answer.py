@@ -17,6 +17,7 @@ from .conftest import ROOT, SEED, SHARED, SHARED_REPORTS, need_shared
 REPORTS2_FLOOR = 38          # 39/39 measured
 PARAPHRASE_FLOOR = 0.97      # 345/349 measured
 STAFF_FLOOR = 54              # 56/60 measured (tests/golden/staff_qa.jsonl)
+STAFF2_FLOOR = 47             # 49/50 measured (tests/golden/staff_qa_2.jsonl)
 
 
 @pytest.fixture(scope="module")
@@ -312,14 +313,16 @@ def test_an_overview_of_the_whole_corpus_is_not_guessed(all_index):
     assert not any(c.get("table") for c in res["citations"])
 
 
-def test_staff_question_set(all_index):
-    """60 questions written from the reports by a writer who never saw the code (tests/golden/staff_qa.jsonl;
-    first measured 48/60 with 7 wrong figures, which led to the families tested below)."""
-    gold = load_questions(ROOT / "tests" / "golden" / "staff_qa.jsonl")
+@pytest.mark.parametrize("name,floor", [("staff_qa.jsonl", STAFF_FLOOR), ("staff_qa_2.jsonl", STAFF2_FLOOR)])
+def test_staff_question_set(all_index, name, floor):
+    """Questions written from the reports by writers who never saw the code: staff_qa (60; first
+    measured 48/60 with 7 wrong figures) and staff_qa_2 (50, harder families: complements, table 四
+    in everyday words, two asks; first 41/50 with 8 wrong). They led to the families tested below."""
+    gold = load_questions(ROOT / "tests" / "golden" / name)
     outcomes = [judge(g, all_index.answerer.ask(g["question"], qid=g["id"])) for g in gold]
     failed = [(g["id"], why) for g, (o, why) in zip(gold, outcomes) if o != "pass"]
     assert sum(o == "wrong" for o, _ in outcomes) == 0, failed
-    assert sum(o == "pass" for o, _ in outcomes) >= STAFF_FLOOR, failed
+    assert sum(o == "pass" for o, _ in outcomes) >= floor, failed
 
 
 @pytest.mark.parametrize("question,values", [
@@ -380,3 +383,42 @@ def test_a_change_on_the_year_before_is_the_one_the_text_states(all_index, quest
 def test_a_change_on_the_year_before_is_never_this_years_figure(all_index, question):
     res = all_index.answerer.ask(question)
     assert res["figures"] == [] and "上一年" in res["answer"], res["answer"]
+
+
+@pytest.mark.parametrize("question,value,expr", [
+    # a column named after 除 is every other column: the table's total minus that one
+    ("淮安市政府2024年除了企业以外，其他申请人新提交了多少件申请？", "3066", "3119 - 53"),
+    ("上海市政府办公厅2019年除去个人，别的申请人提了几件？", "38", "859 - 821"),
+    ("淮安市政府2024年行政复议除了维持的，其余结果一共几件？", "279", "351 - 72"),
+])
+def test_everything_but_one_column(all_index, question, value, expr):
+    res = all_index.answerer.ask(question)
+    assert [(f["value"], f.get("computed")) for f in res["figures"] if f.get("computed")] == [(value, expr)], res["answer"]
+
+
+@pytest.mark.parametrize("question,agency", [
+    ("市府办公厅2019年新收了多少件申请？", "上海市人民政府办公厅"),
+    ("国资局2019年行政复议总计多少件？", "平潭综合实验区国有资产管理局"),
+    ("2023年发改局新收申请多少件？", "沭阳县发展和改革局"),
+    ("科委2024年新收了多少件申请？", "上海市科委"),
+])
+def test_an_agency_named_without_its_place(all_index, question, agency):
+    """The one indexed agency whose name holds the mention; the interpretation says which."""
+    res = all_index.answerer.ask(question)
+    assert res["interpretation"]["agencies"] == [agency] and len({c["agency"] for c in res["citations"]}) == 1
+
+
+def test_an_unknown_agency_named_without_its_place_is_refused(all_index):
+    res = all_index.answerer.ask("教育局2023年新收申请多少件？")
+    assert res["figures"] == [] and "语料中没有教育局的报告" in res["answer"]
+
+
+@pytest.mark.parametrize("question,values", [
+    ("淮安市政府2024年信息公开行政诉讼一共多少件？其中被纠正的多少件？", ["46", "5"]),
+    ("上海科委2024年信息公开申请上年结转了几件？转到下一年办的又有几件？", ["2"]),
+    # the second ask leans on the first's subject (直接起诉的官司), which is not carried: who and when are
+    ("2019年市府办公厅直接起诉的官司有几件？还没判下来的有几件？", ["9"]),
+])
+def test_two_asks_in_two_sentences(all_index, question, values):
+    got = [f["value"] for f in all_index.answerer.ask(question)["figures"]]
+    assert all(v in got for v in values), got
