@@ -21,8 +21,8 @@ from .compose import metric_words
 from .evidence import Evidence
 from .overview import answer_overview
 from .question import Question, parse_question
-from .stated_answers import (answer_passage, answer_stated_change, answer_stated_figure, answer_two_stated,
-                             asks_vs_last_year, one_stated_figure, prose_explains)
+from .stated_answers import (answer_joined_stated, answer_passage, answer_stated_change, answer_stated_figure,
+                             answer_two_stated, asks_vs_last_year, one_stated_figure, prose_explains)
 
 
 class Answerer:
@@ -36,8 +36,7 @@ class Answerer:
         self._lock = threading.Lock()
         # a turn reads its question more than once (follow-up resolution, the answer, the next
         # context): readings of the current index generation are kept, a few hundred at most
-        self._readings: dict[tuple, Question] = {}
-        self._readings_gen = None
+        self._readings: tuple[object, dict[tuple, Question]] = (None, {})    # (index generation, readings)
 
     def _refresh(self) -> Evidence:
         """The evidence of the current index generation (rebuilt when the index changed)."""
@@ -59,11 +58,13 @@ class Answerer:
         """How the question is read (agencies, years, metrics, operation), as the answer would read it."""
         ev = self._refresh()
         key = (question, agency, year)
-        if self._readings_gen != ev.generation or len(self._readings) > 512:
-            self._readings, self._readings_gen = {}, ev.generation
-        q = self._readings.get(key)
+        gen, readings = self._readings          # one attribute: threads never see a mixed pair
+        if gen != ev.generation or len(readings) > 512:
+            readings = {}
+            self._readings = (ev.generation, readings)
+        q = readings.get(key)
         if q is None:
-            q = self._readings[key] = parse_question(question, ev.reports, agency=agency, year=year, names=ev.names)
+            q = readings[key] = parse_question(question, ev.reports, agency=agency, year=year, names=ev.names)
         return q
 
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
@@ -138,7 +139,7 @@ def route(ev: Evidence, q: Question) -> dict:
         # "同比多了几件" of one report: this year's own figure is no answer to it
         r = reports[0]
         prev = f"{r['year'] - 1}年" if r.get("year") else "上一年"
-        return refusal(q, f"问题问的是与上一年相比的变化，报告正文没有给出该项的同比数字，范围内也只有{report_name(r)}"
+        return refusal(q, f"问题问的是与上一年相比的变化，在报告正文中没有找到该项的同比数字，范围内也只有{report_name(r)}"
                           f"{r['year'] or ''}年这一份报告；可分别询问{prev}和{r['year'] or '本'}年的数字")
     two_named = bool(reading is not None and reading.subject_parts)
     if two_named and len(q.metrics) < 2:
@@ -155,12 +156,16 @@ def route(ev: Evidence, q: Question) -> dict:
         if res is None:
             res = answer_cells(ev, q, reports, missing)
         if res is not None and not res["figures"] and len(q.metrics) == 2 and len(reports) == 1 \
-                and q.operation in ("sum", "difference", "ratio"):
+                and q.operation in ("sum", "difference", "ratio") and _all_blank(ev, q, reports[0]):
             # both cells blank in the table: the two figures the report states in its text, if it does
-            stated = answer_two_stated(ev, q, reports, parts=[metric_words(m) for m in q.metrics])
+            parts = [metric_words(m) for m in q.metrics]
+            stated = answer_two_stated(ev, q, reports, parts=parts)
             if stated is not None and stated["figures"]:
                 stated["warnings"].insert(0, "表中这两项没有可计算的数字（栏目空白或无法读出），以下按报告正文所述的数字计算")
                 return stated
+            joined = answer_joined_stated(ev, q, reports, parts)
+            if joined is not None:
+                return joined
         if res is not None:
             return res
     if two_named and (not q.metrics or prose_first) and not one_stated_figure(ev, q, reports):
@@ -175,6 +180,12 @@ def route(ev: Evidence, q: Question) -> dict:
     return answer_passage(ev, q, reports)
 
 
+def _all_blank(ev: Evidence, q: Question, report: dict) -> bool:
+    """Every cell the question names is blank (or unread) in the report's table."""
+    rid = report["report_id"]
+    return all((v := ev.cells.values(m, {rid}).get(rid)) is None or v.number is None for m in q.metrics)
+
+
 def _asks_rate_of_counts(q: Question) -> bool:
     """"百分之多少" of one count cell: a count cannot answer it, and a ratio needs two named cells;
     a percentage the report states can."""
@@ -185,8 +196,12 @@ _TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|�
 
 
 _ASK = re.compile(r"多少|几")
+_NOT_NAME = r"(?:(?!新收|收到|公开|申请|信息|答复|办理|处理|结转|行政|一共|总共|共)[\u4e00-\u9fff])"
+_NAME = _NOT_NAME + r"{1,16}(?:办公厅|办公室|管理局|委员会|政府|局|委|厅|办|区|县|市)(?![理公室])"
 # the opening "who and when" of a question: a year, with the agency named right before or after it
-_WHO_WHEN = re.compile(r"^[^？?，,]*?\d{4}\s*年度?(?:[\u4e00-\u9fff]{1,12}?(?:办公厅|办公室|管理局|委员会|政府|局|委|厅|办)(?![理公室]))?")
+_WHO_WHEN = re.compile(r"^[^？?，,]*?\d{4}\s*年度?(?:" + _NAME + ")?")
+# no year: the agency the question opens with
+_WHO = re.compile("^" + _NAME)
 
 
 def _split_at_question_marks(question: str) -> list[str] | None:
@@ -225,9 +240,9 @@ def split_asks(question: str) -> list[str]:
     if not m or not re.search(r"[\u4e00-\u9fff]", m.group("a")[2:]):
         return [question]
     head, b = m.group("head"), m.group("b")
-    if b[0] in "又还另再":
-        cut = max((x.end() for x in re.finditer(r"[？?。，,；;]|\d{4}\s*年", head)), default=0)
-        return [head + m.group("a"), head[:cut] + b]
+    if b[0] in "又还另再":            # a clause of its own: who and when, wherever they stand
+        who = _WHO_WHEN.match(head) or _WHO.match(head)
+        return [head + m.group("a"), (who.group(0) if who else "") + b]
     return [head + m.group("a"), head + b]
 
 

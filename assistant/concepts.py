@@ -72,6 +72,8 @@ class QuestionModel:
     words_words: tuple[str, ...]
     rank_ascending: tuple[str, ...]
     overview_words: tuple[str, ...] = ()
+    qualifiers: tuple[str, ...] = ()
+    whole_report_words: tuple[str, ...] = ()
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
 
     def concept(self, table: str, cid: str) -> Concept:
@@ -141,7 +143,9 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          figure_words=_tuple((raw.get("question_words") or {}).get("figure")),
                          words_words=_tuple((raw.get("question_words") or {}).get("words")),
                          rank_ascending=_tuple(raw.get("rank_ascending")),
-                         overview_words=_tuple(overview.get("words")), overview_cells=cells)
+                         overview_words=_tuple(overview.get("words")), overview_cells=cells,
+                         qualifiers=_tuple(raw.get("qualifiers")),
+                         whole_report_words=_tuple(overview.get("whole_report_words")))
 
 
 @lru_cache(maxsize=1)

@@ -201,8 +201,10 @@ def compare(ev: Evidence, q: Question, reports: list[dict]):
     b = AnswerBuilder(q)
     ids = []
     lines = []
-    template = q.metrics and all(f.get("kind") == "cell" for f in (s.fact for s in chosen)) and \
-        len(ev.cells.values(q.metrics[0], {s.fact["report_id"] for s in chosen})) == 2
+    # named in the template's plain words only when both figures are that very cell of each report
+    cell_ids = {f["fact_id"] for v in ev.cells.values(q.metrics[0], {s.fact["report_id"] for s in chosen}).values()
+                for f in v.facts} if q.metrics else set()
+    template = bool(q.metrics) and all(s.fact["fact_id"] in cell_ids for s in chosen)
     for s in chosen:
         r = by_id[s.fact["report_id"]]
         cid = b.cite_fact(s.fact, r)

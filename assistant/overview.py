@@ -4,7 +4,7 @@ lawsuits), each as a cited sentence, so an overview question gets figures, not a
 from __future__ import annotations
 
 from .citations import AnswerBuilder, report_name
-from .compose import add_figure, cite_value, value_sentence
+from .compose import add_figure, cite_value, metric_words, value_sentence
 from .concepts import model
 from .evidence import Evidence
 from .question import Question
@@ -31,6 +31,9 @@ def answer_overview(ev: Evidence, q: Question, reports: list[dict]) -> dict | No
             ids = cite_value(b, v, r)
             add_figure(b, metric, v, ids)
             lines.append("· " + value_sentence(metric, v, r, ids, who=""))
+        missing = [metric_words(metric) for metric, v in values if v is None or v.number is None]
+        if missing:         # said, not dropped: a blank cell is no 0
+            lines.append("· 报告表格中空白或未能读出的：" + "、".join(missing))
     if not b.figures:
         return None
     lines.append("（以上均为报告表格中的数字；可继续问某一项的细分，例如申请人类别或不予公开的理由。）")

@@ -70,6 +70,14 @@ def _places(name: str) -> tuple[str, ...]:
     return tuple(roots)
 
 
+def _office_part(name: str) -> str:
+    """What an agency name says after its places: 上海市科委 -> 科委, 沭阳县发展和改革局 -> 发展和改革局."""
+    pos = 0
+    while m := _PLACE_RE.match(name, pos):
+        pos = m.end()
+    return name[pos:] if pos else ""
+
+
 @lru_cache(maxsize=1)
 def _sub_place_re() -> re.Pattern:
     from .concepts import model
@@ -188,7 +196,16 @@ def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bo
     return best
 
 
-_GOVERNMENT_WORDS = ("综合实验区管理委员会", "管理委员会", "管委会", "人民政府", "政府", "综合实验区", "实验区")
+@lru_cache(maxsize=1)
+def _government_words() -> tuple[str, ...]:
+    """The data file's government suffixes, longest first; a general office (办公厅) is no government."""
+    from .concepts import model
+
+    return tuple(sorted((w for w in model().government_suffixes if "办" not in w), key=len, reverse=True))
+
+
+# a zone's government: "淮安管委会" is no name of 淮安市人民政府 (while "平潭政府" may name 平潭综合实验区)
+_ZONE_WORDS = ("管理委员会", "管委会", "实验区", "新区", "开发区")
 
 
 def _government_of(readings: list[str], roots: list[str], pool: dict[str, list[str]]) -> str | None:
@@ -199,10 +216,12 @@ def _government_of(readings: list[str], roots: list[str], pool: dict[str, list[s
     for r in roots:
         rest = mention[len(r):].lstrip(_ADMIN_SUFFIX) if mention.startswith(r) else None
         # nothing but government words after the place ("管委会", "实验区政府"; not "公安局的政府")
-        if not rest or re.sub("|".join(_GOVERNMENT_WORDS), "", rest):
+        if not rest or re.sub("|".join(_government_words()), "", rest):
             continue
+        zone = any(w in rest for w in _ZONE_WORDS)
         govs = {n for n, spellings in pool.items() if r in _places(spellings[0])
-                and any(x[x.find(r) + len(r):].lstrip(_ADMIN_SUFFIX) in _GOVERNMENT_WORDS for x in spellings if r in x)}
+                and any(own in _government_words() and (not zone or any(w in own for w in _ZONE_WORDS))
+                        for x in spellings if r in x for own in [x[x.find(r) + len(r):].lstrip(_ADMIN_SUFFIX)])}
         if len(govs) == 1:
             return govs.pop()
     return None
@@ -370,8 +389,14 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     blanked = text.translate(OCR_CONFUSABLE)
     for m in sorted(matches, key=lambda m: -len(m.mention)):
         # a government's own government word after its name is part of the name ("平潭综合实验区管委会")
-        tail = f"(?:{'|'.join(_GOVERNMENT_WORDS)})?" if is_government(m.agency, m.mention) else ""
+        tail = f"(?:{'|'.join(_government_words())})?" if is_government(m.agency, m.mention) else ""
         blanked = re.sub(r"\s*".join(map(re.escape, m.mention)) + tail, "|", blanked)
+    for m in matches:
+        # the agency named again without its place ("（科委2024年报）") is no part of the subject
+        for n in (m.agency, *names.get(m.agency, [])):
+            office = _office_part(n)
+            if len(office) >= 2:
+                blanked = blanked.replace(office, "|")
     if unknown:
         blanked = blanked.replace(unknown, "|")
     reading = read(YEAR_RE.sub("|", RANGE_RE.sub("|", blanked)))

@@ -126,6 +126,9 @@ def find_hits(text: str) -> list[Hit]:
         if any(h.start < k.end and k.start < h.end and (h.start, h.end) != (k.start, k.end) for k in kept):
             continue
         kept.append(h)
+    # "逾期答复了": a qualifier right before the word makes it another measure, not this concept
+    quals = model().qualifiers
+    kept = [h for h in kept if not any(text.endswith(w, 0, h.start) for w in quals)]
     kept.sort(key=lambda h: h.start)
     return kept
 
@@ -164,7 +167,7 @@ def _strip_fillers(text: str, m: QuestionModel) -> str:
     for w in _long_fillers():
         text = text.replace(w, "|")
     fillers = _filler_set()
-    return "".join("|" if tok in fillers else tok for tok in _tokens(text))
+    return "".join("|" if tok in fillers else tok for tok in tokens(text))
 
 
 @lru_cache(maxsize=1)
@@ -178,7 +181,7 @@ def _filler_set() -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def _tokens(text: str) -> tuple[str, ...]:
+def tokens(text: str) -> tuple[str, ...]:
     import jieba
 
     return tuple(jieba.lcut(text, HMM=False))
@@ -260,7 +263,8 @@ def read(text: str) -> Reading:
     reading.subject = _subject(text, hits, m)
     reading.metrics = _metrics(by_table, score, m)
     reading.wants_overview = (not reading.metrics and "多少" not in text and not reading.ops
-                              and any(w in text for w in m.overview_words))
+                              and any(w in text for w in m.overview_words)
+                              and _about_whole_report(reading.subject, m))
     reading.operation = "overview" if reading.wants_overview else _operation(reading, text)
     if reading.operation in ("sum", "difference", "ratio") or (
             any(c in text for c in m.connectors) and ({"sum", "difference", "total"} & reading.ops)):
@@ -275,6 +279,14 @@ def read(text: str) -> Reading:
             reading.operation = op if reading.subject_parts else reading.operation
     reading.leftover = content_of(stripped)
     return reading
+
+
+def _about_whole_report(subject: str, m: QuestionModel) -> bool:
+    """"公开工作总体情况如何" asks about the report; "网站建设情况怎么样" about one of its subjects."""
+    rest = subject
+    for w in sorted((*m.whole_report_words, *m.overview_words), key=len, reverse=True):
+        rest = rest.replace(w, "")
+    return not re.sub(r"[\s\W]", "", rest)
 
 
 def _metrics(by_table: dict[str, dict[str, list[Concept]]], score: dict[str, int], m: QuestionModel) -> list[Metric]:
@@ -329,6 +341,8 @@ def _split_subject(text: str, operation: str, m: QuestionModel) -> tuple[list[st
     for sep in seps:
         i = text.find(sep)
         while sep == "比" and i > 0 and text[i - 1] in "同环对占相":      # 同比, 环比, 对比: one word, no connector
+            i = text.find(sep, i + 1)
+        while sep == "占" and i >= 0 and text[i + 1:i + 2] == "比":     # 占比: one word ("…的占比多少")
             i = text.find(sep, i + 1)
         if i <= 0:
             continue

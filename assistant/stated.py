@@ -42,6 +42,18 @@ def near(word: str, text: str) -> bool:
     return bool(pairs) and sum(p in text for p in pairs) / len(pairs) >= 0.6
 
 
+def _clause_is_about(clause: str, subject: str, question: str) -> bool:
+    """A figure labelled by a linking word ("…，占4.34%") is about the item its clause opens with
+    ("不予公开35件"): that item must be the subject asked, whole ("予以公开及部分公开258件" is no
+    share of 部分公开 alone)."""
+    lead = re.split(r"\d", clause, maxsplit=1)[0]
+    items = [p for p in re.split(r"以及|[及和与、]", lead) if len(p) >= 2]
+    if len(items) >= 2 and not all(p in question for p in items):
+        return False
+    word = max(subject.split(), key=len, default="")      # the item, not "申请" beside it
+    return len(word) < 2 or near(word, lead)
+
+
 def head(part: str, parts: list[str]) -> str:
     """An item's own head word: its last word that the other item does not share."""
     other = " ".join(p for p in parts if p != part)
@@ -100,6 +112,8 @@ class StatedFigures:
                     # "…无法提供265件，占32.9%": a figure labelled by a linking word alone is about the
                     # clause before it
                     label = self.sentence(cat.prose_reports[i], cat.prose_quote[i], clause=True)
+                    if not _clause_is_about(label, subject, question):
+                        continue
                 ctx = overlap(qg, grams(f"{label} {before}"), cat.idf)
                 if ctx > recall:
                     # the figure's own clause still counts: of two figures in sentences that hold the
@@ -119,7 +133,7 @@ class StatedFigures:
             if (wants_rate or only_rate) and is_rate:
                 score += 0.04
             elif only_rate:
-                score -= 0.3
+                continue        # "占比多少": a count ("其他处理0件") is no answer, however well it matches
             if score >= threshold and recall >= min(MIN_RECALL, threshold):
                 hits.append((score, recall, int(cat.prose_ids[i])))
         facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in hits])}
@@ -168,7 +182,8 @@ class StatedFigures:
         i = clause.rfind(f["value"])
         if i <= 0 or f["quote"] not in clause:
             return f
-        return {**f, "label": clause[:i].rstrip(f["label"] or "").rstrip("，,") + "，" + (f["label"] or ""), "quote": clause}
+        lead = clause[:i].removesuffix(f["label"] or "").rstrip("，,")
+        return {**f, "label": lead + "，" + (f["label"] or ""), "quote": clause}
 
     def context(self, f: dict, before: int = 30) -> str:
         """A stated figure's clause with the words just before it in its paragraph."""

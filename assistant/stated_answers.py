@@ -11,7 +11,7 @@ from .compute import Value
 from .evidence import Evidence
 from .matching import Idf, same_words, grams, overlap
 from .question import Question
-from .reader import Metric
+from .reader import Metric, tokens
 from .stated import FIGURE_THRESHOLD, PART_THRESHOLD, head, near
 
 MAX_LISTED = 10
@@ -42,11 +42,9 @@ def prose_explains(ev: Evidence, q: Question, reports: list[dict]) -> bool:
 def _leftover_words(q: Question) -> list[str]:
     """The question's words no concept explains, each chunk also word by word ("市政府公报刊登" is
     市政府, 公报, 刊登: a label that says 刊登 explains the question)."""
-    from .reader import _tokens
-
     out = []
     for chunk in (q.reading.leftover.split() if q.reading else []):
-        out += [w for w in dict.fromkeys((chunk, *_tokens(chunk))) if len(w) >= 2]
+        out += [w for w in dict.fromkeys((chunk, *tokens(chunk))) if len(w) >= 2]
     return out
 
 
@@ -80,7 +78,9 @@ def answer_two_stated(ev: Evidence, q: Question, reports: list[dict], parts: lis
 
         def fits(s) -> bool:
             if cell_names:      # a cell's name must be what the figure counts: "予以公开及部分公开258件" is not 予以公开
-                return (s.fact["label"] or "").rstrip("，,、：: ").endswith(part)
+                label = (s.fact["label"] or "").rstrip("，,、：: ")
+                # "予以公开及部分公开" ends in 部分公开 but counts both: the item must stand alone
+                return label.endswith(part) and not re.search(r"[及和与、跟]$", label[:-len(part)])
             return near(word, ev.stated.context(s.fact))
         found.append({rid: picked for rid, lst in ranked.items()
                       if word and (picked := next((s for s in lst if fits(s)), None))})
@@ -163,6 +163,24 @@ def asks_vs_last_year(q: Question) -> bool:
     return bool(_VS_LAST_YEAR.search(q.text)) and len(q.years) <= 1
 
 
+def answer_joined_stated(ev: Evidence, q: Question, reports: list[dict], parts: list[str]) -> dict | None:
+    """Two blank cells asked for together whose sum the text states as one figure: "予以公开和部分公开
+    一共多少" is "予以公开及部分公开258件", quoted as it stands."""
+    if q.operation != "sum" or len(reports) != 1 or len(parts) != 2:
+        return None
+    r = reports[0]
+    joined = {a + j + b for a, b in (parts, parts[::-1]) for j in ("及", "和", "与", "、", "以及")}
+    ranked = ev.stated.ranked(" ".join(parts), q.text, reports, prose_only=True, threshold=PART_THRESHOLD)
+    pick = next((s for s in ranked.get(r["report_id"], [])
+                 if any((s.fact["label"] or "").rstrip("，,、：: ").endswith(j) for j in joined)), None)
+    if pick is None:
+        return None
+    b = AnswerBuilder(q)
+    cid = b.cite_fact(pick.fact, r)
+    b.figure(pick.fact, cid)
+    return b.result(b.sentence(pick.fact, r, cid), ["表中这两项为空白，以上是报告正文给出的两项合计"], checks=ev.checks)
+
+
 def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
     """"比上一年少了百分之多少" about one report: the change its text states against the year before
     ("申请数量较去年回落12.3%"), when the corpus has no report of that year to compute it from. Only a
@@ -174,8 +192,20 @@ def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict
     subject = " ".join([q.metric, *(metric_words(m) for m in q.metrics), "较去年" + direction])
     found = ev.stated.ranked(subject, q.text, reports, prose_only=True, threshold=PART_THRESHOLD)
     r = reports[0]
-    pick = next((s for s in found.get(r["report_id"], [])
-                 if "较去年" in same_words(f"{s.fact['label']} {ev.stated.sentence(r['report_id'], s.fact['quote'] or '', clause=True)}")), None)
+
+    def changes_what_was_asked(s) -> bool:
+        # the clause must say it is a change on the year before, and of the item asked about:
+        # "申请数量较去年回落12.3%" answers 申请, not 不予公开
+        said = same_words(f"{s.fact['label']} {ev.stated.sentence(r['report_id'], s.fact['quote'] or '', clause=True)}")
+        if "较去年" not in said:
+            return False
+        if q.metrics:
+            return all(_names_cell(m, said) for m in q.metrics)
+        word = head(q.metric, [q.metric])       # "申请量" ~ "申请数量": half its character pairs
+        pairs = {word[i:i + 2] for i in range(len(word) - 1)}
+        return bool(pairs) and sum(p in said for p in pairs) * 2 >= len(pairs)
+
+    pick = next((s for s in found.get(r["report_id"], []) if changes_what_was_asked(s)), None)
     if pick is None:
         return None
     b = AnswerBuilder(q)

@@ -148,6 +148,8 @@ def run_clients(worker, clients: int) -> float:
 
 def latency_summary(seconds: list[float], errors: int) -> dict:
     values = sorted(seconds)
+    if not values:          # every request failed: no latency to quote
+        return {"requests": 0, "errors": errors, "p50_ms": None, "p95_ms": None}
     return {"requests": len(values), "errors": errors, "p50_ms": round(1000 * statistics.median(values), 1),
             "p95_ms": round(1000 * values[int(0.95 * (len(values) - 1))], 1)}
 

@@ -422,3 +422,97 @@ def test_an_unknown_agency_named_without_its_place_is_refused(all_index):
 def test_two_asks_in_two_sentences(all_index, question, values):
     got = [f["value"] for f in all_index.answerer.ask(question)["figures"]]
     assert all(v in got for v in values), got
+
+
+# --- Families found by a fresh-eyes review: each a wrong figure before its fix ---------------
+
+@pytest.mark.parametrize("question,values", [
+    # the year before the agency, the agency alone, the agency before the year: the second clause
+    # keeps the agency (it was cut to "2024年又有多少件…", answered over every 2024 report)
+    ("2024年淮安市人民政府一共答复了多少件，又有多少件结转到下一年？", ["3050", "103"]),
+    ("淮安市人民政府一共答复了多少件，还有多少件没办完？", ["3050", "103"]),
+    ("2023年洪泽区新收政府信息公开申请多少件，还有多少件结转？", ["21", "0"]),
+])
+def test_a_second_clause_keeps_who_and_when_wherever_they_stand(all_index, question, values):
+    res = all_index.answerer.ask(question)
+    assert [f["value"] for f in res["figures"]] == values, res["answer"]
+
+
+@pytest.mark.parametrize("question", [
+    "淮安市人民政府2024年逾期答复了多少件？",
+    "淮安市政府2024年延期答复的申请有几件？",
+    "洪泽区2023年按时答复的申请有多少？",
+])
+def test_a_qualified_measure_is_not_the_cell_its_word_names(all_index, question):
+    """"逾期答复" is not 办理结果总计 (3050 / 21): the tables hold no such cell, and the texts state none."""
+    res = all_index.answerer.ask(question)
+    assert res["figures"] == [], res["answer"]
+
+
+def test_two_blank_cells_whose_sum_the_text_states_together(all_index):
+    """予以公开 and 部分公开 are blank in the 总计 column; the text says "予以公开及部分公开258件"."""
+    for question in ("上海市政府办公厅2019年予以公开和部分公开一共多少件？", "上海市政府办公厅2019年部分公开和予以公开加起来多少？"):
+        res = all_index.answerer.ask(question)
+        assert [f["value"] for f in res["figures"]] == ["258"] and res["warnings"], res["answer"]
+        assert "予以公开及部分公开258件" in res["citations"][0]["quote"]
+
+
+def test_a_joined_figure_of_the_text_never_stands_for_one_blank_cell(all_index):
+    """"予以公开及部分公开258件" ends in 部分公开 but counts both: 部分公开 + 不予公开 is not 258 + 35."""
+    for question in ("上海市政府办公厅2019年部分公开和不予公开一共多少件？",
+                     "上海市政府办公厅2019年部分公开比不予公开少多少件？"):
+        got = [f["value"] for f in all_index.answerer.ask(question)["figures"]]
+        assert "258" not in got and "293" not in got and "223" not in got, got
+
+
+@pytest.mark.parametrize("question", [
+    "上海市人民政府办公厅2019年不予公开的同比增长多少？",
+    "上海市政府办公厅2019年无法提供的申请比去年多了多少？",
+])
+def test_a_stated_change_of_another_item_is_not_the_answer(all_index, question):
+    """The text states one change on 2018 ("申请数量较去年回落12.3%"): it answers 申请 only."""
+    res = all_index.answerer.ask(question)
+    assert res["figures"] == [] and "同比" in res["answer"], res["answer"]
+
+
+@pytest.mark.parametrize("question,values", [
+    ("上海市人民政府办公厅2019年其他处理占比多少？", []),      # the text says "其他处理0件": a count
+    ("上海市人民政府办公厅2019年诉讼占比多少？", []),          # "诉讼9件": a count
+    ("上海市人民政府办公厅2019年部分公开比例是多少？", []),    # 33.9% is 予以公开及部分公开; 4.34% is 不予公开
+    ("上海市人民政府办公厅2019年不予公开占多少比例？", ["4.34%"]),
+    ("上海市人民政府办公厅2019年无法提供的比例是多少？", ["32.9%"]),
+])
+def test_a_share_is_a_stated_percentage_of_exactly_the_item_asked(all_index, question, values):
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == values
+
+
+@pytest.mark.parametrize("question,overview", [
+    ("洪泽区2023年政府信息公开工作总体情况如何？", True),
+    ("洪泽区2023年的年报讲了什么？", True),
+    ("洪泽区2023年网站建设情况怎么样？", False),
+    ("洪泽区2023年政务新媒体情况怎么样？", False),
+])
+def test_an_overview_is_for_the_whole_report_not_one_of_its_subjects(all_index, question, overview):
+    res = all_index.answerer.ask(question)
+    assert (res["interpretation"]["operation"] == "overview") == overview, res["answer"]
+
+
+def test_a_zone_word_never_names_a_peoples_government(all_index):
+    """"平潭管委会" is 平潭综合实验区; "淮安管委会" / "淮安新区" name no agency the corpus has (not
+    淮安市人民政府): refused by name."""
+    assert [f["value"] for f in all_index.answerer.ask("平潭管委会2020年新收申请多少件？")["figures"]] == ["21"]
+    for name in ("淮安管委会", "淮安新区", "淮安开发区"):
+        res = all_index.answerer.ask(f"{name}2024年新收申请多少件？")
+        assert res["figures"] == [] and f"没有{name}的报告" in res["answer"], res["answer"]
+    assert [f["value"] for f in all_index.answerer.ask("平潭实验区2020年新收申请多少件？")["figures"]] == ["21"]
+
+
+@pytest.mark.parametrize("question,value", [
+    ("淮安市人民政府2024年还有多少件结转？", "103"),
+    ("上海市人民政府办公厅2019年结转了多少件？", "72"),
+    ("淮安市人民政府2024年上年结转了多少件？", "34"),
+    ("淮安市人民政府2024年往年结转过来多少件？", "34"),
+])
+def test_bare_carry_over_is_to_the_next_year(all_index, question, value):
+    """"还有多少件结转" is the row 结转下年度继续办理, not the text's "含上年度结转申请34件"."""
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == [value]
