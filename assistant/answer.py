@@ -15,9 +15,11 @@ import re
 import threading
 
 from . import corpus
+from .breakdown import answer_breakdown, answer_cell_parts
 from .cell_answers import answer_cells
 from .citations import refusal, report_name
 from .compose import metric_words
+from .concepts import share_words_re
 from .evidence import Evidence
 from .overview import answer_overview
 from .question import Question, parse_question
@@ -106,8 +108,11 @@ def _scope(ev: Evidence, q: Question) -> tuple[list[dict], list[int]] | dict:
 def _over_reports(ev: Evidence, q: Question, reports: list[dict], missing: list[int]) -> dict | None:
     """One metric over several reports: ranking, total or average, trend, comparison."""
     if q.wants_rank and len(reports) == 1:
-        # "哪一类最多" inside one report: the categories of its text are not a ranking of reports,
-        # and a one-report "ranking" would show some cell as the answer
+        # "哪一类最多" inside one report: the parts of a total its text lists, or a refusal (a
+        # one-report "ranking" of reports would show some cell as the answer)
+        listed = answer_cell_parts(ev, q, reports[0]) if q.metrics else answer_breakdown(ev, q, reports[0])
+        if listed is not None:
+            return listed
         return refusal(q, f"只有{report_name(reports[0])}{reports[0]['year'] or ''}年一份报告在范围内，无法排名；"
                           "报告内各类别之间的比较请分别询问各类的数字")
     if q.wants_rank:
@@ -132,6 +137,10 @@ def route(ev: Evidence, q: Question) -> dict:
     if reading is not None and reading.absent_word and not ev.stated.mentioned(reading.absent_word, reports):
         # a kind of number no template holds and no report states: not the nearest cell
         return refusal(q, f"报告中没有关于“{reading.absent_word}”的数据")
+    if reading is not None and reading.unread_exception and q.metrics:
+        # the whole, when the question leaves a part of it out, is a wrong figure
+        return refusal(q, f"问题中的“{reading.unread_exception}”要除去的部分没有对应到报告表格的哪一栏，"
+                          "请用表格中的栏目名称（如自然人、商业企业）说明")
     changed = answer_stated_change(ev, q, reports)
     if changed is not None:
         return changed
@@ -189,7 +198,7 @@ def _all_blank(ev: Evidence, q: Question, report: dict) -> bool:
 def _asks_rate_of_counts(q: Question) -> bool:
     """"百分之多少" of one count cell: a count cannot answer it, and a ratio needs two named cells;
     a percentage the report states can."""
-    return len(q.metrics) == 1 and bool(re.search(r"百分|比例|占比|%|％|比率", q.text))
+    return len(q.metrics) == 1 and bool(share_words_re().search(q.text))
 
 
 _TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|和|以及|及)(?P<b>[又还另再]?[有是]?(?:多少|几).*)$")

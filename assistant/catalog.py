@@ -39,7 +39,7 @@ class FactCatalog:
         self.cell_keys = store.distinct_cell_keys()                 # [(table, row, col)]
         self._cell_grams = [(grams(cell_full_text(*k)), grams(cell_key_text(k[1], k[2])), grams(_synonyms(k[1])))
                             for k in self.cell_keys]
-        prose = store.prose_labels()                         # [(fact_id, report_id, label, quote, value, unit)]
+        prose = store.prose_labels()                 # [(fact_id, report_id, label, quote, value, unit, start)]
         self.prose_ids = np.asarray([p[0] for p in prose], dtype=np.int64)
         self.prose_reports = [p[1] for p in prose]
         self.prose_text = [f"{p[2]} {p[3].replace(p[4], ' ')}" for p in prose]
@@ -47,6 +47,7 @@ class FactCatalog:
         self.prose_unit = [p[5] for p in prose]
         self.prose_value = [p[4] for p in prose]
         self.prose_quote = [p[3] for p in prose]
+        self.prose_start = [p[6] for p in prose]            # where the quote stands (a clause may recur)
         self.prose_by_report: dict[str, list[int]] = defaultdict(list)
         for i, rid in enumerate(self.prose_reports):
             self.prose_by_report[rid].append(i)

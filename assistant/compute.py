@@ -41,7 +41,7 @@ class Result:
 
 
 def combine(parts: list[dict[str, Value]], op: str) -> dict[str, Value]:
-    """Per report, the sum of the parts it has ("+"), or first minus second ("-").
+    """Per report, the sum of the parts it has ("+"), or the first minus the others ("-").
 
     Blank parts of a sum are left out and named (blank is not 0); a part that could not be read
     leaves the sum without a value, as does a blank or unread side of a difference."""
@@ -56,8 +56,9 @@ def combine(parts: list[dict[str, Value]], op: str) -> dict[str, Value]:
             if any(v is None or v.number is None for v in vals):
                 out[rid] = Value(None, "", facts, blanks or facts, computed=True)
                 continue
-            a, b = vals
-            out[rid] = Value(a.number - b.number, f"{term(a)} - {term(b)}", facts, blanks, computed=True)
+            first, *rest = vals
+            out[rid] = Value(first.number - sum(v.number for v in rest), " - ".join(term(v) for v in vals),
+                             facts, blanks, computed=True)
             continue
         numbered = [v for v in present if v.number is not None]
         # a cell the parser could not read (its digits split more than one way) is unknown, not blank:

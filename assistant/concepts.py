@@ -6,6 +6,7 @@ of its table) and answers "which concepts does this word stand for".
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,7 @@ class Concept:
     covers: tuple[str, ...] = ()   # a stored total: gives way when one of these is named too
     unit: str | None = None
     item: str | None = None        # table 二: which 第二十条 item the row belongs to
+    names_table: bool = True       # a column alone names its table (not 其他: too common a word)
 
     @property
     def is_group(self) -> bool:
@@ -73,6 +75,9 @@ class QuestionModel:
     rank_ascending: tuple[str, ...]
     overview_words: tuple[str, ...] = ()
     qualifiers: tuple[str, ...] = ()
+    duration_words: tuple[str, ...] = ()
+    duration_units: tuple[str, ...] = ()
+    share_words: tuple[str, ...] = ()
     whole_report_words: tuple[str, ...] = ()
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
 
@@ -109,7 +114,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
                 concepts[c["id"]] = Concept(
                     id=c["id"], table=tid, dim=dim, plain=c["plain"], labels=_tuple(c.get("labels")),
                     words=_tuple(c.get("words")), parts=_tuple(c.get("parts")), minus=_tuple(c.get("minus")),
-                    parts_when_split=_tuple(c.get("parts_when_split")), covers=_tuple(c.get("covers")), unit=c.get("unit"), item=c.get("item"))
+                    parts_when_split=_tuple(c.get("parts_when_split")), covers=_tuple(c.get("covers")), unit=c.get("unit"), item=c.get("item"),
+                    names_table=bool(c.get("names_table", True)))
         spec = TableSpec(id=tid, name=t["name"], title=t.get("title"), title_prefix=t.get("title_prefix"),
                          unit=t.get("unit", ""), default_column=t.get("default_column"),
                          default_row=t.get("default_row"), concepts=concepts)
@@ -145,9 +151,19 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          rank_ascending=_tuple(raw.get("rank_ascending")),
                          overview_words=_tuple(overview.get("words")), overview_cells=cells,
                          qualifiers=_tuple(raw.get("qualifiers")),
+                         duration_words=_tuple(raw.get("duration_words")),
+                         duration_units=_tuple(raw.get("duration_units")),
+                         share_words=_tuple(raw.get("share_words")),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
 
 
 @lru_cache(maxsize=1)
 def model() -> QuestionModel:
     return load_model()
+
+
+@lru_cache(maxsize=1)
+def share_words_re() -> re.Pattern:
+    """The data file's words for a share (longest first), as one pattern: asked, and removed from a subject."""
+    words = sorted(map(re.escape, model().share_words), key=len, reverse=True)
+    return re.compile("|".join(words) if words else "(?!)")

@@ -229,5 +229,10 @@ def compare(ev: Evidence, q: Question, reports: list[dict]):
     b.figures.append({"value": value, "unit": unit or None, "label": f"{name_a}与{name_c}之差", "citation": ids[0],
                       "citations": ids, "computed": f"|{a['value']} - {c['value']}|"})
     verdict = "相同" if d == 0 else (f"{name_a}比{name_c}多{value}{unit}" if d > 0 else f"{name_c}比{name_a}多{value}{unit}")
-    lines.append(f"比较：{verdict}（{a['value']} − {c['value']}）{''.join(f'[{i}]' for i in ids)}")
-    return b.result("\n".join(lines), [], checks=ev.checks)
+    big, small = (a, c) if d >= 0 else (c, a)      # the expression reads as the verdict does
+    lines.append(f"比较：{verdict}（{big['value']} − {small['value']}）{''.join(f'[{i}]' for i in ids)}")
+    warnings = []
+    if ra["agency"] != rc["agency"] and ra["year"] != rc["year"]:
+        # two agencies in two different years: not like with like, and the answer says so
+        warnings.append(f"两份报告年份不同（{report_name(ra)}{ra['year']}年，{report_name(rc)}{rc['year']}年），比较仅供参考")
+    return b.result("\n".join(lines), warnings, checks=ev.checks)

@@ -13,8 +13,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
-RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:19|20)\d{2})\s*年")
+# "2024年", and the short "24年" people say (a two-digit year only where it cannot be a count of
+# years: not "近10年", "连续12年", "10年来")
+YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?:度)?"
+                     r"|(?<![\d.近前后过去多数第这那每余续了有])((?:0[89]|[12]\d))年(?:度)?(?![代来间内以多])")
+
+
+def years_in(text: str) -> list[int]:
+    """Every year a text names, short forms as 20xx."""
+    return [int(full) if full else 2000 + int(short) for full, short in YEAR_RE.findall(text)]
+
+RANGE_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:19|20)?\d{2})\s*年")
 OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
 _ADMIN_SUFFIX = "省市县区州旗盟"
@@ -133,6 +142,10 @@ def _agency_suffix_re() -> str:
     return "|".join(sorted(map(re.escape, model().agency_suffixes), key=len, reverse=True))
 
 
+# an agency word that is the first half of a common word ("平均办理天数" names no 办)
+_SUFFIX_IN_WORD = {"办理", "办结", "办件", "办复", "办法", "委托", "局面", "局部", "所有", "所属", "站点", "院校"}
+
+
 def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
     """Agency-like mentions in a question: a place root followed by words ending in an agency
     word (淮安市教育局, 上海市政府办公厅); for each, every reading from the shortest to the longest
@@ -143,11 +156,12 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
         for m in re.finditer(re.escape(root), text):
             # a name never runs past a particle or a list mark ("淮安市公安局的政府信息…")
             run = re.match(r"[\u4e00-\u9fff]{0,14}", text[m.end():]).group(0)
-            run = re.split(r"[的之和与及在]", run)[0]
+            run = re.split(r"[的之和与及在跟同或比]", run)[0]
             ends = sorted({m.end() + k.end() for i in range(len(run) + 1) if (k := suffix.match(run, i))})
             # "…政府" followed by 信息 is the words 政府信息, not a government
             readings = [text[m.start():e] for e in ends if e - m.end() <= 14
-                        and not (text[e - 2:e] == "政府" and text[e:e + 2] == "信息")]
+                        and not (text[e - 2:e] == "政府" and text[e:e + 2] == "信息")
+                        and text[e - 1:e + 1] not in _SUFFIX_IN_WORD]
             if readings:
                 out.append(readings)
     return out
@@ -253,6 +267,25 @@ def _placeless_unknown(text: str) -> str | None:
     return None
 
 
+def _span(q: str, mention: str) -> tuple[int, int]:
+    at = q.find(mention)
+    return (at, at + len(mention)) if at >= 0 else (-1, -1)
+
+
+def _best_per_place(q: str, found: list[AgencyMatch]) -> list[AgencyMatch]:
+    """Short names: the best-scoring agencies of each separate mention. Two agencies named apart
+    ("洪泽区和沭阳发改局比", "淮安市政府和上海科委") are both meant, however short one of the names
+    is; agencies competing for the same words keep only the best of them (and ties stay ties)."""
+    spans = {id(m): _span(q, m.mention) for m in found}
+    kept: list[AgencyMatch] = []
+    for m in sorted(found, key=lambda m: -m.score):
+        s = spans[id(m)]
+        rivals = [k for k in kept if s[0] < spans[id(k)][1] and spans[id(k)][0] < s[1]]
+        if not rivals or all(abs(k.score - m.score) < 1e-9 for k in rivals):
+            kept.append(m)
+    return kept
+
+
 def agency_names(reports: list[dict]) -> dict[str, list[str]]:
     """Distinct agencies with all the aliases their reports carry (what names are matched against)."""
     out: dict[str, list[str]] = {}
@@ -283,9 +316,9 @@ def root_index(names: dict[str, list[str]]) -> dict[str, set[str]]:
 
 def parse_question(text: str, reports: list[dict], agency: str | None = None,
                    year: int | None = None, names: dict[str, list[str]] | None = None) -> Question:
-    years = {int(y) for y in YEAR_RE.findall(text)}
+    years = set(years_in(text))
     for a, b in RANGE_RE.findall(text):     # "2019年到2023年" names every year between
-        lo, hi = sorted((int(a), int(b)))
+        lo, hi = sorted(int(y) if len(y) == 4 else 2000 + int(y) for y in (a, b))
         if hi - lo <= 30:
             years |= set(range(lo, hi + 1))
     years = sorted(years)
@@ -314,7 +347,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                            or (m.score > 1.0 and not any(o.score >= 3.0 and (m.mention in o.mention or o.mention in m.mention)
                                                          for o in by_agency.values()))]
             else:
-                matches = [m for m in by_agency.values() if m.score >= top - 1e-9]
+                matches = _best_per_place(q, list(by_agency.values()))
             # a mention inside a longer mention of another agency is not a separate agency
             matches = [m for m in matches if not any(m.mention != o.mention and m.mention in o.mention
                                                      for o in matches)]
@@ -390,7 +423,10 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     for m in sorted(matches, key=lambda m: -len(m.mention)):
         # a government's own government word after its name is part of the name ("平潭综合实验区管委会")
         tail = f"(?:{'|'.join(_government_words())})?" if is_government(m.agency, m.mention) else ""
-        blanked = re.sub(r"\s*".join(map(re.escape, m.mention)) + tail, "|", blanked)
+        name = re.compile(r"\s*".join(map(re.escape, m.mention)) + tail)
+        # a place inside a title is part of the title ("《问政平潭》一共办了几期")
+        blanked = "".join(part if part.startswith("《") else name.sub("|", part)
+                          for part in re.split(r"(《[^》]*》)", blanked))
     for m in matches:
         # the agency named again without its place ("（科委2024年报）") is no part of the subject
         for n in (m.agency, *names.get(m.agency, [])):

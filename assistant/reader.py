@@ -64,6 +64,8 @@ class Reading:
     wants_figure: bool = False                                # asks for a number (not for words)
     wants_overview: bool = False                              # "公开情况怎么样": the report's headline figures
     rank_ascending: bool = False                              # a ranking from the bottom ("最少")
+    asks_duration: bool = False                               # "多少天": only a stated duration answers
+    unread_exception: str | None = None                       # "除了…以外" leaving out nothing the model names
     table_score: dict[str, int] = field(default_factory=dict)
 
 
@@ -190,19 +192,50 @@ def tokens(text: str) -> tuple[str, ...]:
 _EXCEPT = re.compile(r"(?:除了|除去|除开|除)[^，,。？?]{0,5}$")
 
 
+# what an exception leaves out: "除了自然人和企业以外" -> 自然人和企业 ("除此之外" leaves out nothing named)
+_EXCEPT_SPAN = re.compile(r"(?:除了|除去|除开|除)(?![此这上以])(?P<what>[^，,。？?]{1,14}?)(?:以外|之外|外|[，,。？?的]|$)")
+_JOINS = re.compile(r"^(?:和|与|及|、|跟|以及|还有)$")
+
+
 def _complements(text: str, hits: list[Hit], m: QuestionModel) -> list[Hit]:
     """"除了老百姓个人，别的申请人…": a column named after 除 means every other column, the table's
-    total minus that one (the answer shows the expression). Groups and complements the data file
-    already names ("除自然人以外") are left as they are."""
+    total minus that one (the answer shows the expression); "除自然人和企业外" is the total minus
+    both. Groups and complements the data file already names ("除自然人以外") are left as they are."""
     out, excepted = [], False
     for h in hits:
         if excepted and h.word.startswith(("其他", "其它", "其余", "别的")):
             continue            # "除了企业以外，其他申请人": the rest is the complement already read
-        if _EXCEPT.search(text[:h.start]):
+        if any(c.minus and c.dim == "columns" for c in h.concepts):
+            excepted = True     # a complement the data file names ("除自然人以外")
+        elif _EXCEPT.search(text[:h.start]):
             h = Hit(h.start, h.end, h.word, tuple(_except(c, m) for c in h.concepts))
             excepted = any(c.id.startswith("except_") for c in h.concepts)
+            prev = out[-1] if out else None
+            if excepted and prev and _JOINS.match(text[prev.end:h.start]) and len(prev.concepts) == len(h.concepts) == 1 \
+                    and prev.concepts[0].minus and prev.concepts[0].dim == "columns" \
+                    and prev.concepts[0].table == h.concepts[0].table:
+                # two columns left out together: one complement of both
+                out[-1] = Hit(prev.start, h.end, text[prev.start:h.end], (_except_also(prev.concepts[0], h.concepts[0], m),))
+                continue
         out.append(h)
     return out
+
+
+def unread_exception(text: str, hits: list[Hit]) -> str | None:
+    """"除了其他以外的申请人": an exception whose left-out part no concept names. Answering the whole
+    then would be a wrong figure, so the reader reports it."""
+    for mm in _EXCEPT_SPAN.finditer(text):
+        if not any(mm.start() <= h.start and h.start < mm.end("what") + 2 for h in hits):
+            return mm.group(0)
+    return None
+
+
+def _except_also(first: Concept, also: Concept, m: QuestionModel) -> Concept:
+    """A complement that leaves out one more column: total − A − B."""
+    minus = (*first.minus, also.minus[-1])
+    names = "、".join(m.tables[first.table].concepts[c].plain for c in minus[1:])
+    return Concept(id="except_" + "_".join(minus[1:]), table=first.table, dim="columns", plain=f"{names}以外的各栏合计",
+                   minus=minus, names_table=first.names_table and also.names_table)
 
 
 def _except(c: Concept, m: QuestionModel) -> Concept:
@@ -210,7 +243,7 @@ def _except(c: Concept, m: QuestionModel) -> Concept:
     if c.dim != "columns" or c.is_group or not total or c.id == total:
         return c
     return Concept(id=f"except_{c.id}", table=c.table, dim="columns", plain=f"{c.plain}以外的各栏合计",
-                   minus=(total, c.id))
+                   minus=(total, c.id), names_table=c.names_table)
 
 
 def _subject(text: str, hits: list[Hit], m: QuestionModel) -> str:
@@ -256,10 +289,15 @@ def read(text: str) -> Reading:
         left = left[:h.start] + "|" + left[h.end:]
     stripped = _strip_fillers(_strip_generic(_strip_operations(left, m), m), m)
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
+    reading.unread_exception = unread_exception(text, hits)
     asks_words = any(w in text for w in m.words_words)
     reading.wants_figure = (any(w in text for w in m.figure_words) and not (asks_words and "多少" not in text)) \
         or bool({"rank", "trend", "compare"} & reading.ops)
     reading.rank_ascending = any(p.search(text) for p in _patterns(m.rank_ascending))
+    reading.asks_duration = any(w in text for w in m.duration_words)
+    if reading.asks_duration:
+        # "平均多少天办结": no template cell is a duration; the concepts are the stated figure's subject
+        hits, by_table, score = [], {}, {}
     reading.subject = _subject(text, hits, m)
     reading.metrics = _metrics(by_table, score, m)
     reading.wants_overview = (not reading.metrics and "多少" not in text and not reading.ops
@@ -297,7 +335,7 @@ def _metrics(by_table: dict[str, dict[str, list[Concept]]], score: dict[str, int
         spec = m.tables[tid]
         rows = _prune_groups(_ordered_unique(dims["rows"]))
         cols = _prune_groups(_ordered_unique(dims["columns"]))
-        if not rows and spec.default_row and cols and any(c.id != spec.default_column for c in cols):
+        if not rows and spec.default_row and any(c.id != spec.default_column and c.names_table for c in cols):
             rows = [spec.concepts[spec.default_row]]
         if not rows:
             continue

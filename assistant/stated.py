@@ -11,6 +11,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from .concepts import model, share_words_re
 from .catalog import FactCatalog
 from .matching import bridged, grams, overlap
 
@@ -21,9 +22,16 @@ CONTEXT_SCOPE = 5         # up to this many reports, stated figures are also mat
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _FULL_STOP = re.compile(r"[。！？!?]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_RATE_ASKED = re.compile(r"百分之|百分比|比例|占比|比重|%|％")
 _REMAINDER = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[)）、.]?\s*(其他|其它)")
 _SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名", "项"}
+# units people use for one another: "多少篇政策解读" is answered by "政策解读83件"
+_SAME_KIND = ({"件", "条", "篇", "份"},)
+
+
+def _unit_fits(asked: str, unit: str | None) -> bool:
+    return asked == unit or any(asked in k and unit in k for k in _SAME_KIND)
+
+
 _UNIT_ASKED = re.compile(r"多少([条件个次篇项人家期份])|几([条件个次篇项人家期份])")
 
 
@@ -76,10 +84,13 @@ class StatedFigures:
     def ranked(self, subject: str, question: str, reports: list[dict], prose_only: bool = False,
                threshold: float = FIGURE_THRESHOLD) -> dict[str, list[Scored]]:
         """Every fact of each report that matches `subject` well enough, best first."""
-        only_rate = bool(_RATE_ASKED.search(question))     # "占多大比例": a count is no answer
+        only_rate = bool(share_words_re().search(question))     # "占多大比例": a count is no answer
+        durations = model().duration_units if any(w in question for w in model().duration_words) else ()
+        if durations:       # "平均多少天办结": only a figure in days or hours is an answer
+            subject = re.sub("|".join(map(re.escape, model().duration_words)), " ", subject)
         if only_rate:
             # the words of a share say which kind of figure (a percentage), not what it is about
-            subject = _RATE_ASKED.sub(" ", subject)
+            subject = share_words_re().sub(" ", subject)
         qg = grams(subject)
         if not qg:
             return {}
@@ -99,19 +110,19 @@ class StatedFigures:
                                       and k[2] not in self.template_keys][:12]
         for score, recall, key in keys:
             for f in self.store.facts_by_key(key, scope):
-                if f["report_id"] in scope:
+                if f["report_id"] in scope and (not durations or f["unit"] in durations):
                     offer(f, score, recall)
         hits = []
         in_context = len(scope) <= CONTEXT_SCOPE
         for i in cat.prose_candidates(qg, scope):
             score, recall = cat.score_prose(qg, i, qb)
             if in_context:      # words of the question may sit earlier in the figure's sentence
-                before = self.sentence(cat.prose_reports[i], cat.prose_quote[i], upto_quote=True)
+                before = self.sentence(cat.prose_reports[i], cat.prose_quote[i], upto_quote=True, at=cat.prose_start[i])
                 label = cat.prose_label[i]
                 if len(_CJK.findall(label)) <= 1:
                     # "…无法提供265件，占32.9%": a figure labelled by a linking word alone is about the
                     # clause before it
-                    label = self.sentence(cat.prose_reports[i], cat.prose_quote[i], clause=True)
+                    label = self.sentence(cat.prose_reports[i], cat.prose_quote[i], clause=True, at=cat.prose_start[i])
                     if not _clause_is_about(label, subject, question):
                         continue
                 ctx = overlap(qg, grams(f"{label} {before}"), cat.idf)
@@ -127,9 +138,11 @@ class StatedFigures:
                 continue
             if unit and cat.prose_unit[i] == unit:
                 score += 0.04
-            elif unit in _SPECIFIC_UNITS and cat.prose_unit[i] != unit:
+            elif unit in _SPECIFIC_UNITS and not _unit_fits(unit, cat.prose_unit[i]):
                 score -= 0.3        # "几期" is not answered by a count of 件
             is_rate = cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]
+            if durations and cat.prose_unit[i] not in durations:
+                continue
             if (wants_rate or only_rate) and is_rate:
                 score += 0.04
             elif only_rate:
@@ -141,9 +154,9 @@ class StatedFigures:
             offer(facts[fid], score, recall)
         for rid, ranked in found.items():
             ranked.sort(key=lambda s: (-s.score, s.fact["fact_id"]))
-            if unit in _SPECIFIC_UNITS and any(s.fact["unit"] == unit for s in ranked):
+            if unit in _SPECIFIC_UNITS and any(_unit_fits(unit, s.fact["unit"]) for s in ranked):
                 # "多少场直播": where the report counts in 场, a count in 条 is another thing
-                found[rid] = [s for s in ranked if s.fact["unit"] == unit]
+                found[rid] = [s for s in ranked if _unit_fits(unit, s.fact["unit"])]
         return found
 
     def paragraphs(self, report_id: str) -> list[dict]:
@@ -156,13 +169,21 @@ class StatedFigures:
                 self._paragraphs[report_id] = got
         return got
 
-    def sentence(self, report_id: str, quote: str, upto_quote: bool = False, clause: bool = False) -> str:
+    def sentence(self, report_id: str, quote: str, upto_quote: bool = False, clause: bool = False,
+                 at: int | None = None) -> str:
         """The sentence of a report's text that holds a stated figure's clause; with `upto_quote`,
         only as far as the clause: the words after it name the figures that follow ("在主动公开的24条
-        政府信息中，…机关党建3条" — 机关党建 is not what the 24 counts)."""
-        for p in self.paragraphs(report_id):
+        政府信息中，…机关党建3条" — 机关党建 is not what the 24 counts). `at`: where the figure's clause
+        starts in the document, so that a clause written twice ("其中依申请公开0件") is found where
+        this figure stands, not where it first occurs."""
+        paragraphs = self.paragraphs(report_id)
+        if at is not None:      # the paragraph holding the figure first
+            paragraphs = sorted(paragraphs, key=lambda p: not ((p["start_pos"] or 0) <= at <= (p["end_pos"] or -1)))
+        for p in paragraphs:
             text = p["text"] or ""
-            i = text.find(quote)
+            own = at is not None and (p["start_pos"] or 0) <= at <= (p["end_pos"] or -1)
+            i = text.find(quote, max(0, at - (p["start_pos"] or 0))) if own else -1
+            i = i if i >= 0 else text.find(quote)
             if i >= 0:
                 # before a figure, the whole sentence (its topic may sit ahead of a "；": "视频号…；直播118场")
                 # (`clause`: only from the last "；", up to the figure)
@@ -178,7 +199,7 @@ class StatedFigures:
         ("不予处理158件，占19.6%"), so the answer says what the share is of; other figures as they are."""
         if f["kind"] != "prose" or len(_CJK.findall(f["label"] or "")) > 1:
             return f
-        clause = self.sentence(f["report_id"], f["quote"] or "", clause=True)
+        clause = self.sentence(f["report_id"], f["quote"] or "", clause=True, at=f.get("start_pos"))
         i = clause.rfind(f["value"])
         if i <= 0 or f["quote"] not in clause:
             return f
@@ -188,9 +209,13 @@ class StatedFigures:
     def context(self, f: dict, before: int = 30) -> str:
         """A stated figure's clause with the words just before it in its paragraph."""
         quote = f["quote"] or ""
+        at = f["start_pos"] or 0
         for p in self.paragraphs(f["report_id"]):
-            i = (p["text"] or "").find(quote)
-            if i >= 0 and (p["start_pos"] or 0) <= (f["start_pos"] or 0) <= (p["end_pos"] or 0) + 1:
+            if not (p["start_pos"] or 0) <= at <= (p["end_pos"] or 0) + 1:
+                continue
+            i = (p["text"] or "").find(quote, max(0, at - (p["start_pos"] or 0)))
+            i = i if i >= 0 else (p["text"] or "").find(quote)
+            if i >= 0:
                 return p["text"][max(0, i - before):i + len(quote)]
         return quote
 

@@ -8,6 +8,7 @@ import re
 from .citations import AnswerBuilder, refusal, report_name
 from .compose import change_line, combine_sentence, metric_words, note_missing_years
 from .compute import Value
+from .concepts import share_words_re
 from .evidence import Evidence
 from .matching import Idf, same_words, grams, overlap
 from .question import Question
@@ -19,14 +20,13 @@ TIE_MARGIN = 0.01         # scores this close are the same reading of the questi
 PROSE_THRESHOLD = 0.34
 _SENT_SPLIT = re.compile(r"(?<=[。！？；])")
 _SHORTCOMING = re.compile(r"有待|不够|不足|差距|欠缺|薄弱|滞后|不强|不高|不到位|不完善|不规范|不及时|短板|无法满足|不能满足|松懈")
-_RATE = re.compile(r"百分|比例|占比|%|％|率")
 
 
 def prose_explains(ev: Evidence, q: Question, reports: list[dict]) -> bool:
     """A stated figure fits the question's own words better than the template cell it names
     ("收到群众诉求多少件" is the 诉求 sentence, not the 自然人 applications)."""
     left = _leftover_words(q)
-    wants_rate = bool(_RATE.search(q.text))
+    wants_rate = bool(share_words_re().search(q.text)) or "率" in q.text     # a share, or a rate (公开率)
     if not left and not wants_rate:
         return False
     for s in ev.stated.best(q.metric, q.text, reports, prose_only=True).values():
@@ -196,7 +196,7 @@ def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict
     def changes_what_was_asked(s) -> bool:
         # the clause must say it is a change on the year before, and of the item asked about:
         # "申请数量较去年回落12.3%" answers 申请, not 不予公开
-        said = same_words(f"{s.fact['label']} {ev.stated.sentence(r['report_id'], s.fact['quote'] or '', clause=True)}")
+        said = same_words(f"{s.fact['label']} {ev.stated.sentence(r['report_id'], s.fact['quote'] or '', clause=True, at=s.fact.get('start_pos'))}")
         if "较去年" not in said:
             return False
         if q.metrics:

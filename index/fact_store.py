@@ -339,8 +339,8 @@ class FactStore:
             "SELECT DISTINCT table_title, row_label, col_label FROM facts WHERE kind='cell'")]
 
     def prose_labels(self) -> list[tuple]:
-        return [(r["fact_id"], r["report_id"], r["label"], r["quote"], r["value"], r["unit"]) for r in self._q(
-            "SELECT fact_id, report_id, label, quote, value, unit FROM facts WHERE kind='prose' ORDER BY fact_id")]
+        return [(r["fact_id"], r["report_id"], r["label"], r["quote"], r["value"], r["unit"], r["start_pos"]) for r in self._q(
+            "SELECT fact_id, report_id, label, quote, value, unit, start_pos FROM facts WHERE kind='prose' ORDER BY fact_id")]
 
     def facts_by_key(self, key: tuple, report_ids: set[str] | None = None) -> list[dict]:
         """Cells with this (table, row, column) label, in the given reports (all when None)."""

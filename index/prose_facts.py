@@ -44,7 +44,12 @@ def extract_prose_facts(paragraphs: list[Paragraph] | tuple[Paragraph, ...]) -> 
                 subject = re.sub(r"\s+", "", clause[:m.start()])
                 subject = _FILLER.sub("", subject) or subject
                 after = re.sub(r"\s+", "", clause[m.end():])
-                label = subject if len(subject) >= 2 else (subject + after)
+                # the thing counted may follow the figure: "组织开展6期《问政平潭》", "举办3场新闻发布会"
+                obj = re.split(r"\d", after)[0]
+                if len(subject) < 2 or (obj and (obj.startswith("《") or len(subject) <= 4)):
+                    label = subject + obj if len(subject) >= 2 else subject + after
+                else:
+                    label = subject
                 if not label:
                     continue
                 quote = clause.strip()

@@ -16,8 +16,9 @@ from .conftest import ROOT, SEED, SHARED, SHARED_REPORTS, need_shared
 # measured floors: a change that lowers either fails here (raise them as the reader improves)
 REPORTS2_FLOOR = 38          # 39/39 measured
 PARAPHRASE_FLOOR = 0.97      # 345/349 measured
-STAFF_FLOOR = 54              # 56/60 measured (tests/golden/staff_qa.jsonl)
+STAFF_FLOOR = 56              # 58/60 measured (tests/golden/staff_qa.jsonl)
 STAFF2_FLOOR = 47             # 49/50 measured (tests/golden/staff_qa_2.jsonl)
+STAFF3_FLOOR = 48             # 50/50 measured (tests/golden/staff_qa_3.jsonl)
 
 
 @pytest.fixture(scope="module")
@@ -313,11 +314,14 @@ def test_an_overview_of_the_whole_corpus_is_not_guessed(all_index):
     assert not any(c.get("table") for c in res["citations"])
 
 
-@pytest.mark.parametrize("name,floor", [("staff_qa.jsonl", STAFF_FLOOR), ("staff_qa_2.jsonl", STAFF2_FLOOR)])
+@pytest.mark.parametrize("name,floor", [("staff_qa.jsonl", STAFF_FLOOR), ("staff_qa_2.jsonl", STAFF2_FLOOR),
+                                        ("staff_qa_3.jsonl", STAFF3_FLOOR)])
 def test_staff_question_set(all_index, name, floor):
     """Questions written from the reports by writers who never saw the code: staff_qa (60; first
     measured 48/60 with 7 wrong figures) and staff_qa_2 (50, harder families: complements, table 四
-    in everyday words, two asks; first 41/50 with 8 wrong). They led to the families tested below."""
+    in everyday words, two asks; first 41/50 with 8 wrong) and staff_qa_3 (50: comparisons of two
+    agencies by short names, short years, durations, titles; first 41/50 with 3 wrong). They led to
+    the families tested below."""
     gold = load_questions(ROOT / "tests" / "golden" / name)
     outcomes = [judge(g, all_index.answerer.ask(g["question"], qid=g["id"])) for g in gold]
     failed = [(g["id"], why) for g, (o, why) in zip(gold, outcomes) if o != "pass"]
@@ -345,10 +349,32 @@ def test_staff_phrasings_of_sums_shares_units_and_two_asks(all_index, question, 
         assert got == values                      # the count (158) is not a figure of the answer
 
 
-def test_a_ranking_inside_one_report_is_refused(all_index):
-    """"哪一类最多" about one report is not a ranking of reports; a one-report "ranking" showed a cell."""
-    res = all_index.answerer.ask("洪泽区2023年哪一类不予公开理由最多？")
-    assert res["figures"] == [] and "无法排名" in res["answer"]
+@pytest.mark.parametrize("question,winners,parts", [
+    # the reasons of a result row; ties are all named
+    ("洪泽区2023年哪一类不予公开理由最多？", ["属于国家秘密1件", "属于四类过程性信息1件", "属于行政执法案卷1件"], 8),
+    ("淮安市政府2024年无法提供的原因里哪个最多", ["本机关不掌握相关政府信息769件"], 3),
+    # the applicant columns, all of them or the organisations
+    ("淮安市政府2024年哪类申请人最多", ["自然人3001件"], 6),
+    ("2024年淮安市政府收到的申请里，哪一类申请人提得最少", ["科研机构0件", "社会公益组织0件"], 6),
+    ("淮安市政府2024年法人或其他组织中哪类申请最多", ["法律服务机构61件"], 5),
+    # the blocks of a lawsuit
+    ("淮安市政府2024年行政诉讼中哪种起诉最多", ["未经复议直接起诉26件"], 2),
+])
+def test_the_largest_part_of_a_template_group_inside_one_report(all_index, question, winners, parts):
+    """"哪一类最多" about one report: the parts of the group named, each cell cited, the winner(s) named."""
+    res = all_index.answerer.ask(question)
+    head = res["answer"].split("\n")[0]
+    assert all(w in head for w in winners) and len(res["figures"]) == parts, res["answer"]
+    assert all(f.get("citation") for f in res["figures"])
+
+
+@pytest.mark.parametrize("question", [
+    "洪泽区2023年哪项最多？",                           # names no group and no listed total
+    "上海市政府办公厅2019年不予处理的情形哪种最多",       # every reason is blank in that table
+])
+def test_a_ranking_inside_one_report_without_parts_is_refused(all_index, question):
+    res = all_index.answerer.ask(question)
+    assert res["figures"] == [] and res["grounded"] is False, res["answer"]
 
 
 def test_two_blank_cells_are_computed_from_the_figures_the_text_states(all_index):
@@ -516,3 +542,89 @@ def test_a_zone_word_never_names_a_peoples_government(all_index):
 def test_bare_carry_over_is_to_the_next_year(all_index, question, value):
     """"还有多少件结转" is the row 结转下年度继续办理, not the text's "含上年度结转申请34件"."""
     assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == [value]
+
+
+@pytest.mark.parametrize("question,values,expression", [
+    ("2023年洪泽区和沭阳发改局比，哪家新收的申请多？", ["26", "21", "5"], "（26 − 21）"),
+    ("洪泽区跟沭阳发改局2023年现行有效的规范性文件哪个多", ["18", "5", "13"], "（18 − 5）"),
+    # the larger figure first in the expression, whichever agency is named first
+    ("24年淮安市政府和上海科委，谁新收的申请多", ["34", "3119", "3085"], "（3119 − 34）"),
+])
+def test_two_agencies_by_short_names_are_compared(all_index, question, values, expression):
+    res = all_index.answerer.ask(question)
+    assert sorted(f["value"] for f in res["figures"]) == sorted(values) and expression in res["answer"], res["answer"]
+
+
+def test_a_comparison_across_two_years_says_so(all_index):
+    res = all_index.answerer.ask("君山片区与平潭国资局新收申请哪个多")
+    assert any("年份不同" in w for w in res["warnings"]), res
+
+
+@pytest.mark.parametrize("question,values", [
+    ("平潭2020年《问政平潭》一共办了几期", ["6"]),              # the place inside a title is the title's
+    ("2020年平潭开展了多少期《问政平潭之有事你说》", ["19"]),
+    ("上海市政府办公厅2019年在市政府公报上登了多少篇政策解读", ["83"]),   # 篇 is answered by 件
+    ("上海市政府办公厅2019年网站发布政策解读多少篇", ["132"]),
+])
+def test_counted_things_named_after_the_figure_and_in_other_units(all_index, question, values):
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == values
+
+
+def test_a_clause_written_twice_is_read_where_its_figure_stands(tmp_path):
+    """"发布信息12条" under 政务微博 and again under 政务微信: each figure's sentence is its own, not the
+    first place the same words occur (the sentence is what a stated figure is matched by)."""
+    report = tmp_path / "seed.txt"
+    text = need_shared(SEED).read_text(encoding="utf-8")
+    report.write_text(text + "\n\n政务微博方面，全年发布信息12条。\n\n政务微信方面，全年发布信息12条。\n", encoding="utf-8")
+    comp = Components.from_settings(index_dir=tmp_path / "index")
+    comp.indexer.index([report])
+    ev = comp.answerer._refresh()
+    twelve = [f for f in comp.facts.facts({r["report_id"] for r in ev.reports})
+              if f["kind"] == "prose" and f["value"] == "12" and f["quote"] == "全年发布信息12条"]
+    assert len(twelve) == 2
+    said = [ev.stated.sentence(f["report_id"], f["quote"], upto_quote=True, at=f["start_pos"]) for f in twelve]
+    assert [s.startswith(w) for s, w in zip(said, ("政务微博", "政务微信"))] == [True, True], said
+    res = comp.answerer.ask("2019年宁波市对口支援和区域合作局政务微信发布信息多少条？")
+    assert [f["value"] for f in res["figures"]] == ["12"]
+
+
+@pytest.mark.parametrize("question,value,expression", [
+    # several columns left out together: the total minus each of them
+    ("2020年平潭除自然人和企业外的申请人新收多少件", "1", "21 - 20 - 0"),
+    ("2024年淮安市政府除了自然人、商业企业以外的申请人新收了多少件", "65", "3119 - 3001 - 53"),
+    ("淮安市政府2024年除了自然人和律所，其他申请人提了多少件", "57", "3119 - 3001 - 61"),
+    # one column left out, however the rest is called
+    ("淮安市政府2024年除了自然人以外，其他申请人提了多少件", "118", "3119 - 3001"),
+    ("淮安市政府2024年除了自然人之外的申请有几件", "118", "3119 - 3001"),
+])
+def test_columns_left_out_together(all_index, question, value, expression):
+    res = all_index.answerer.ask(question)
+    computed = [f for f in res["figures"] if f.get("computed")]
+    assert [f["value"] for f in computed] == [value] and computed[0]["computed"] == expression, res["answer"]
+
+
+@pytest.mark.parametrize("question", [
+    "2020年平潭除了其他以外的申请人新收多少件",          # "其他" alone is no column the reader can name
+    "淮安市政府2024年除了散户以外新收申请多少件",
+])
+def test_an_exception_the_reader_cannot_name_is_refused_not_ignored(all_index, question):
+    """Answering the whole (21, 3119) when the question leaves a part out would be a wrong figure."""
+    res = all_index.answerer.ask(question)
+    assert res["figures"] == [] and "除" in res["answer"], res["answer"]
+
+
+@pytest.mark.parametrize("question,first,listed,aside", [
+    # the parts a total lists after 其中; a remainder (其他…) is listed but never the winner
+    ("平潭2020年全区公布的信息，除了“其他”类，哪一类最多？", "390", {"82", "80", "21", "40", "69", "143", "208", "246", "271"}, "1053"),
+    ("平潭2020年公开的政府信息中哪类最多", "390", {"82", "271"}, "1053"),
+    ("“上海科技”网站2024年发的信息里哪类最多？", "1744", {"393", "21", "2"}, None),
+    ("上海科委2024年网站发布的信息哪一类最少", "2", {"1744", "393", "21"}, None),
+])
+def test_the_largest_part_of_a_stated_total(all_index, question, first, listed, aside):
+    res = all_index.answerer.ask(question)
+    values = [f["value"] for f in res["figures"]]
+    assert values[0] == first and listed <= set(values), res["answer"]
+    assert ("未参与比较" in res["answer"] and aside in values) if aside else "未参与比较" not in res["answer"]
+    # every part shown is cited by its own quote
+    quotes = {c["id"]: c.get("quote") or "" for c in res["citations"]}
+    assert all(f["value"] in quotes[f["citation"]] for f in res["figures"])

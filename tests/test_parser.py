@@ -238,3 +238,14 @@ def test_table3_extracted_one_value_per_line(tmp_path):
     assert g[("一、本年新收政府信息公开申请数量", "法人或其他组织 / 商业企业")] == "1"
     assert g[("三、本年度办理结果 / （七）总计", "总计")] == "5"
     assert all(c.passed for c in r.checks if c.table == T3_TITLE and c.passed is not None)
+
+
+def test_a_figure_labelled_by_the_thing_after_it():
+    """"共组织开展6期《问政平潭》": what is counted follows the measure word; the label holds it."""
+    from index.model import Paragraph
+    from index.prose_facts import extract_prose_facts
+
+    text = "2020年，共组织开展6期《问政平潭》，组织开展19期《问政平潭之有事你说》；全年举办3场新闻发布会。政府网站公开信息919条。"
+    labels = {f.value: f.label for f in extract_prose_facts([Paragraph(section="一", text=text, start=0, end=len(text))])}
+    assert "《问政平潭》" in labels["6"] and "《问政平潭之有事你说》" in labels["19"]
+    assert labels["3"].endswith("新闻发布会") and labels["919"] == "政府网站公开信息"

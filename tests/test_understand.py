@@ -254,3 +254,53 @@ def test_data_file_mistakes_are_clear_errors(tmp_path):
 def test_overview_questions(comp, question, overview):
     q = comp.answerer.understand(question)
     assert (q.operation == "overview") is overview, (q.operation, q.metric)
+
+
+@pytest.mark.parametrize("question,agencies", [
+    # two agencies named apart, however short one of the names: both are meant
+    ("2023年洪泽区和沭阳发改局比，哪家新收的申请多？", {"淮安市洪泽区人民政府", "沭阳县发展和改革局"}),
+    ("洪泽区跟沭阳发改局2023年办理结果总计哪个多", {"淮安市洪泽区人民政府", "沭阳县发展和改革局"}),
+    ("24年淮安市政府和上海科委，谁的行政许可决定数多", {"淮安市人民政府", "上海市科委"}),
+    ("君山片区与平潭国资局新收申请哪个多", {"平潭综合实验区君山片区管理局", "平潭综合实验区国有资产管理局"}),
+    # one agency named by words that also fit others: still one
+    ("沭阳发改局2023年新收申请多少件", {"沭阳县发展和改革局"}),
+    ("平潭国资局2019年新收申请多少件", {"平潭综合实验区国有资产管理局"}),
+])
+def test_two_agencies_named_apart_are_both_read(comp, question, agencies):
+    q = comp.answerer.understand(question)
+    assert {m.agency for m in q.agencies} == agencies and q.unknown_place is None
+
+
+@pytest.mark.parametrize("question,years", [
+    ("24年淮安市政府新收申请多少件", [2024]),
+    ("洪泽区23年度新收申请多少件", [2023]),
+    ("19年到20年平潭新收申请多少件", [2019, 2020]),
+    ("上海市政府办公厅近10年新收申请多少件", []),          # a count of years, not 2010
+    ("连续12年公开的信息有多少条", []),
+    ("2023年底结转了多少件", [2023]),
+])
+def test_short_years_are_read(comp, question, years):
+    assert comp.answerer.understand(question).years == years
+
+
+@pytest.mark.parametrize("question", [
+    "洪泽区23年依申请公开平均多少天办结",
+    "淮安市政府2024年答复申请平均用了多长时间",
+    "2023年洪泽区依申请公开平均办理天数是多少",
+    "沭阳发改局2023年答复一件申请要几个工作日",
+])
+def test_a_duration_is_never_a_count_cell(comp, question):
+    """No template cell is a number of days: only a duration the text states answers these (the
+    shared reports state none), never 办理结果总计 or 本年新收; and "平均办理" names no agency."""
+    q = comp.answerer.understand(question)
+    assert q.metrics == [] and q.unknown_place is None
+    res = comp.answerer.ask(question)
+    assert res["figures"] == [] and res["grounded"] is False, res["answer"]
+
+
+def test_other_alone_does_not_name_the_applicant_table():
+    """"除了“其他”类，哪一类最多" is about the text's categories: the 其他 column of table 三 alone
+    does not name that table (a specific applicant column does)."""
+    assert read("|全区公布的信息，除了“其他”类，哪一类最多？").metrics == []
+    assert [(x.row.id, x.column.id) for x in read("|商业企业提交了几件").metrics] == [("new", "business")]
+    assert [(x.row.id, x.column.id) for x in read("|“其他”申请人新收了几件").metrics] == [("new", "other_org")]
