@@ -177,6 +177,12 @@ def route(ev: Evidence, q: Question) -> dict:
                 return joined
         if res is not None:
             return res
+    if two_named and prose_first and len(q.metrics) >= 2:
+        # two items the text states better than the cells their words also name ("市政府公报里刊登的
+        # 政府规章规范性文件和部门规范性文件")
+        res = answer_two_stated(ev, q, reports)
+        if res is not None:
+            return res
     if two_named and (not q.metrics or prose_first) and not one_stated_figure(ev, q, reports):
         # two items were named: answering one of them as if it were the whole is a wrong figure
         return refusal(q, f"没有在同一份报告中同时找到“{reading.subject_parts[0]}”和“{reading.subject_parts[1]}”两项数据")

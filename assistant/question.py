@@ -144,6 +144,8 @@ def _agency_suffix_re() -> str:
 
 # an agency word that is the first half of a common word ("平均办理天数" names no 办)
 _SUFFIX_IN_WORD = {"办理", "办结", "办件", "办复", "办法", "委托", "局面", "局部", "所有", "所属", "站点", "院校"}
+# a word that ends in an agency word but names a thing ("上海门户网站" is a website)
+_WORD_NOT_AGENCY = {"网站", "车站", "驿站", "书院", "剧院", "影院", "场所", "厕所", "诊所"}
 
 
 def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
@@ -161,7 +163,7 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
             # "…政府" followed by 信息 is the words 政府信息, not a government
             readings = [text[m.start():e] for e in ends if e - m.end() <= 14
                         and not (text[e - 2:e] == "政府" and text[e:e + 2] == "信息")
-                        and text[e - 1:e + 1] not in _SUFFIX_IN_WORD]
+                        and text[e - 1:e + 1] not in _SUFFIX_IN_WORD and text[e - 2:e] not in _WORD_NOT_AGENCY]
             if readings:
                 out.append(readings)
     return out

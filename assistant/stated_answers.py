@@ -54,9 +54,16 @@ def one_stated_figure(ev: Evidence, q: Question, reports: list[dict]) -> bool:
     heads = [h for h in (head(p, parts) for p in parts) if h]
     for s in ev.stated.best(q.metric, q.text, reports, prose_only=True).values():
         tail = (s.fact["label"] or "")[-(sum(map(len, heads)) + 6):]   # the subject right before the figure
-        if len(heads) == len(parts) and all(near(h, tail) for h in heads):
+        if len(heads) == len(parts) and all(near(h, tail) for h in heads) and _joined(tail, heads):
             return True
     return False
+
+
+def _joined(label: str, heads: list[str]) -> bool:
+    """The label lists the items, joined ("人大代表建议和政协提案"): "政务微博公开信息" holds the words
+    of "政府网站公开的信息" and "政务微博" but counts only the one."""
+    at = sorted(label.rfind(h) for h in heads)
+    return all(i >= 0 for i in at) and all(re.search(r"[和及与、跟]|以及", label[a:b]) for a, b in zip(at, at[1:]))
 
 
 def answer_two_stated(ev: Evidence, q: Question, reports: list[dict], parts: list[str] | None = None) -> dict | None:
