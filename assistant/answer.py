@@ -144,6 +144,12 @@ def route(ev: Evidence, q: Question) -> dict:
     changed = answer_stated_change(ev, q, reports)
     if changed is not None:
         return changed
+    if len(reports) == 1 and q.wants_change and missing:
+        # "比2018年增加了多少件" with no 2018 report: this year's figure is no answer to it
+        r = reports[0]
+        return refusal(q, f"问题问的是{'、'.join(map(str, missing))}年到{r['year']}年的变化，语料中没有"
+                          f"{'、'.join(map(str, missing))}年的报告，报告正文也没有给出该项的变化数字；"
+                          f"可询问{r['year']}年的数字")
     if len(reports) == 1 and asks_vs_last_year(q):
         # "同比多了几件" of one report: this year's own figure is no answer to it
         r = reports[0]

@@ -73,7 +73,12 @@ def _places(name: str) -> tuple[str, ...]:
     if not roots and len(name) >= 2:
         roots.append(name[:2])
     for m in _sub_place_re().finditer(name):
-        root = m.group(1)[-2:] if m.start() == 0 or m.group(1)[:2] in roots else m.group(1)[:2]
+        # the words after the last 市/县/区 only: "无锡市开发区" and "昆明市高新区" add no place
+        # (开发区 and 高新区 are kinds of zone, "锡市" and "市高" no names)
+        words = re.split(f"[{_ADMIN_SUFFIX}]", m.group(1))[-1]
+        if len(words) < 2:
+            continue
+        root = words[-2:] if m.start() == 0 or words[:2] in roots else words[:2]
         if root not in roots:
             roots.append(root)
     return tuple(roots)
@@ -92,7 +97,7 @@ def _sub_place_re() -> re.Pattern:
     from .concepts import model
 
     suffixes = "|".join(sorted(map(re.escape, model().place_suffixes), key=len, reverse=True))
-    return re.compile(rf"(?<=[区县市])?([\u4e00-\u9fff]{{2,4}}?)(?:{suffixes})")
+    return re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:{suffixes})")
 
 
 def is_government(name: str, mention: str) -> bool:

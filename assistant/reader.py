@@ -370,6 +370,9 @@ def _operation(reading: Reading, text: str) -> str:
     return "value"
 
 
+_LAST_YEAR = re.compile(r"\||去年|上年|上一年|前一年|往年|前年|以前|过去")
+
+
 def _split_subject(text: str, operation: str, m: QuestionModel) -> tuple[list[str], int]:
     """Two prose items joined by a connector ("征地信息比土地出让信息多", "机关党建和工作动态合计"),
     and where the connector stands."""
@@ -378,7 +381,8 @@ def _split_subject(text: str, operation: str, m: QuestionModel) -> tuple[list[st
         seps = ["占", *seps]
     for sep in seps:
         i = text.find(sep)
-        while sep == "比" and i > 0 and text[i - 1] in "同环对占相":      # 同比, 环比, 对比: one word, no connector
+        while sep == "比" and i > 0 and (text[i - 1] in "同环对占相" or _LAST_YEAR.match(text, i + 1)):
+            # 同比, 环比, 对比: one word; "比2018年回落", "比去年多": a change on a year, not two items
             i = text.find(sep, i + 1)
         while sep == "占" and i >= 0 and text[i + 1:i + 2] == "比":     # 占比: one word ("…的占比多少")
             i = text.find(sep, i + 1)

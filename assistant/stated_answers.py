@@ -170,6 +170,11 @@ def asks_vs_last_year(q: Question) -> bool:
     return bool(_VS_LAST_YEAR.search(q.text)) and len(q.years) <= 1
 
 
+def _names_year_before(q: Question, report: dict) -> bool:
+    """"2019年…比2018年回落了多少": a change from the year before the report's, by its number."""
+    return q.wants_change and report.get("year") is not None and sorted(q.years) == [report["year"] - 1, report["year"]]
+
+
 def answer_joined_stated(ev: Evidence, q: Question, reports: list[dict], parts: list[str]) -> dict | None:
     """Two blank cells asked for together whose sum the text states as one figure: "予以公开和部分公开
     一共多少" is "予以公开及部分公开258件", quoted as it stands."""
@@ -192,7 +197,7 @@ def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict
     """"比上一年少了百分之多少" about one report: the change its text states against the year before
     ("申请数量较去年回落12.3%"), when the corpus has no report of that year to compute it from. Only a
     figure whose own clause says it is a change on the year before is taken."""
-    if len(reports) != 1 or not asks_vs_last_year(q):
+    if len(reports) != 1 or not (asks_vs_last_year(q) or _names_year_before(q, reports[0])):
         return None
     said = same_words(q.text)
     direction = next((w for w in ("减少", "增加") if w in said), "")

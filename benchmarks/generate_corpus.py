@@ -74,6 +74,7 @@ class Truth:
     fmt: str
     prose: dict = field(default_factory=dict)      # 主动公开政府信息 -> "123"
     cells: dict = field(default_factory=dict)      # "table|row|column" -> "12"
+    unreadable: dict = field(default_factory=dict)  # cells a portal run does not pin down -> their value
 
 
 def agencies(n: int) -> list[str]:
@@ -159,7 +160,9 @@ def render(agency: str, year: int, fig: dict, fmt: str) -> str:
     if fmt == "portal":    # a crawler's page.txt: a header block, then the whole page on one line
         rnd = random.Random(f"{agency}|{year}")
         space = rnd.choice((0.0, 0.0, 0.2, 0.5))
-        t2_flat = "".join(title + "".join(header) + "".join(str(r[0]) + digit_run(r[1:], rnd, space) for r in rows)
+        runs = {title: [(str(r[0]), digit_run(r[1:], rnd, space)) for r in rows] for title, header, rows in t2}
+        fig["portal_t2_runs"] = {label: run for rows in runs.values() for label, run in rows}
+        t2_flat = "".join(title + "".join(header) + "".join(label + run for label, run in runs[title])
                           for title, header, rows in t2)
         body = (f"当前位置： 首页政务公开部门文件 {head} 时间：{year + 1}-01-15 10:00 " + "".join(intro)
                 + t2_flat + "三、收到和处理政府信息公开申请情况" + portal_t3(fig["t3"], rnd, space)
@@ -193,6 +196,30 @@ def render(agency: str, year: int, fig: dict, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def pinned_cells(run: str, n: int) -> list[str | None]:
+    """Which cells of a flattened row of n whole numbers the run pins down, written independently of
+    the parser: every cut into n numbers without leading zeros (a space is always a boundary); a cell
+    is pinned when all cuts agree on it. Table 二 rows have no sum rule to narrow the cuts further."""
+    cuts: list[list[str]] = []
+
+    def walk(rest: str, cells: list[str]) -> None:
+        if len(cells) == n:
+            if not rest.strip():
+                cuts.append(cells)
+            return
+        rest = rest.lstrip(" ")
+        for k in range(1, len(rest) + 1):
+            cell = rest[:k]
+            if " " in cell or (len(cell) > 1 and cell[0] == "0") or not cell.isdigit():
+                break
+            if k < len(rest) and rest[k] != " " and len(cells) == n - 1:
+                continue            # the last cell takes the rest of the run
+            walk(rest[k:], cells + [cell])
+
+    walk(run, [])
+    return [c[0] if cuts and all(x[i] == c[0] for x in cuts) else None for i, c in enumerate(zip(*cuts))] if cuts else [None] * n
+
+
 def truth_of(agency: str, year: int, fig: dict, file: str, fmt: str) -> Truth:
     t = Truth(agency=agency, year=year, file=file, fmt=fmt)
     t.prose = {"主动公开政府信息": str(fig["主动公开政府信息"]), "政府网站公开信息": str(fig["政府网站公开信息"]),
@@ -206,6 +233,13 @@ def truth_of(agency: str, year: int, fig: dict, file: str, fmt: str) -> Truth:
                "本年新收|总计": str(fig["t3"][0][6]), "上年结转|总计": str(fig["t3"][1][6]),
                "结转下年度继续办理|总计": str(fig["t3"][-1][6]), "本机关不掌握|总计": str(fig["t3"][12][6]),
                "行政复议|总计": str(fig["t4"][4]), "行政复议|结果维持": str(fig["t4"][0])}
+    if fmt == "portal":
+        # a portal row whose digits split more than one way is not readable: asked about, the answer
+        # must be a refusal (the parser reports it unread), never one of the candidates
+        run = fig["portal_t2_runs"]["行政规范性文件"]
+        for col, pinned in zip(("本年制发件数", "本年废止件数", "现行有效件数"), pinned_cells(run, 3)):
+            if pinned is None:
+                t.unreadable[f"行政规范性文件|{col}"] = t.cells.pop(f"行政规范性文件|{col}")
     return t
 
 
@@ -237,11 +271,13 @@ def questions(truths: list[Truth], per_report: int = 3, seed: int = 1) -> list[d
     qs = []
     for t in truths:
         items = [("prose_figure", f"{t.agency}{t.year}年主动公开政府信息多少条？", t.prose["主动公开政府信息"])]
-        for key in rnd.sample(sorted(t.cells), per_report - 1):
+        for key in rnd.sample(sorted({**t.cells, **t.unreadable}), per_report - 1):
             row, col = key.split("|")
-            items.append(("table_cell", f"{t.agency}{t.year}年{row}{col}是多少？", t.cells[key]))
+            kind = "unreadable_cell" if key in t.unreadable else "table_cell"
+            items.append((kind, f"{t.agency}{t.year}年{row}{col}是多少？", t.cells.get(key)))
         for kind, q, v in items:
-            qs.append({"id": f"g{len(qs):06d}", "question": q, "answerable": True, "figures": [v], "kind": kind})
+            qs.append({"id": f"g{len(qs):06d}", "question": q, "answerable": v is not None,
+                       "figures": [v] if v is not None else [], "kind": kind})
     for t in rnd.sample(truths, min(len(truths), max(1, len(truths) // 20))):
         qs.append({"id": f"g{len(qs):06d}", "question": f"{t.agency}2019年主动公开政府信息多少条？",
                    "answerable": False, "figures": [], "kind": "negative"})

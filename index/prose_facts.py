@@ -10,6 +10,8 @@ UNITS = ("%", "％", "万元", "亿元", "万", "亿", "元", "余条", "余件"
          "篇", "场", "人", "项", "期", "家", "份", "名", "批", "天", "小时", "个工作日", "册", "户", "起", "位", "部")
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 FIGURE = re.compile(rf"(?<![\d.第])(\d[\d,，]*(?:\.\d+)?)\s*({_UNIT_RE})")
+# the measure word after 万/亿 ("8232万条", "1.2亿元" is 亿元 already)
+_COUNTED = re.compile(r"\s*(余条|余件|余次|人次|条|件|个|次|篇|场|人|项|份|名|户|册|位|部)")
 CLAUSE_SPLIT = re.compile(r"[，,；;。：:、！？!?]")
 _DIGIT = re.compile(r"\d")
 _FILLER = re.compile(r"^(其中|同时|另外|此外|以及|并且|共计|共|全年|累计|合计|总计|我局|我区|我们)+")
@@ -41,9 +43,13 @@ def extract_prose_facts(paragraphs: list[Paragraph] | tuple[Paragraph, ...]) -> 
                 # "%" and a bare "万"/"亿" are part of the figure as written ("12.3%", "550万")
                 value = m.group(1) + (m.group(2) if m.group(2) in ("%", "％", "万", "亿") and m.group(0).endswith(m.group(2))
                                       and " " not in m.group(0) else "")
+                unit, end = m.group(2), m.end()
+                counted = _COUNTED.match(clause, end) if unit in ("万", "亿") else None
+                if counted:     # "汇聚数据8232万条": 8232万 counted in 条
+                    unit, end = counted.group(1), counted.end()
                 subject = re.sub(r"\s+", "", clause[:m.start()])
                 subject = _FILLER.sub("", subject) or subject
-                after = re.sub(r"\s+", "", clause[m.end():])
+                after = re.sub(r"\s+", "", clause[end:])
                 # the thing counted may follow the figure: "组织开展6期《问政平潭》", "举办3场新闻发布会"
                 obj = re.split(r"\d", after)[0]
                 if len(subject) < 2 or (obj and (obj.startswith("《") or len(subject) <= 4)):
@@ -54,7 +60,7 @@ def extract_prose_facts(paragraphs: list[Paragraph] | tuple[Paragraph, ...]) -> 
                     continue
                 quote = clause.strip()
                 facts.append(Fact(kind="prose", label=label, value=value, number=to_number(value),
-                                  unit=m.group(2), quote=quote, section=p.section,
+                                  unit=unit, quote=quote, section=p.section,
                                   start=p.start + cs, end=p.start + ce, page=p.page))
     return facts
 

@@ -647,3 +647,14 @@ def test_the_largest_part_of_a_stated_total(all_index, question, first, listed, 
 ])
 def test_fourth_staff_set_families(all_index, question, values):
     assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == values
+
+
+@pytest.mark.parametrize("question,values", [
+    # a change from a year named by its number: the change the text states, or a refusal
+    ("上海市政府办公厅2019年收到的申请量比2018年回落了百分之多少？", ["12.3%"]),
+    ("上海市政府办公厅2019年收到的申请比去年少了多少", ["12.3%"]),
+    ("上海市政府办公厅2019年新收申请比2018年增加了多少件", []),          # never this year's 859
+    ("上海市政府办公厅2018年到2019年新收申请的变化", ["12.3%"]),      # "申请数量较去年回落12.3%"
+])
+def test_a_change_from_a_year_the_corpus_lacks(all_index, question, values):
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == values

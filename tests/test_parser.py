@@ -249,3 +249,14 @@ def test_a_figure_labelled_by_the_thing_after_it():
     labels = {f.value: f.label for f in extract_prose_facts([Paragraph(section="一", text=text, start=0, end=len(text))])}
     assert "《问政平潭》" in labels["6"] and "《问政平潭之有事你说》" in labels["19"]
     assert labels["3"].endswith("新闻发布会") and labels["919"] == "政府网站公开信息"
+
+
+def test_a_count_in_ten_thousands_keeps_its_measure_word():
+    """"汇聚数据8232万条": the figure is 8232万, counted in 条 (the 条 is no part of the label)."""
+    from index.model import Paragraph
+    from index.prose_facts import extract_prose_facts
+
+    text = "汇聚数据8232万条；粉丝突破770万，累计访问1.2亿人次。"
+    got = {f.value: (f.label, f.unit, f.number) for f in extract_prose_facts([Paragraph(section="一", text=text, start=0, end=len(text))])}
+    assert got["8232万"] == ("汇聚数据", "条", 82320000)
+    assert got["770万"][1] == "万" and got["1.2亿"][1:] == ("人次", 120000000)
