@@ -15,8 +15,9 @@ import re
 import threading
 
 from . import corpus
-from .breakdown import answer_breakdown, answer_cell_parts
-from .cell_answers import answer_cells
+from .breakdown import answer_breakdown, answer_cell_parts, answer_part_share
+from .cell_answers import answer_cells, answer_share
+from .chars import fold
 from .citations import refusal, report_name
 from .compose import metric_words
 from .concepts import share_words_re
@@ -59,6 +60,7 @@ class Answerer:
     def understand(self, question: str, agency: str | None = None, year: int | None = None) -> Question:
         """How the question is read (agencies, years, metrics, operation), as the answer would read it."""
         ev = self._refresh()
+        question = fold(question)
         key = (question, agency, year)
         gen, readings = self._readings          # one attribute: threads never see a mixed pair
         if gen != ev.generation or len(readings) > 512:
@@ -71,12 +73,14 @@ class Answerer:
 
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
             qid: str | None = None) -> dict:
-        asks = split_asks(question)
+        typed = fold(question)          # "２０１９年…網站公開": the form the question model is written in
+        asks = split_asks(typed)
         if len(asks) > 1:       # "接入了多少个部门、多少项事项": each figure asked for is answered
             result = merge_answers(question, [route(self._refresh(), self.understand(a, agency=agency, year=year))
                                               for a in asks])
         else:
-            result = route(self._refresh(), self.understand(question, agency=agency, year=year))
+            result = route(self._refresh(), self.understand(typed, agency=agency, year=year))
+            result["question"] = question
         if self.chat_model is not None:
             from .llm import rephrase
 
@@ -91,7 +95,7 @@ def _scope(ev: Evidence, q: Question) -> tuple[list[dict], list[int]] | dict:
             f"{r['agency']}（{r['year']}年）" for r in ev.reports if r["agency"] in q.place_agencies) \
             if q.place_agencies else ""
         return refusal(q, f"语料中没有{q.unknown_place}的报告{have}")
-    scope = ev.reports
+    scope = [r for r in ev.reports if r["agency"] not in q.excluded]
     if q.agencies:
         names = {m.agency for m in q.agencies}
         scope = [r for r in scope if r["agency"] in names]
@@ -127,6 +131,14 @@ def _over_reports(ev: Evidence, q: Question, reports: list[dict], missing: list[
 
 
 def route(ev: Evidence, q: Question) -> dict:
+    result = _route(ev, q)
+    if q.excluded and result.get("grounded"):
+        # the scope the question set by leaving agencies out is said with the answer
+        result["warnings"] = [*result.get("warnings", []), "已按问题要求不计入：" + "、".join(q.excluded)]
+    return result
+
+
+def _route(ev: Evidence, q: Question) -> dict:
     if not ev.reports:
         return refusal(q, "索引中还没有任何报告")
     scoped = _scope(ev, q)
@@ -192,6 +204,19 @@ def route(ev: Evidence, q: Question) -> dict:
     if two_named and (not q.metrics or prose_first) and not one_stated_figure(ev, q, reports):
         # two items were named: answering one of them as if it were the whole is a wrong figure
         return refusal(q, f"没有在同一份报告中同时找到“{reading.subject_parts[0]}”和“{reading.subject_parts[1]}”两项数据")
+    if not q.metrics and len(reports) == 1 and reading is not None and reading.operation == "ratio" \
+            and not reading.subject_parts:
+        # "249条信息里，政府网站信息占比多少": a listed part over its stated total
+        stated = answer_stated_figure(ev, q, reports, missing)
+        if stated["grounded"]:
+            return stated
+        return answer_part_share(ev, q, reports[0]) or stated
+    if _asks_rate_of_counts(q) and len(reports) == 1:
+        # a share of one cell: the percentage the text states, else the cell over its template whole
+        stated = answer_stated_figure(ev, q, reports, missing)
+        if stated["grounded"]:
+            return stated
+        return answer_share(ev, q, reports) or stated
     if q.wants_figure or q.metrics:
         return _over_reports(ev, q, reports, missing) or answer_stated_figure(ev, q, reports, missing)
     if reading is not None and reading.wants_overview and (q.agencies or len(reports) == 1):
@@ -217,6 +242,9 @@ _TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|�
 
 
 _ASK = re.compile(r"多少|几")
+# a clause asking for a figure with a verb or noun of its own before the ask ("办结了多少件",
+# "其中原创的有多少篇"), not only an operation on the first ask ("占比多少", "多几件")
+_OWN_ASK = re.compile(r"^\s*(?!(?:占|比|多|少|差|一共|共|合计|总共|分别|各))[\u4e00-\u9fff“”《》]{2,}?(?:有|是)?(?:多少|几)")
 _NOT_NAME = r"(?:(?!新收|收到|公开|申请|信息|答复|办理|处理|结转|行政|一共|总共|共)[\u4e00-\u9fff])"
 _NAME = _NOT_NAME + r"{1,16}(?:办公厅|办公室|管理局|委员会|政府|局|委|厅|办|区|县|市)(?![理公室])"
 # the opening "who and when" of a question: a year, with the agency named right before or after it
@@ -234,6 +262,13 @@ def _split_at_question_marks(question: str) -> list[str] | None:
     if m:
         text, tail = text[:m.start()].strip(), m.group(0)
     parts = [p for p in re.split(r"[？?]", text) if p.strip()]
+    if len(parts) == 1:
+        # "…一共收了多少件，办结了多少件": two asks in one sentence, at the last comma both sides of
+        # which ask for a number, the second with words of its own ("，占比多少" leans on the first)
+        cut = next((m.start() for m in reversed(list(re.finditer(r"[，,；;]", text)))
+                    if _ASK.search(text[:m.start()]) and _OWN_ASK.search(text[m.end():])), None)
+        if cut is not None:
+            parts = [text[:cut], text[cut + 1:]]
     if len(parts) != 2 or not all(_ASK.search(p) for p in parts):
         return None
     first, second = parts

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 
 from .citations import AnswerBuilder, refusal, report_name
-from .compose import add_figure, cite_value, metric_words, refs, unit_of
-from .concepts import model
+from .compose import add_figure, cite_value, combine_sentence, metric_words, refs, unit_of
+from .compute import Value
+from .concepts import model, share_words_re
 from .evidence import Evidence
-from .question import Question
+from .question import YEAR_RE, Question
 from .reader import Metric
 
 _FULL_STOP = re.compile(r"[。！？!?]")
@@ -26,6 +27,7 @@ _LEFT_OUT = re.compile(r"(?:除了|除去|除开|除|不算|不含|不包括)[�
 # words that ask which part, not what: not part of the subject a total is found by
 _WHICH = re.compile(r"哪一类|哪类|哪一种|哪种|哪一项|哪项|哪个方面|哪方面|哪个|哪些|分类|类别|类型|最多|最少|最高|最低|除了|除外|不算|其他|其它|里|中")
 MIN_PARTS = 2
+_PLACES = re.compile(r"保留\S{0,3}?小数|保留整数|取整|\d+(?:\.\d+)?")     # rounding asked; numbers given
 # a total is looked for more loosely than a figure asked for itself: it must also list its parts
 # after 其中, and the answer names it with every part cited
 TOTAL_THRESHOLD = 0.25
@@ -182,3 +184,25 @@ def _part_name(metric: Metric) -> str:
     plain = metric.row.plain if metric.row else ""
     inner = re.search(r"（(.+)）$", plain)
     return inner.group(1) if inner else plain
+
+
+def answer_part_share(ev: Evidence, q: Question, report: dict) -> dict | None:
+    """"发布的249条信息里，政府网站信息占比多少": a part a stated total lists after 其中, over that
+    total, both cited, with the expression. A number the question gives for the total must be the
+    total found. None when the part is no listed part of a stated total."""
+    plain = share_words_re().sub(" ", q.text)
+    subject = _PLACES.sub(" ", share_words_re().sub(" ", q.metric))
+    ranked = ev.stated.ranked(subject, plain, [report], prose_only=True, threshold=TOTAL_THRESHOLD)
+    given = {n for n in re.findall(r"\d+(?:\.\d+)?", YEAR_RE.sub(" ", plain))}
+    for s in ranked.get(report["report_id"], [])[:3]:
+        whole, parts = _parts_listed_with(ev, s.fact)
+        if whole and whole["number"] and s.fact["fact_id"] in {f["fact_id"] for f in parts} \
+                and (not given or whole["value"] in given):
+            break
+    else:
+        return None
+    b = AnswerBuilder(q)
+    decimals = q.reading.decimals if q.reading is not None else 2
+    text, ok = combine_sentence("ratio", [Metric(subject=_name(s.fact)), Metric(subject=_name(whole))],
+                                [Value.of(s.fact), Value.of(whole)], report, b, decimals)
+    return b.result(text, ["报告没有直接给出该比例，以上按正文所列的分项与合计计算"], grounded=ok, checks=ev.checks)

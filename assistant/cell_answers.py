@@ -3,6 +3,7 @@ expression), two items joined by an operation, or every column of a row when non
 from __future__ import annotations
 
 from .citations import AnswerBuilder, refusal, report_name
+from .concepts import model
 from .compose import (add_figure, change_line, cite_value, combine_sentence, metric_words, note_missing_years, refs,
                       value_sentence)
 from .evidence import Evidence
@@ -36,7 +37,7 @@ def answer_cells(ev: Evidence, q: Question, reports: list[dict], missing_years: 
         values = [vals.get(rid) for vals in per_metric]
         if (len(q.metrics) > 1 and q.operation in ("sum", "difference", "ratio") and all(values)
                 and all(m.column is not None for m in q.metrics)):
-            text, ok = combine_sentence(q.operation, q.metrics, values, r, b)
+            text, ok = combine_sentence(q.operation, q.metrics, values, r, b, decimals_of(q))
             lines.append(text)
             any_figure |= ok
             continue
@@ -97,3 +98,40 @@ def _one_value(ev: Evidence, b: AnswerBuilder, q: Question, metric: Metric, valu
         lines.append(f"表中该栏{gap}；正文另有：" + b.sentence(alt.fact, r, aid))
         return True
     return False
+
+
+def decimals_of(q: Question) -> int:
+    return q.reading.decimals if q.reading is not None else 2
+
+
+def share_of_whole(metric: Metric) -> Metric | None:
+    """The whole a single cell is a share of, when the template says it: a column of its row's
+    total ("个人提的占百分之多少": 自然人 of 总计), a result of the total that covers it (不予公开 of
+    办理结果总计), a result of its block's total (结果纠正 of 行政复议 总计). None otherwise: a
+    share of an unstated whole is not guessed."""
+    if not metric.is_cell or metric.row is None:
+        return None
+    spec = model().tables[metric.table]
+    total = spec.default_column
+    if metric.column is not None and total and metric.column.id != total:
+        return Metric(metric.table, metric.row, spec.concepts[total])
+    cover = next((c for c in spec.concepts.values() if metric.row.id in c.covers), None)
+    if cover is not None:
+        return Metric(metric.table, cover, metric.column)
+    return None
+
+
+def answer_share(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
+    """"…占百分之多少" of one cell that the text states no percentage for: the cell over its
+    whole, both cited, with the expression; None when the whole is not the template's to say."""
+    whole = share_of_whole(q.metrics[0]) if len(q.metrics) == 1 else None
+    if whole is None or len(reports) != 1:
+        return None
+    r = reports[0]
+    rid = r["report_id"]
+    part_value, whole_value = ev.cells.values(q.metrics[0], {rid}).get(rid), ev.cells.values(whole, {rid}).get(rid)
+    if part_value is None or whole_value is None or part_value.number is None or not whole_value.number:
+        return None         # a blank or unread side: no share is computed (the refusal says why)
+    b = AnswerBuilder(q)
+    text, ok = combine_sentence("ratio", [q.metrics[0], whole], [part_value, whole_value], r, b, decimals_of(q))
+    return b.result(text, ["报告没有直接给出该比例，以上按表中两栏计算"], grounded=ok, checks=ev.checks)

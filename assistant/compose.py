@@ -89,7 +89,8 @@ def _cell_name(f: dict) -> str:
     return "“" + " ".join(x for x in (row, col) if x) + "”"
 
 
-def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dict, b: AnswerBuilder) -> tuple[str, bool]:
+def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dict, b: AnswerBuilder,
+                     decimals: int = 2) -> tuple[str, bool]:
     """Two or more named items of one report joined by an operation; (text, has_figure)."""
     who = report_name(r, with_year=True)
     lines, all_ids = [], []
@@ -99,7 +100,7 @@ def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dic
         if value.number is not None:
             add_figure(b, metric, value, ids)
         lines.append(value_sentence(metric, value, r, ids))
-    res = two_items(op, values)
+    res = two_items(op, values, decimals)
     if res is None:
         lines.append("（其中一项没有数字，或除数为0，无法计算）")
         return "\n".join(lines), any(v.number is not None for v in values)

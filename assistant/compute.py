@@ -83,9 +83,9 @@ def scaled(x: float, values: list[Value]) -> str:
     return format_number(x)
 
 
-def two_items(op: str, values: list[Value]) -> Result | None:
-    """Sum, difference (first minus second) or ratio (first over second, in %) of named items;
-    None when an item has no number or a ratio's divisor is 0."""
+def two_items(op: str, values: list[Value], decimals: int = 2) -> Result | None:
+    """Sum, difference (first minus second) or ratio (first over second, in %, to `decimals`
+    places) of named items; None when an item has no number or a ratio's divisor is 0."""
     if any(v.number is None for v in values):
         return None
     terms = [v.value for v in values]
@@ -96,7 +96,7 @@ def two_items(op: str, values: list[Value]) -> Result | None:
         if not values[1].number:
             return None
         r = values[0].number / values[1].number * 100
-        return Result(r, f"{r:.2f}%", f"{terms[0]} / {terms[1]} × 100%")
+        return Result(r, f"{r:.{decimals}f}%", f"{terms[0]} / {terms[1]} × 100%")
     s = sum(v.number for v in values)
     return Result(s, scaled(s, values), " + ".join(terms))
 

@@ -35,6 +35,7 @@ class Concept:
     unit: str | None = None
     item: str | None = None        # table 二: which 第二十条 item the row belongs to
     names_table: bool = True       # a column alone names its table (not 其他: too common a word)
+    for_rows: tuple[str, ...] = () # a column only these rows have (采购总金额: 政府集中采购)
 
     @property
     def is_group(self) -> bool:
@@ -78,6 +79,8 @@ class QuestionModel:
     duration_words: tuple[str, ...] = ()
     duration_units: tuple[str, ...] = ()
     share_words: tuple[str, ...] = ()
+    money_words: tuple[str, ...] = ()
+    money_units: tuple[str, ...] = ()
     whole_report_words: tuple[str, ...] = ()
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
 
@@ -115,7 +118,7 @@ def load_model(path: Path = DATA) -> QuestionModel:
                     id=c["id"], table=tid, dim=dim, plain=c["plain"], labels=_tuple(c.get("labels")),
                     words=_tuple(c.get("words")), parts=_tuple(c.get("parts")), minus=_tuple(c.get("minus")),
                     parts_when_split=_tuple(c.get("parts_when_split")), covers=_tuple(c.get("covers")), unit=c.get("unit"), item=c.get("item"),
-                    names_table=bool(c.get("names_table", True)))
+                    names_table=bool(c.get("names_table", True)), for_rows=_tuple(c.get("for_rows")))
         spec = TableSpec(id=tid, name=t["name"], title=t.get("title"), title_prefix=t.get("title_prefix"),
                          unit=t.get("unit", ""), default_column=t.get("default_column"),
                          default_row=t.get("default_row"), concepts=concepts)
@@ -123,6 +126,9 @@ def load_model(path: Path = DATA) -> QuestionModel:
             for ref in (*c.parts, *c.minus, *c.parts_when_split, *c.covers):
                 if ref not in concepts or concepts[ref].dim != c.dim:
                     raise InputError(f"{path.name}: {tid}.{c.id} refers to {ref}, not a {c.dim[:-1]} of {tid}")
+            for ref in c.for_rows:
+                if ref not in concepts or concepts[ref].dim != "rows":
+                    raise InputError(f"{path.name}: {tid}.{c.id} is for {ref}, not a row of {tid}")
             if not c.labels and not c.is_group:
                 raise InputError(f"{path.name}: {tid}.{c.id} has neither labels nor parts")
         for ref, dim in ((spec.default_column, "columns"), (spec.default_row, "rows")):
@@ -154,6 +160,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          duration_words=_tuple(raw.get("duration_words")),
                          duration_units=_tuple(raw.get("duration_units")),
                          share_words=_tuple(raw.get("share_words")),
+                         money_words=_tuple(raw.get("money_words")),
+                         money_units=_tuple(raw.get("money_units")),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
 
 

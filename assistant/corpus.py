@@ -3,6 +3,8 @@ comparisons. Every contributing cell is cited; the answer states its scope (whic
 which had the metric blank or missing), so a total is never silently partial."""
 from __future__ import annotations
 
+import re
+
 from index.numbers import format_number, normalise_label
 from index.templates import item_row
 
@@ -156,12 +158,22 @@ def total(ev: Evidence, q: Question, reports: list[dict]):
     return b.result(answer, warnings, checks=ev.checks)
 
 
+_ASKS_SHAPE = re.compile(r"走势|趋势|变化|怎么变|升降|增减|涨跌|是增是减|增长还是")
+
+
 def trend(ev: Evidence, q: Question, reports: list[dict], missing_years: list[int]):
     facts, label = metric_facts(ev, q, reports)
     by_id = {r["report_id"]: r for r in reports}
     facts = sorted(facts, key=lambda f: by_id[f["report_id"]]["year"] or 0)
     if not facts:
         return refusal(q, f"在{report_name(reports[0]) if reports else ''}的报告中没有找到“{q.metric}”")
+    if len({by_id[f["report_id"]]["year"] for f in facts}) < 2 and _ASKS_SHAPE.search(q.text):
+        # one year is no trend ("走势如何"): refused, saying which year the corpus has; a series
+        # asked for ("历年…") lists that year with the missing ones named
+        r = by_id[facts[0]["report_id"]]
+        asked = f"（问题问的是{'、'.join(map(str, sorted(set(missing_years) | {r['year']})))}年）" if missing_years else ""
+        return refusal(q, f"语料中只有{report_name(r)}{r['year']}年一份报告有该项数据{asked}，看不出走势；"
+                          f"可单独询问{r['year']}年的数字")
     b = AnswerBuilder(q)
     lines = [f"{report_name(by_id[facts[0]['report_id']])}“{label}”历年数据："]
     prev = None

@@ -23,6 +23,8 @@ def years_in(text: str) -> list[int]:
     """Every year a text names, short forms as 20xx."""
     return [int(full) if full else 2000 + int(short) for full, short in YEAR_RE.findall(text)]
 
+_SINCE = ("以后", "之后", "以来", "起", "及以后")
+_SINCE_UNTIL = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年(?:度)?(以后|之后|以来|及以后|起|以前|之前|及以前)")
 RANGE_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:19|20)?\d{2})\s*年")
 OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
@@ -56,6 +58,7 @@ class Question:
     operation: str = "value"
     reading: object = None                            # the reader's full output (reader.Reading)
     place_agencies: list[str] = field(default_factory=list)   # for a refusal: what the corpus has for that place
+    excluded: list[str] = field(default_factory=list)         # "除了淮安市政府，哪个单位…": agencies left out
 
 
 @lru_cache(maxsize=100000)
@@ -193,7 +196,7 @@ def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bo
             if best is None or cand.score > best.score:
                 best = cand
             continue
-        for root in _places(full):
+        for depth, root in enumerate(_places(full)):
             for m in re.finditer(re.escape(root), q):
                 # grow the mention to the right while it stays a subsequence of the full name
                 start, end = m.start(), m.end()
@@ -211,7 +214,8 @@ def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bo
                     score = 0.6
                 else:
                     score = 0.6 + covered
-                cand = AgencyMatch(agency, mention, score)
+                # the agency's own place (洪泽 of 淮安市洪泽区人民政府) names it better than its parent's (淮安)
+                cand = AgencyMatch(agency, mention, score + 0.01 * depth)
                 if best is None or cand.score > best.score:
                     best = cand
     return best
@@ -256,13 +260,35 @@ def _placeless_agency(text: str, names: dict[str, list[str]]) -> AgencyMatch | N
     the one indexed agency whose name holds that mention (in order) and ends in the same kind of
     office; several or none is no match (the question is then read as naming no agency)."""
     m = _PLACELESS.match(text.translate(OCR_CONFUSABLE))
-    if not m:
-        return None
-    mention = m.group(1)
+    return _placeless_fit(m.group(1), names) if m else None
+
+
+def _placeless_fit(mention: str, names: dict[str, list[str]]) -> AgencyMatch | None:
     kind = next(k for k in ("办公厅", "办公室", "管理局", "委员会", "局", "委") if mention.endswith(k))
     fits = {n for n, aliases in names.items() for x in (n, *aliases)
             if _is_subsequence(mention, _plain(x)) and (_plain(x).endswith(kind) or kind == "委" and "委" in x)}
     return AgencyMatch(fits.pop(), mention, 1.5) if len(fits) == 1 else None
+
+
+# the second agency of a comparison named without its place: "…比市科委2024年多", "科委2024年…比沭阳发改局"
+_PLACELESS_PAIRED = re.compile(r"(?:^|(?<=[比和与跟同、，,]))\s*(?:\d{4}\s*年度?)?\s*"
+                               r"([\u4e00-\u9fff]{1,6}?(?:办公厅|办公室|管理局|委员会|局|委))")
+
+
+def _placeless_beside(text: str, names: dict[str, list[str]], matches: list[AgencyMatch]) -> list[AgencyMatch]:
+    """Agencies named without their place beside one named with it: each the one indexed agency
+    its words fit, and not inside another mention."""
+    q = text.translate(OCR_CONFUSABLE)
+    taken = [_span(q, m.mention) for m in matches]
+    out: list[AgencyMatch] = []
+    for m in _PLACELESS_PAIRED.finditer(q):
+        a, b = m.span(1)
+        if any(a < e and s < b for s, e in taken):
+            continue
+        found = _placeless_fit(m.group(1), names)
+        if found and found.agency not in {x.agency for x in (*matches, *out)}:
+            out.append(found)
+    return out
 
 
 def _placeless_unknown(text: str) -> str | None:
@@ -290,6 +316,14 @@ def _best_per_place(q: str, found: list[AgencyMatch]) -> list[AgencyMatch]:
         rivals = [k for k in kept if s[0] < spans[id(k)][1] and spans[id(k)][0] < s[1]]
         if not rivals or all(abs(k.score - m.score) < 1e-9 for k in rivals):
             kept.append(m)
+    # a bare place named beside another agency ("洪泽区和沭阳县发改局", "平潭和宁波…") is that place's
+    # government when the corpus has it, not every agency of the place
+    if len({spans[id(m)] for m in kept}) > 1:
+        for span in {spans[id(m)] for m in kept}:
+            same = [m for m in kept if spans[id(m)] == span]
+            gov = [m for m in same if m.score < 1.0 and is_government(m.agency, m.mention)]
+            if len(same) > 1 and len(gov) == 1:
+                kept = [m for m in kept if spans[id(m)] != span or m is gov[0]]
     return kept
 
 
@@ -328,6 +362,10 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         lo, hi = sorted(int(y) if len(y) == 4 else 2000 + int(y) for y in (a, b))
         if hi - lo <= 30:
             years |= set(range(lo, hi + 1))
+    corpus_years = sorted({r["year"] for r in reports if r.get("year")})
+    for y, side in _SINCE_UNTIL.findall(text):       # "2022年以后的几份年报": every year the corpus has from then
+        y = int(y) if len(y) == 4 else 2000 + int(y)
+        years |= {c for c in corpus_years if (c >= y if side in _SINCE else c <= y)}
     years = sorted(years)
     if year:
         years = sorted(set(years) | {int(year)})
@@ -348,13 +386,9 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 by_agency[name] = m
         if by_agency:
             top = max(m.score for m in by_agency.values())
-            if top >= 3.0:        # whole names: every agency named in full counts (comparisons name two),
-                # and so does another agency named by more than its place ("洪泽区政府和沭阳县发改局")
-                matches = [m for m in by_agency.values() if m.score >= 3.0
-                           or (m.score > 1.0 and not any(o.score >= 3.0 and (m.mention in o.mention or o.mention in m.mention)
-                                                         for o in by_agency.values()))]
-            else:
-                matches = _best_per_place(q, list(by_agency.values()))
+            # every agency named apart counts (comparisons name two, one of them often short:
+            # "洪泽区和沭阳县发改局"); agencies competing for the same words keep the best of them
+            matches = _best_per_place(q, list(by_agency.values()))
             # a mention inside a longer mention of another agency is not a separate agency
             matches = [m for m in matches if not any(m.mention != o.mention and m.mention in o.mention
                                                      for o in matches)]
@@ -363,6 +397,17 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 gov = [m for m in matches if is_government(m.agency, m.mention)]
                 if len(gov) == 1 or (gov and len({g.agency for g in gov}) < len(matches)):
                     matches = gov
+    if matches and not agency:
+        matches = matches + _placeless_beside(text, names, matches)
+    excluded, left_out = [], []
+    if matches and not agency:
+        # "除了淮安市政府，哪个单位…最多": an agency named to be left out of the question's scope
+        q_text = text.translate(OCR_CONFUSABLE)
+        left_out = [m for m in matches if (at := q_text.find(m.mention)) >= 0
+                    and re.search(r"(除了|除去|除开|除|不含|不包括|不算)\s*$", q_text[:at])]
+        if left_out and len(left_out) < len(matches) + 1:
+            excluded = sorted({m.agency for m in left_out})
+            matches = [m for m in matches if m not in left_out]
     unknown = None
     place_agencies: list[str] = []
     if not agency:
@@ -404,7 +449,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 place_agencies = sorted({n for r in roots if mention.startswith(r) for n in root_index(names)[r]})
                 matches = []
                 break
-    if unknown:
+    if unknown or excluded:
         pass
     elif not matches and not agency and (found := _placeless_agency(text, names)):
         matches = [found]
@@ -427,7 +472,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     from .reader import read
 
     blanked = text.translate(OCR_CONFUSABLE)
-    for m in sorted(matches, key=lambda m: -len(m.mention)):
+    for m in sorted(matches + left_out, key=lambda m: -len(m.mention)):
         # a government's own government word after its name is part of the name ("平潭综合实验区管委会")
         tail = f"(?:{'|'.join(_government_words())})?" if is_government(m.agency, m.mention) else ""
         name = re.compile(r"\s*".join(map(re.escape, m.mention)) + tail)
@@ -450,4 +495,4 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                     rank_desc=not reading.rank_ascending, top_n=top_n if "rank" in ops else None,
                     wants_trend="trend" in ops, wants_compare="compare" in ops, wants_avg="average" in ops,
                     metrics=reading.metrics, operation=reading.operation, reading=reading,
-                    place_agencies=place_agencies)
+                    place_agencies=place_agencies, excluded=excluded)

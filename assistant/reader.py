@@ -66,6 +66,7 @@ class Reading:
     rank_ascending: bool = False                              # a ranking from the bottom ("最少")
     asks_duration: bool = False                               # "多少天": only a stated duration answers
     unread_exception: str | None = None                       # "除了…以外" leaving out nothing the model names
+    decimals: int = 2                                         # "保留一位小数": places of a computed percentage
     table_score: dict[str, int] = field(default_factory=dict)
 
 
@@ -225,6 +226,8 @@ def unread_exception(text: str, hits: list[Hit]) -> str | None:
     """"除了其他以外的申请人": an exception whose left-out part no concept names. Answering the whole
     then would be a wrong figure, so the reader reports it."""
     for mm in _EXCEPT_SPAN.finditer(text):
+        if not mm.group("what").strip("|"):
+            continue            # what is left out is an agency or a year the question names ("除了|，")
         if not any(mm.start() <= h.start and h.start < mm.end("what") + 2 for h in hits):
             return mm.group(0)
     return None
@@ -290,6 +293,10 @@ def read(text: str) -> Reading:
     stripped = _strip_fillers(_strip_generic(_strip_operations(left, m), m), m)
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
     reading.unread_exception = unread_exception(text, hits)
+    places = _DECIMALS.search(text)
+    if places:
+        first = (places.group(1) or "整")[0]
+        reading.decimals = int(first) if first.isdigit() else {"一": 1, "两": 2, "二": 2, "三": 3}.get(first, 0)
     asks_words = any(w in text for w in m.words_words)
     reading.wants_figure = (any(w in text for w in m.figure_words) and not (asks_words and "多少" not in text)) \
         or bool({"rank", "trend", "compare"} & reading.ops)
@@ -300,6 +307,9 @@ def read(text: str) -> Reading:
         hits, by_table, score = [], {}, {}
     reading.subject = _subject(text, hits, m)
     reading.metrics = _metrics(by_table, score, m)
+    if any(w in text for w in m.money_words):
+        # "收了多少元": only a cell that holds money answers it
+        reading.metrics = [x for x in reading.metrics if _unit_of_cell(x, m) in m.money_units]
     reading.wants_overview = (not reading.metrics and "多少" not in text and not reading.ops
                               and any(w in text for w in m.overview_words)
                               and _about_whole_report(reading.subject, m))
@@ -341,6 +351,9 @@ def _metrics(by_table: dict[str, dict[str, list[Concept]]], score: dict[str, int
             continue
         if not cols:
             cols = [spec.concepts[spec.default_column]] if spec.default_column else [None]
+        # a word that names two columns ("金额": 收费金额, 采购总金额) names the one its row has
+        fitting = [c for c in cols if c is None or not c.for_rows or any(r.id in c.for_rows for r in rows)]
+        cols = fitting or cols
         if len(rows) > 1 and len(cols) > 1:
             pairs = list(zip(rows, cols)) if len(rows) == len(cols) else [(r, c) for r in rows for c in cols]
         else:
@@ -350,6 +363,15 @@ def _metrics(by_table: dict[str, dict[str, list[Concept]]], score: dict[str, int
         return []
     candidates.sort(key=lambda x: -x[0])
     return candidates[0][2]
+
+
+def _unit_of_cell(metric: Metric, m: QuestionModel) -> str:
+    """A cell's unit; an amount column (采购总金额) is money in whatever unit its source printed."""
+    col, row = metric.column, metric.row
+    if col is not None and not col.unit and "金额" in col.plain:
+        return "元"
+    return (col.unit if col is not None and col.unit else None) or (row.unit if row is not None and row.unit else None) \
+        or m.tables[metric.table].unit
 
 
 def _operation(reading: Reading, text: str) -> str:
@@ -370,6 +392,7 @@ def _operation(reading: Reading, text: str) -> str:
     return "value"
 
 
+_DECIMALS = re.compile(r"保留(整数|[0-4零一两二三]位?)(?:小数)?|取整")
 _LAST_YEAR = re.compile(r"\||去年|上年|上一年|前一年|往年|前年|以前|过去")
 
 

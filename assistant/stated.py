@@ -69,6 +69,25 @@ def head(part: str, parts: list[str]) -> str:
     return own[-1] if own else ""
 
 
+# "A中B": B is a part of A ("编发文章中原创的", "主动公开的信息中机关党建"), and only a figure whose
+# own label names B counts it; a word that merely holds 中 (中国, 中心, 集中) is no such mark
+_PART_OF = re.compile(r"[\u4e00-\u9fff“”]{2,}(?<!其)(?<!集|空|心)中(?![国心央文介])\s*([\u4e00-\u9fff]{2,})")
+
+
+def _item_of_part(subject: str) -> str:
+    m = None
+    for m in _PART_OF.finditer(subject.replace(" ", "")):
+        pass
+    item = re.sub(r"(的|有|是|为)+$", "", m.group(1)) if m else ""
+    return item if len(item) <= 6 else ""        # a long description ("因为不掌握等原因没法提供") is no name
+
+
+def _names_part(item: str, label: str) -> bool:
+    """At least half of the part's character pairs are in the figure's own label."""
+    pairs = {item[i:i + 2] for i in range(len(item) - 1)}
+    return bool(pairs) and sum(p in label for p in pairs) * 2 >= len(pairs)
+
+
 class StatedFigures:
     def __init__(self, store, catalog: FactCatalog, template_keys: set[tuple]):
         self.store = store
@@ -83,7 +102,18 @@ class StatedFigures:
 
     def ranked(self, subject: str, question: str, reports: list[dict], prose_only: bool = False,
                threshold: float = FIGURE_THRESHOLD) -> dict[str, list[Scored]]:
-        """Every fact of each report that matches `subject` well enough, best first."""
+        """Every fact of each report that matches `subject` well enough, best first. "A中B" (B a
+        part of A): where the whole subject finds nothing, B alone is looked for, and only figures
+        whose label names B count either way."""
+        found = self._ranked(subject, question, reports, prose_only, threshold)
+        item = _item_of_part(subject)
+        rest = [r for r in reports if r["report_id"] not in found]
+        if item and rest and item != subject.strip():
+            found.update(self._ranked(item, question, rest, prose_only, threshold))
+        return found
+
+    def _ranked(self, subject: str, question: str, reports: list[dict], prose_only: bool,
+                threshold: float) -> dict[str, list[Scored]]:
         only_rate = bool(share_words_re().search(question))     # "占多大比例": a count is no answer
         durations = model().duration_units if any(w in question for w in model().duration_words) else ()
         if durations:       # "平均多少天办结": only a figure in days or hours is an answer
@@ -123,7 +153,7 @@ class StatedFigures:
                     # "…无法提供265件，占32.9%": a figure labelled by a linking word alone is about the
                     # clause before it
                     label = self.sentence(cat.prose_reports[i], cat.prose_quote[i], clause=True, at=cat.prose_start[i])
-                    if not _clause_is_about(label, subject, question):
+                    if not _clause_is_about(label, _item_of_part(subject) or subject, question):
                         continue
                 ctx = overlap(qg, grams(f"{label} {before}"), cat.idf)
                 if ctx > recall:
@@ -152,12 +182,16 @@ class StatedFigures:
         facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in hits])}
         for score, recall, fid in hits:
             offer(facts[fid], score, recall)
+        item = _item_of_part(subject)
         for rid, ranked in found.items():
             ranked.sort(key=lambda s: (-s.score, s.fact["fact_id"]))
             if unit in _SPECIFIC_UNITS and any(_unit_fits(unit, s.fact["unit"]) for s in ranked):
                 # "多少场直播": where the report counts in 场, a count in 条 is another thing
                 found[rid] = [s for s in ranked if _unit_fits(unit, s.fact["unit"])]
-        return found
+            if item:
+                # "…编发文章中原创的": a part of the whole is counted by a figure that names the part
+                found[rid] = [s for s in found[rid] if _names_part(item, self.widened(s.fact)["label"] or "")]
+        return {rid: lst for rid, lst in found.items() if lst}
 
     def paragraphs(self, report_id: str) -> list[dict]:
         got = self._paragraphs.get(report_id)

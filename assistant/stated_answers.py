@@ -101,7 +101,7 @@ def answer_two_stated(ev: Evidence, q: Question, reports: list[dict], parts: lis
         return None
     b = AnswerBuilder(q)
     text, ok = combine_sentence(q.operation, [Metric(subject=f["label"]) for f in facts],
-                                [Value.of(f) for f in facts], r, b)
+                                [Value.of(f) for f in facts], r, b, q.reading.decimals if q.reading is not None else 2)
     return b.result(text, [], grounded=ok, checks=ev.checks)
 
 

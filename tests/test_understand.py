@@ -304,3 +304,19 @@ def test_other_alone_does_not_name_the_applicant_table():
     assert read("|全区公布的信息，除了“其他”类，哪一类最多？").metrics == []
     assert [(x.row.id, x.column.id) for x in read("|商业企业提交了几件").metrics] == [("new", "business")]
     assert [(x.row.id, x.column.id) for x in read("|“其他”申请人新收了几件").metrics] == [("new", "other_org")]
+
+
+@pytest.mark.parametrize("question,agency", [
+    ("无锡市开发区发展和改革委员会2024年行政强制本年处理决定数量是多少？", "无锡市开发区发展和改革委员会"),
+    ("昆明市高新区自然资源和规划局2025年主动公开政府信息多少条？", "昆明市高新区自然资源和规划局"),
+    ("平潭综合实验区君山片区管理局2022年新收申请多少件", "平潭综合实验区君山片区管理局"),
+])
+def test_a_zone_after_a_city_adds_no_place(question, agency):
+    """"无锡市开发区…": 开发区 is a kind of zone of 无锡, not a place "锡市" that no agency fits (the
+    generated corpus's 开发区/高新区 agencies were refused by such a name)."""
+    from assistant.question import parse_question
+
+    names = ["无锡市开发区发展和改革委员会", "昆明市高新区自然资源和规划局", "兰州市高新区文化广电旅游局",
+             "杭州市开发区住房和城乡建设局", "平潭综合实验区君山片区管理局", "平潭综合实验区"]
+    q = parse_question(question, [{"agency": n, "aliases": []} for n in names])
+    assert [m.agency for m in q.agencies] == [agency] and q.unknown_place is None
