@@ -81,6 +81,7 @@ class QuestionModel:
     share_words: tuple[str, ...] = ()
     money_words: tuple[str, ...] = ()
     money_units: tuple[str, ...] = ()
+    agency_things: tuple[str, ...] = ()
     whole_report_words: tuple[str, ...] = ()
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
 
@@ -152,6 +153,7 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          government_suffixes=_tuple(ag.get("government_suffixes")),
                          agency_suffixes=_tuple(ag.get("agency_suffixes")),
                          place_suffixes=_tuple(ag.get("place_suffixes")),
+                         agency_things=_tuple(ag.get("things")),
                          figure_words=_tuple((raw.get("question_words") or {}).get("figure")),
                          words_words=_tuple((raw.get("question_words") or {}).get("words")),
                          rank_ascending=_tuple(raw.get("rank_ascending")),

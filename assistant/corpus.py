@@ -129,11 +129,17 @@ def ranking(ev: Evidence, q: Question, reports: list[dict]):
     return b.result("\n".join(lines), warnings, checks=ev.checks)
 
 
+# words that ask for a total over agencies, not the total one report states
+_ACROSS_REPORTS = re.compile(r"各单位|所有单位|全部单位|各地|各部门|所有报告|全部报告|这些单位|几个单位|几家|加起来|合计|总和")
+
+
 def total(ev: Evidence, q: Question, reports: list[dict]):
     got, refused = _valued(ev, q, reports)
     if refused:
         return refused
     facts, label, valued, by_id = got
+    if len(valued) == 1 and not q.wants_avg and not q.wants_rank and not _ACROSS_REPORTS.search(q.text):
+        return None         # "一共权威发布了多少次" found in one report: that report's figure, not a total of one
     valued.sort(key=lambda f: (by_id[f["report_id"]]["year"] or 0, by_id[f["report_id"]]["agency"] or ""))
     b = AnswerBuilder(q)
     ids = []

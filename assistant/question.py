@@ -156,6 +156,15 @@ _SUFFIX_IN_WORD = {"办理", "办结", "办件", "办复", "办法", "委托", "
 _WORD_NOT_AGENCY = {"网站", "车站", "驿站", "书院", "剧院", "影院", "场所", "厕所", "诊所"}
 
 
+def _thing_of(text: str, mention: str) -> bool:
+    """The mention names an agency's meeting, publication or website ("上海市政府常务会议",
+    "淮安市政府公报"), the question's context, not the agency it asks about."""
+    from .concepts import model
+
+    at = text.find(mention)
+    return at >= 0 and text[at + len(mention):].startswith(model().agency_things)
+
+
 def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
     """Agency-like mentions in a question: a place root followed by words ending in an agency
     word (淮安市教育局, 上海市政府办公厅); for each, every reading from the shortest to the longest
@@ -443,6 +452,11 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                 if not any(m.score >= 3.0 for m in matches):      # bureaus that only share the place lose
                     matches = [AgencyMatch(government, readings[-1], 2.0)]
                 continue
+            if not fits and _thing_of(q_plain, readings[-1]):
+                # "上海市政府常务会议的重要议题": a meeting of that government, not the agency asked
+                # (nor another agency of the place its first words would name)
+                matches = [m for m in matches if m.mention not in readings[-1]]
+                continue
             if not fits:
                 mention = readings[-1]          # refused by the whole name it was asked by
                 unknown = mention
@@ -456,7 +470,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     elif not matches and not agency:
         head = YEAR_RE.sub("", text)
         m = re.match(r"^\s*([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州)[\u4e00-\u9fff]{0,10}?(?:局|委|办|厅|政府|委员会|中心)?)", head)
-        if m and not re.match(r"^(全|本|各|该|我|市|县|区)", m.group(1)):
+        if m and not re.match(r"^(全|本|各|该|我|市|县|区)", m.group(1)) and not _thing_of(head, m.group(1)):
             unknown = m.group(1)
             index = root_index(names)
             place_agencies = sorted({n for r in index if unknown.startswith(r) for n in index[r]})

@@ -16,7 +16,7 @@ from .conftest import ROOT, SEED, SHARED, SHARED_REPORTS, need_shared
 # measured floors: a change that lowers either fails here (raise them as the reader improves)
 REPORTS2_FLOOR = 38          # 39/39 measured
 PARAPHRASE_FLOOR = 0.97      # 345/349 measured
-STAFF_FLOOR = 56              # 58/60 measured (tests/golden/staff_qa.jsonl)
+STAFF_FLOOR = 57              # 59/60 measured (tests/golden/staff_qa.jsonl)
 STAFF2_FLOOR = 47             # 49/50 measured (tests/golden/staff_qa_2.jsonl)
 STAFF3_FLOOR = 48             # 50/50 measured (tests/golden/staff_qa_3.jsonl)
 STAFF4_FLOOR = 48             # 50/50 measured (tests/golden/staff_qa_4.jsonl)
@@ -727,4 +727,17 @@ def test_a_ranking_scope_set_in_words(all_index, question, top, absent):
     ("沭阳县发改局2023年发布的300条信息里，政府网站信息占比多少", []),
 ])
 def test_a_listed_part_over_its_stated_total(all_index, question, values):
+    assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == values
+
+
+@pytest.mark.parametrize("question,values", [
+    # a meeting or publication of a government is the question's context, not an agency it asks
+    # about: the report that speaks of it answers (here the government's 办公厅)
+    ("上海市政府常务会议的重要议题，2019年一共权威发布了多少次？", ["38"]),
+    ("上海市政府公报2019年一共编发了多少期", ["24"]),
+    ("淮安市政府公报2024年出了几期", ["6"]),
+    # the government itself asked about is still refused by name
+    ("上海市政府2019年收到多少件公开申请？", []),
+])
+def test_a_thing_of_a_government_is_context(all_index, question, values):
     assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == values
