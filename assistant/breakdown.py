@@ -137,12 +137,13 @@ def answer_cell_parts(ev: Evidence, q: Question, report: dict) -> dict | None:
     metric = q.metrics[0]
     spec = model().tables[metric.table]
     row, col = metric.row, metric.column
-    if row is not None and (row.parts or row.parts_when_split) and not row.minus:
-        parts = [Metric(metric.table, spec.concepts[p], col) for p in row.parts or row.parts_when_split]
-        topic, among = row.plain, "的各项中"
-    elif col is not None and col.parts:
+    # the group the question names as a group (哪类申请人: the columns) is what is ranked
+    if col is not None and col.parts:
         parts = [Metric(metric.table, row, spec.concepts[p]) for p in col.parts]
         topic, among = metric_words(Metric(metric.table, row, None)), f"中，{col.plain}里"
+    elif row is not None and (row.parts or row.parts_when_split) and not row.minus:
+        parts = [Metric(metric.table, spec.concepts[p], col) for p in row.parts or row.parts_when_split]
+        topic, among = metric_words(Metric(metric.table, row, col)), "的各项中"
     else:
         return None
     rid = report["report_id"]
@@ -164,7 +165,8 @@ def answer_cell_parts(ev: Evidence, q: Question, report: dict) -> dict | None:
         if v.number is not None:
             add_figure(b, p, v, ids)
         shown.append((p, v, ids))
-    item = lambda p, v, ids: f"{_part_name(p)}{v.value if v.number is not None else '（空白）'}{unit_of(p, v) if v.number is not None else ''}{refs(ids)}"
+    by_column = col is not None and bool(col.parts)
+    item = lambda p, v, ids: f"{_part_name(p, by_column)}{v.value if v.number is not None else '（空白）'}{unit_of(p, v) if v.number is not None else ''}{refs(ids)}"
     if all(v.number == 0 for _, v in numbered):
         head = f"{who}{topic}的各项均为0。"
     else:
@@ -174,13 +176,11 @@ def answer_cell_parts(ev: Evidence, q: Question, report: dict) -> dict | None:
     return b.result("\n".join(lines), [], checks=ev.checks)
 
 
-def _part_name(metric: Metric) -> str:
-    """A part as its list item says it: the reason in brackets, or the column."""
-    if metric.column is not None and metric.column.id != model().tables[metric.table].default_column \
-            and not (metric.row and metric.row.parts):
-        whole = metric.row.plain if metric.row else ""
-        words = metric_words(metric)
-        return words.removeprefix(whole + "中") if metric.column.plain in words else words
+def _part_name(metric: Metric, by_column: bool) -> str:
+    """A part as its list item says it: its column when the columns are ranked, else its row (the
+    reason in brackets: "属于行政查询事项")."""
+    if by_column:
+        return metric.column.plain if metric.column is not None else ""
     plain = metric.row.plain if metric.row else ""
     inner = re.search(r"（(.+)）$", plain)
     return inner.group(1) if inner else plain

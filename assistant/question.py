@@ -24,7 +24,7 @@ def years_in(text: str) -> list[int]:
     return [int(full) if full else 2000 + int(short) for full, short in YEAR_RE.findall(text)]
 
 _SINCE = ("以后", "之后", "以来", "起", "及以后")
-_SINCE_UNTIL = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年(?:度)?(以后|之后|以来|及以后|起|以前|之前|及以前)")
+_SINCE_UNTIL = re.compile(r"(?<![\d近前后过去多数第这那每余续了有历])((?:19|20)?\d{2})\s*年(?:度)?(以后|之后|以来|及以后|起|以前|之前|及以前)")
 RANGE_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:19|20)?\d{2})\s*年")
 OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")

@@ -228,7 +228,10 @@ def unread_exception(text: str, hits: list[Hit]) -> str | None:
     for mm in _EXCEPT_SPAN.finditer(text):
         if not mm.group("what").strip("|"):
             continue            # what is left out is an agency or a year the question names ("除了|，")
-        if not any(mm.start() <= h.start and h.start < mm.end("what") + 2 for h in hits):
+        inside = [h for h in hits if mm.start() <= h.start < mm.end("what") + 2]
+        # a left-out part counts as read only when it became a complement (total minus it): a row
+        # named after 除 ("除了不予公开以外的办理结果") is not, and answering it would answer the part
+        if not any(c.minus for h in inside for c in h.concepts):
             return mm.group(0)
     return None
 

@@ -51,7 +51,7 @@ def extract_prose_facts(paragraphs: list[Paragraph] | tuple[Paragraph, ...]) -> 
                 subject = _FILLER.sub("", subject) or subject
                 after = re.sub(r"\s+", "", clause[end:])
                 # the thing counted may follow the figure: "组织开展6期《问政平潭》", "举办3场新闻发布会"
-                obj = re.split(r"\d", after)[0]
+                obj = re.split(r"[\d（(]", after)[0]      # a bracket opens a note, not the thing counted
                 if len(subject) < 2 or (obj and (obj.startswith("《") or len(subject) <= 4)):
                     label = subject + obj if len(subject) >= 2 else subject + after
                 else:

@@ -741,3 +741,26 @@ def test_a_listed_part_over_its_stated_total(all_index, question, values):
 ])
 def test_a_thing_of_a_government_is_context(all_index, question, values):
     assert [f["value"] for f in all_index.answerer.ask(question)["figures"]] == values
+
+
+@pytest.mark.parametrize("question,head_has,values_in", [
+    # the reasons ranked within one applicant column are named by their reason, not the column
+    ("淮安市政府2024年自然人申请被不予公开的理由哪个最多", "属于行政查询事项105件", "105"),
+    # 平均 is an average over reports, not a qualifier that hides the cell
+    ("2023年各单位平均收到多少件申请", "23.5", "23.5"),
+])
+def test_review_families(all_index, question, head_has, values_in):
+    res = all_index.answerer.ask(question)
+    assert head_has in res["answer"].split("\n")[0] and values_in in [f["value"] for f in res["figures"]], res["answer"]
+
+
+@pytest.mark.parametrize("question", [
+    "淮安市政府2024年除了不予公开以外的办理结果有多少件",     # a row left out: never the row itself (178)
+])
+def test_a_row_left_out_is_refused_not_answered_as_the_row(all_index, question):
+    assert all_index.answerer.ask(question)["figures"] == []
+
+
+def test_a_count_of_years_is_no_start_year(all_index):
+    """"近20年以来" is no "2020年以来": all nine reports stay in scope."""
+    assert all_index.answerer.understand("近20年以来各单位新收申请一共多少件").years == []

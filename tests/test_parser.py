@@ -260,3 +260,12 @@ def test_a_count_in_ten_thousands_keeps_its_measure_word():
     got = {f.value: (f.label, f.unit, f.number) for f in extract_prose_facts([Paragraph(section="一", text=text, start=0, end=len(text))])}
     assert got["8232万"] == ("汇聚数据", "条", 82320000)
     assert got["770万"][1] == "万" and got["1.2亿"][1:] == ("人次", 120000000)
+
+
+def test_a_bracket_after_the_figure_is_a_note_not_the_thing_counted():
+    from index.model import Paragraph
+    from index.prose_facts import extract_prose_facts
+
+    text = "答复3050件（含上年度结转申请34件）。"
+    got = {f.value: f.label for f in extract_prose_facts([Paragraph(section="一", text=text, start=0, end=len(text))])}
+    assert got["3050"] == "答复"
