@@ -17,9 +17,8 @@ from .concepts import model, share_words_re
 from .evidence import Evidence
 from .question import YEAR_RE, Question
 from .reader import Metric
+from .stated import _FULL_STOP, _REMAINDER
 
-_FULL_STOP = re.compile(r"[。！？!?]")
-_REMAINDER = re.compile(r"^(其他|其它|其余)")
 _LEAD = re.compile(r"^[\s（(，,、；;]*(其中|包括|含)?[\s：:]*")
 # "除了“其他”类", "不算其他", "其他除外": the parts the question leaves out of the comparison
 _LEFT_OUT = re.compile(r"(?:除了|除去|除开|除|不算|不含|不包括)[“\"「]?([\u4e00-\u9fff]{1,8}?)[”\"」]?(?:类|项|以外|之外|外|[，,。？?]|$)"
@@ -37,8 +36,9 @@ def answer_breakdown(ev: Evidence, q: Question, report: dict) -> dict | None:
     """The parts of the stated total the question's subject names, ranked; None when the report
     lists no such parts (the caller then refuses)."""
     rid = report["report_id"]
+    left_out = _left_out(q.text)
     subject = _WHICH.sub(" ", q.metric)
-    for word in _left_out(q.text):
+    for word in left_out:
         subject = subject.replace(word, " ")
     if not subject.strip():
         return None
@@ -49,7 +49,6 @@ def answer_breakdown(ev: Evidence, q: Question, report: dict) -> dict | None:
             break
     else:
         return None
-    left_out = _left_out(q.text)
     kept = [f for f in parts if not _REMAINDER.match(_name(f)) and not any(w in _name(f) for w in left_out)]
     aside = [f for f in parts if f not in kept]
     if len(kept) < MIN_PARTS:

@@ -145,26 +145,20 @@ def load_model(path: Path = DATA) -> QuestionModel:
             x in tables[c[0]].concepts and tables[c[0]].concepts[x].dim == dim for x, dim in zip(c[1:], DIMENSIONS))
         if not ok:
             raise InputError(f"{path.name}: overview cell {list(c)} is not [table, row, column] of the model")
-    return QuestionModel(tables=tables, operations=ops, connectors=_tuple(raw.get("connectors")),
-                         filler_words=_tuple(raw.get("filler_words")),
-                         generic_words=_tuple(raw.get("generic_words")),
-                         measure_words=_tuple(raw.get("measure_words")),
-                         absent_metric_words=_tuple(raw.get("absent_metric_words")),
-                         government_suffixes=_tuple(ag.get("government_suffixes")),
-                         agency_suffixes=_tuple(ag.get("agency_suffixes")),
-                         place_suffixes=_tuple(ag.get("place_suffixes")),
-                         agency_things=_tuple(ag.get("things")),
-                         figure_words=_tuple((raw.get("question_words") or {}).get("figure")),
-                         words_words=_tuple((raw.get("question_words") or {}).get("words")),
-                         rank_ascending=_tuple(raw.get("rank_ascending")),
+    words = {name: _tuple(raw.get(name)) for name in _WORD_LISTS}
+    agency_words = {f: _tuple(ag.get(key)) for f, key in _AGENCY_LISTS.items()}
+    asks = raw.get("question_words") or {}
+    return QuestionModel(tables=tables, operations=ops, **words, **agency_words,
+                         figure_words=_tuple(asks.get("figure")), words_words=_tuple(asks.get("words")),
                          overview_words=_tuple(overview.get("words")), overview_cells=cells,
-                         qualifiers=_tuple(raw.get("qualifiers")),
-                         duration_words=_tuple(raw.get("duration_words")),
-                         duration_units=_tuple(raw.get("duration_units")),
-                         share_words=_tuple(raw.get("share_words")),
-                         money_words=_tuple(raw.get("money_words")),
-                         money_units=_tuple(raw.get("money_units")),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
+
+
+# word lists of the data file read as they are (top-level key = field name)
+_WORD_LISTS = ("connectors", "filler_words", "generic_words", "measure_words", "absent_metric_words", "rank_ascending",
+               "qualifiers", "duration_words", "duration_units", "share_words", "money_words", "money_units")
+_AGENCY_LISTS = {"government_suffixes": "government_suffixes", "agency_suffixes": "agency_suffixes",
+                 "place_suffixes": "place_suffixes", "agency_things": "things"}
 
 
 @lru_cache(maxsize=1)

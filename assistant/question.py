@@ -394,7 +394,6 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             if m and not _sub_unit_of(name, m.mention):
                 by_agency[name] = m
         if by_agency:
-            top = max(m.score for m in by_agency.values())
             # every agency named apart counts (comparisons name two, one of them often short:
             # "洪泽区和沭阳县发改局"); agencies competing for the same words keep the best of them
             matches = _best_per_place(q, list(by_agency.values()))
@@ -414,7 +413,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         q_text = text.translate(OCR_CONFUSABLE)
         left_out = [m for m in matches if (at := q_text.find(m.mention)) >= 0
                     and re.search(r"(除了|除去|除开|除|不含|不包括|不算)\s*$", q_text[:at])]
-        if left_out and len(left_out) < len(matches) + 1:
+        if left_out:
             excluded = sorted({m.agency for m in left_out})
             matches = [m for m in matches if m not in left_out]
     unknown = None

@@ -22,7 +22,7 @@ CONTEXT_SCOPE = 5         # up to this many reports, stated figures are also mat
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _FULL_STOP = re.compile(r"[。！？!?]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_REMAINDER = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[)）、.]?\s*(其他|其它)")
+_REMAINDER = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[)）、.]?\s*(其他|其它|其余)")
 _SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名", "项"}
 # units people use for one another: "多少篇政策解读" is answered by "政策解读83件"
 _SAME_KIND = ({"件", "条", "篇", "份"},)
@@ -80,12 +80,6 @@ def _item_of_part(subject: str) -> str:
         pass
     item = re.sub(r"(的|有|是|为)+$", "", m.group(1)) if m else ""
     return item if len(item) <= 6 else ""        # a long description ("因为不掌握等原因没法提供") is no name
-
-
-def _names_part(item: str, label: str) -> bool:
-    """At least half of the part's character pairs are in the figure's own label."""
-    pairs = {item[i:i + 2] for i in range(len(item) - 1)}
-    return bool(pairs) and sum(p in label for p in pairs) * 2 >= len(pairs)
 
 
 class StatedFigures:
@@ -190,7 +184,7 @@ class StatedFigures:
                 found[rid] = [s for s in ranked if _unit_fits(unit, s.fact["unit"])]
             if item:
                 # "…编发文章中原创的": a part of the whole is counted by a figure that names the part
-                found[rid] = [s for s in found[rid] if _names_part(item, self.widened(s.fact)["label"] or "")]
+                found[rid] = [s for s in found[rid] if near(item, self.widened(s.fact)["label"] or "")]
         return {rid: lst for rid, lst in found.items() if lst}
 
     def paragraphs(self, report_id: str) -> list[dict]:
