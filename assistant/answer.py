@@ -24,6 +24,7 @@ from .concepts import share_words_re
 from .evidence import Evidence
 from .overview import answer_overview
 from .question import Question, parse_question
+from .unread import gate
 from .stated_answers import (answer_joined_stated, answer_passage, answer_stated_change, answer_stated_figure,
                              answer_two_stated, asks_vs_last_year, one_stated_figure, prose_explains)
 
@@ -132,6 +133,9 @@ def _over_reports(ev: Evidence, q: Question, reports: list[dict], missing: list[
 
 def route(ev: Evidence, q: Question) -> dict:
     result = _route(ev, q)
+    if q.reading is not None:
+        # a figure stands only for a question read whole (the one place this is decided)
+        result = gate(result, q, q.reading.unread)
     if q.excluded and result.get("grounded"):
         # the scope the question set by leaving agencies out is said with the answer
         result["warnings"] = [*result.get("warnings", []), "已按问题要求不计入：" + "、".join(q.excluded)]

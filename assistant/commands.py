@@ -32,7 +32,7 @@ def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency
             year: int | None) -> int:
     if not question and not batch:
         raise InputError("ask needs a question or --batch FILE.jsonl")
-    from .dialogue import answer_turn
+    from .dialogue import answer_turn, context_from_history
 
     answerer = comp.answerer
     if batch:
@@ -51,8 +51,11 @@ def run_ask(comp, question: str | None, batch: str | None, as_json: bool, agency
                                  ensure_ascii=False))
                 continue
             try:
-                res = answer_turn(answerer, text, agency=item.get("agency") or agency, year=item.get("year") or year,
-                                  qid=item.get("id")).result
+                who, when = item.get("agency") or agency, item.get("year") or year
+                # earlier questions of the conversation ("history": [...]): a follow-up leans on them
+                history = [{"role": "user", "content": h} for h in item.get("history") or []]
+                context = context_from_history(answerer, history, agency=who, year=when) if history else None
+                res = answer_turn(answerer, text, agency=who, year=when, context=context, qid=item.get("id")).result
             except Exception as exc:      # one broken answer must not cost the rest of the batch
                 logging.getLogger(__name__).exception("question %s failed", item.get("id"))
                 res = {"id": item.get("id"), "question": text, "answer": "未能回答：内部错误。", "grounded": False,

@@ -60,6 +60,16 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class Narrowing:
+    """A kind of words that narrow a figure the reports give whole (period, channel, topic, part, rate)."""
+    kind: str
+    says: str                                   # what the reports give instead, for the refusal
+    words: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern, ...] = ()
+    after_concept: bool = False                 # patterns read right after a concept word (a part of it)
+
+
+@dataclass(frozen=True)
 class QuestionModel:
     tables: dict[str, TableSpec]
     operations: dict[str, tuple[str, ...]]
@@ -84,6 +94,7 @@ class QuestionModel:
     agency_things: tuple[str, ...] = ()
     whole_report_words: tuple[str, ...] = ()
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
+    narrowing: tuple[Narrowing, ...] = ()
 
     def concept(self, table: str, cid: str) -> Concept:
         return self.tables[table].concepts[cid]
@@ -145,12 +156,21 @@ def load_model(path: Path = DATA) -> QuestionModel:
             x in tables[c[0]].concepts and tables[c[0]].concepts[x].dim == dim for x, dim in zip(c[1:], DIMENSIONS))
         if not ok:
             raise InputError(f"{path.name}: overview cell {list(c)} is not [table, row, column] of the model")
+    narrowing = []
+    for kind, spec in (raw.get("narrowing") or {}).items():
+        try:
+            pats = tuple(re.compile(p) for p in _tuple(spec.get("patterns")))
+        except re.error as exc:
+            raise InputError(f"{path.name}: narrowing.{kind}: bad pattern: {exc}") from exc
+        if not spec.get("says"):
+            raise InputError(f"{path.name}: narrowing.{kind} needs `says` (what the reports give instead)")
+        narrowing.append(Narrowing(kind, spec["says"], _tuple(spec.get("words")), pats, bool(spec.get("after_concept"))))
     words = {name: _tuple(raw.get(name)) for name in _WORD_LISTS}
     agency_words = {f: _tuple(ag.get(key)) for f, key in _AGENCY_LISTS.items()}
     asks = raw.get("question_words") or {}
     return QuestionModel(tables=tables, operations=ops, **words, **agency_words,
                          figure_words=_tuple(asks.get("figure")), words_words=_tuple(asks.get("words")),
-                         overview_words=_tuple(overview.get("words")), overview_cells=cells,
+                         overview_words=_tuple(overview.get("words")), overview_cells=cells, narrowing=tuple(narrowing),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .concepts import Concept, QuestionModel, model
+from .unread import narrowing_spans
 
 _GAP = ".{0,8}?"
 
@@ -67,6 +68,7 @@ class Reading:
     asks_duration: bool = False                               # "多少天": only a stated duration answers
     unread_exception: str | None = None                       # "除了…以外" leaving out nothing the model names
     decimals: int = 2                                         # "保留一位小数": places of a computed percentage
+    unread: list = field(default_factory=list)                # narrowing words no concept read (unread.Unread)
     table_score: dict[str, int] = field(default_factory=dict)
 
 
@@ -294,6 +296,7 @@ def read(text: str) -> Reading:
     for h in sorted(hits, key=lambda h: -h.start):
         left = left[:h.start] + "|" + left[h.end:]
     stripped = _strip_fillers(_strip_generic(_strip_operations(left, m), m), m)
+    reading.unread = narrowing_spans(text, hits, m, content_of, lambda t: _strip_fillers(_strip_generic(t, m), m))
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
     reading.unread_exception = unread_exception(text, hits)
     places = _DECIMALS.search(text)
