@@ -136,6 +136,10 @@ def route(ev: Evidence, q: Question) -> dict:
     if q.reading is not None:
         # a figure stands only for a question read whole (the one place this is decided)
         result = gate(result, q, q.reading.unread)
+    if q.ignored_filters:
+        # the question named its own agency or year: it wins, and the answer says so
+        result["warnings"] = [*result.get("warnings", []),
+                              "筛选条件（" + "、".join(q.ignored_filters) + "）未应用：问题中已指明单位或年份，按问题回答"]
     if q.excluded and result.get("grounded"):
         # the scope the question set by leaving agencies out is said with the answer
         result["warnings"] = [*result.get("warnings", []), "已按问题要求不计入：" + "、".join(q.excluded)]

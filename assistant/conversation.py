@@ -32,6 +32,11 @@ def resolve_followup(question: str, q: Question, prev: dict | None) -> str | Non
     only_scope_changed = len(re.sub(r"[\s的]", "", own)) <= 1 or not stripped
     if only_scope_changed and prev.get("text"):
         return _with_scope(prev, agency, years)
+    replaced = _replace_part(prev.get("text") or "", own)
+    if replaced:
+        # "那维持的呢？" after "…行政复议结果被纠正的有几件？": the part named replaces its kind in
+        # the previous question (a column a column, a row a row); the rest is kept
+        return _with_scope({**prev, "text": replaced}, agency, years)
     metric = prev["metric"] if only_scope_changed else own
     year_text = "和".join(f"{y}年" for y in years)
     return f"{agency or ''}{year_text}{metric.replace(' ', '')}是多少？"
@@ -51,3 +56,31 @@ def _with_scope(prev: dict, agency: str | None, years: list[int]) -> str:
     for k, m in reversed(list(enumerate(spans))):      # the first year mention takes the new years
         text = text[:m.start()] + (year_text if k == 0 else "") + text[m.end():]
     return text
+
+
+def _replace_part(prev_text: str, own: str) -> str | None:
+    """The previous question with the follow-up's concept words put in place of the previous
+    concept of the same table and dimension (or added after the last concept when it had none)."""
+    from .reader import find_hits, normalise
+
+    new_hits = find_hits(normalise(own))
+    if not new_hits or not prev_text:
+        return None
+    text = normalise(prev_text)
+    old_hits = find_hits(text)
+    if not old_hits:
+        return None
+    for nh in sorted(new_hits, key=lambda h: -h.start):
+        kinds = {(c.table, c.dim) for c in nh.concepts}
+        same = [oh for oh in old_hits if kinds & {(c.table, c.dim) for c in oh.concepts}]
+        if not same:           # a block word of the same table ("那诉讼呢" after 行政复议): same dimension
+            same = [oh for oh in old_hits if {d for _, d in kinds} & {c.dim for c in oh.concepts}
+                    and {t for t, _ in kinds} & {c.table for c in oh.concepts}]
+        if same:
+            oh = same[-1]
+            text = text[:oh.start] + nh.word.replace("…", "") + text[oh.end:]
+        else:
+            last = old_hits[-1]
+            text = text[:last.end] + nh.word.replace("…", "") + text[last.end:]
+        old_hits = find_hits(text)
+    return text if text != normalise(prev_text) else None

@@ -59,6 +59,7 @@ class Question:
     reading: object = None                            # the reader's full output (reader.Reading)
     place_agencies: list[str] = field(default_factory=list)   # for a refusal: what the corpus has for that place
     excluded: list[str] = field(default_factory=list)         # "除了淮安市政府，哪个单位…": agencies left out
+    ignored_filters: list[str] = field(default_factory=list)  # filters the question's own words overrode
 
 
 @lru_cache(maxsize=100000)
@@ -376,8 +377,14 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         y = int(y) if len(y) == 4 else 2000 + int(y)
         years |= {c for c in corpus_years if (c >= y if side in _SINCE else c <= y)}
     years = sorted(years)
-    if year:
-        years = sorted(set(years) | {int(year)})
+    ignored: list[str] = []
+    if year and years and int(year) not in years:
+        ignored.append(f"年份：{year}")      # the question names its own years: they win
+    elif year:
+        years = [int(year)]
+    # a filter's agency applies only when the question names none of its own: the question is read
+    # as typed first, and the filter fills in what it leaves open
+    filter_agency, agency = agency, None
     names = names if names is not None else agency_names(reports)
     matches: list[AgencyMatch] = []
     if agency:
@@ -477,6 +484,14 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             unknown = _placeless_unknown(text)
     elif agency and not matches:
         unknown = agency
+    if filter_agency and (matches or unknown or excluded):
+        if not any(match_agency(filter_agency, m.agency, names.get(m.agency, [])) for m in matches):
+            ignored.append(f"单位：{filter_agency}")
+    elif filter_agency:
+        unknown, place_agencies = None, []
+        matches = [m for name, aliases in names.items() if (m := match_agency(filter_agency, name, aliases))]
+        if not matches:
+            unknown = filter_agency
     top_n = None
     topm = re.search(r"[前后]\s*(\d+|[一二三四五六七八九十])\s*[名位个]", text)
     if topm:
@@ -508,4 +523,4 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
                     rank_desc=not reading.rank_ascending, top_n=top_n if "rank" in ops else None,
                     wants_trend="trend" in ops, wants_compare="compare" in ops, wants_avg="average" in ops,
                     metrics=reading.metrics, operation=reading.operation, reading=reading,
-                    place_agencies=place_agencies, excluded=excluded)
+                    place_agencies=place_agencies, excluded=excluded, ignored_filters=ignored)
