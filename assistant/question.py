@@ -176,7 +176,7 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
         for m in re.finditer(re.escape(root), text):
             # a name never runs past a particle or a list mark ("淮安市公安局的政府信息…")
             run = re.match(r"[\u4e00-\u9fff]{0,14}", text[m.end():]).group(0)
-            run = re.split(r"[的之和与及在跟同或比]", run)[0]
+            run = _name_run(re.split(r"[的之与及在跟同或比]", run)[0], suffix)
             ends = sorted({m.end() + k.end() for i in range(len(run) + 1) if (k := suffix.match(run, i))})
             # "…政府" followed by 信息 is the words 政府信息, not a government
             readings = [text[m.start():e] for e in ends if e - m.end() <= 14
@@ -185,6 +185,21 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
             if readings:
                 out.append(readings)
     return out
+
+
+def _name_run(run: str, suffix: re.Pattern) -> str:
+    """A name's words up to a 和 that joins two names ("洪泽区和沭阳发改局"); a 和 inside one office's
+    name, before any agency word ("自然资源和规划局", "发展和改革委员会"), does not end it."""
+    at = run.find("和")
+    while at >= 0:
+        before = run[:at]
+        if not before or before[-1] in _ADMIN_SUFFIX or any(
+                (k := suffix.match(before, i)) and k.end() == at for i in range(at)):
+            return before
+        if not re.match(r"[\u4e00-\u9fff]{1,5}?(?:局|委员会|厅)", run[at + 1:]):
+            return before
+        at = run.find("和", at + 1)
+    return run
 
 
 def _is_subsequence(small: str, big: str) -> bool:
@@ -308,6 +323,15 @@ def _placeless_unknown(text: str) -> str | None:
     if m and len(m.group(1)) >= 3 and not re.match(r"^(全|本|各|该|我|这|那|哪)", m.group(1)):
         return m.group(1)
     return None
+
+
+def _office_under(name: str, mention: str) -> bool:
+    """"平潭综合实验区公安局" names an office under 平潭综合实验区, not that agency by a longer name."""
+    return mention.startswith(name) and _OFFICE.fullmatch(mention[len(name):]) is not None
+
+
+# an office's own name after its government's: 公安局, 财政金融局, 教育委员会, 价格监测中心 (not 承办, 主办)
+_OFFICE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:局|委员会|委|厅|办公室|中心|署)")
 
 
 def _span(q: str, mention: str) -> tuple[int, int]:
@@ -440,10 +464,21 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             fits = [n for n, spellings in pool.items() for mention in readings
                     if any(len(mention) <= len(x) and _is_subsequence(mention, x) for x in spellings)
                     and not _sub_unit_of(n, mention)]
+            whole = readings[-1]
+            if fits and len(readings) > 1 and not any(
+                    any(len(whole) <= len(x) and _is_subsequence(whole, x) for x in spellings) for spellings in pool.values()) \
+                    and any(_office_under(r, whole) for r in readings[:-1]) \
+                    and not _government_of(readings, roots, pool) and not _thing_of(q_plain, whole):
+                # "平潭综合实验区公安局": an office under the agency, which has no report here
+                unknown = whole
+                place_agencies = sorted({n for r in roots if whole.startswith(r) for n in root_index(names)[r]})
+                matches = []
+                break
             # the question may use the full name of an agency indexed under its short name
             # (上海市科学技术委员会 for 上海市科委)
             longer = [(n, mention) for mention in readings for n, spellings in pool.items()
-                      if any(4 <= len(x) <= len(mention) and _is_subsequence(x, mention) for x in spellings)]
+                      if any(4 <= len(x) <= len(mention) and _is_subsequence(x, mention)
+                             and not _office_under(x, mention) for x in spellings)]
             if not fits and longer:
                 if not any(m.agency in {n for n, _ in longer} for m in matches):
                     matches = [AgencyMatch(n, mention, 2.0) for n, mention in longer]
