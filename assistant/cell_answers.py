@@ -86,6 +86,9 @@ def _one_value(ev: Evidence, b: AnswerBuilder, q: Question, metric: Metric, valu
             for col, v in filled:
                 ids2 = cite_value(b, v, r)
                 add_figure(b, Metric(metric.table, metric.row, col), v, ids2)
+                if not metric.defaulted:
+                    # the 总计 was asked by name: the row's other cells are offered, not stated
+                    b.figures[-1]["candidate"] = True
                 parts.append(f"{col.plain}{v.value}{refs(ids2)}")
             lines.append("表中总计栏空白；该行填写了：" + "，".join(parts) + "。")
             return True

@@ -26,5 +26,11 @@ _FOLD.update({o: o - 0xFEE0 for o in range(0xFF41, 0xFF5B)})          # ａ-ｚ
 
 
 def fold(text: str) -> str:
-    """Full-width digits, letters and spaces to ASCII; traditional characters to simplified."""
-    return text.translate(_FOLD)
+    """Full-width digits, letters and spaces to ASCII; traditional characters to simplified; the
+    typing slips the question model lists (复义 -> 复议)."""
+    from .concepts import model
+
+    text = text.translate(_FOLD)
+    for wrong, right in model().typos:
+        text = text.replace(wrong, right)
+    return text

@@ -52,6 +52,7 @@ class TableSpec:
     default_column: str | None
     default_row: str | None
     concepts: dict[str, Concept] = field(default_factory=dict)
+    strict_default: bool = False   # its default column stands only when nothing of the question is left unread
 
     def matches_title(self, title: str | None) -> bool:
         if not title:
@@ -95,6 +96,8 @@ class QuestionModel:
     whole_report_words: tuple[str, ...] = ()
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
     narrowing: tuple[Narrowing, ...] = ()
+    context_words: tuple[str, ...] = ()
+    typos: tuple[tuple[str, str], ...] = ()
 
     def concept(self, table: str, cid: str) -> Concept:
         return self.tables[table].concepts[cid]
@@ -133,7 +136,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
                     names_table=bool(c.get("names_table", True)), for_rows=_tuple(c.get("for_rows")))
         spec = TableSpec(id=tid, name=t["name"], title=t.get("title"), title_prefix=t.get("title_prefix"),
                          unit=t.get("unit", ""), default_column=t.get("default_column"),
-                         default_row=t.get("default_row"), concepts=concepts)
+                         default_row=t.get("default_row"), concepts=concepts,
+                         strict_default=bool(t.get("strict_default")))
         for c in concepts.values():
             for ref in (*c.parts, *c.minus, *c.parts_when_split, *c.covers):
                 if ref not in concepts or concepts[ref].dim != c.dim:
@@ -171,11 +175,12 @@ def load_model(path: Path = DATA) -> QuestionModel:
     return QuestionModel(tables=tables, operations=ops, **words, **agency_words,
                          figure_words=_tuple(asks.get("figure")), words_words=_tuple(asks.get("words")),
                          overview_words=_tuple(overview.get("words")), overview_cells=cells, narrowing=tuple(narrowing),
+                         typos=tuple((str(k), str(v)) for k, v in (raw.get("typos") or {}).items()),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
 
 
 # word lists of the data file read as they are (top-level key = field name)
-_WORD_LISTS = ("connectors", "filler_words", "generic_words", "measure_words", "absent_metric_words", "rank_ascending",
+_WORD_LISTS = ("context_words", "connectors", "filler_words", "generic_words", "measure_words", "absent_metric_words", "rank_ascending",
                "qualifiers", "duration_words", "duration_units", "share_words", "money_words", "money_units")
 _AGENCY_LISTS = {"government_suffixes": "government_suffixes", "agency_suffixes": "agency_suffixes",
                  "place_suffixes": "place_suffixes", "agency_things": "things"}

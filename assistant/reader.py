@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .concepts import Concept, QuestionModel, model
-from .unread import narrowing_spans
+from .unread import doubtful_defaults, narrowing_spans
 
 _GAP = ".{0,8}?"
 
@@ -34,6 +34,7 @@ class Metric:
     row: Concept | None = None
     column: Concept | None = None          # None with a table: every column of the row
     subject: str | None = None
+    defaulted: bool = field(default=False, compare=False)   # its column or row was not named: the table's default
 
     @property
     def is_cell(self) -> bool:
@@ -293,8 +294,8 @@ def read(text: str) -> Reading:
     reading.table_score = score
     # the subject: what no concept explains (for stated figures and for refusals)
     left = text
-    for h in sorted(hits, key=lambda h: -h.start):
-        left = left[:h.start] + "|" + left[h.end:]
+    for start, end in sorted({(h.start, h.end) for h in hits}, reverse=True):     # two concepts may share a span
+        left = left[:start] + "|" + left[end:]
     stripped = _strip_fillers(_strip_generic(_strip_operations(left, m), m), m)
     reading.unread = narrowing_spans(text, hits, m, content_of, lambda t: _strip_fillers(_strip_generic(t, m), m))
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
@@ -332,6 +333,7 @@ def read(text: str) -> Reading:
         if not reading.metrics or len(reading.metrics) < 2:
             reading.operation = op if reading.subject_parts else reading.operation
     reading.leftover = content_of(stripped)
+    reading.unread += doubtful_defaults(reading.metrics, reading.leftover, m, content_of)
     return reading
 
 
@@ -351,12 +353,14 @@ def _metrics(by_table: dict[str, dict[str, list[Concept]]], score: dict[str, int
         spec = m.tables[tid]
         rows = _prune_groups(_ordered_unique(dims["rows"]))
         cols = _prune_groups(_ordered_unique(dims["columns"]))
+        defaulted = False
         if not rows and spec.default_row and any(c.id != spec.default_column and c.names_table for c in cols):
-            rows = [spec.concepts[spec.default_row]]
+            rows, defaulted = [spec.concepts[spec.default_row]], True
         if not rows:
             continue
         if not cols:
             cols = [spec.concepts[spec.default_column]] if spec.default_column else [None]
+            defaulted = True
         # a word that names two columns ("金额": 收费金额, 采购总金额) names the one its row has
         fitting = [c for c in cols if c is None or not c.for_rows or any(r.id in c.for_rows for r in rows)]
         cols = fitting or cols
@@ -364,7 +368,7 @@ def _metrics(by_table: dict[str, dict[str, list[Concept]]], score: dict[str, int
             pairs = list(zip(rows, cols)) if len(rows) == len(cols) else [(r, c) for r in rows for c in cols]
         else:
             pairs = [(r, c) for r in rows for c in cols]
-        candidates.append((score.get(tid, 0), tid, [Metric(tid, r, c) for r, c in pairs[:6]]))
+        candidates.append((score.get(tid, 0), tid, [Metric(tid, r, c, defaulted=defaulted) for r, c in pairs[:6]]))
     if not candidates:
         return []
     candidates.sort(key=lambda x: -x[0])

@@ -23,6 +23,7 @@ class Unread:
     span: str           # the question's words, as typed
     says: str           # what the reports give instead
     whole: str          # the whole match to drop for the question the candidates answer
+    checkable: bool = True      # a cited source saying the words makes them read (not for a doubtful default)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "text": self.span, "why": self.says}
@@ -35,7 +36,7 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
 
     def inside_concept(a: int, b: int) -> bool:
         n = sum(max(0, min(b, e) - max(a, s)) for s, e in covered)
-        return n * 2 >= (b - a)
+        return n * 4 >= 3 * (b - a)
 
     out: list[Unread] = []
     for kind in m.narrowing:
@@ -43,16 +44,39 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
         for w in kind.words:
             for mm in re.finditer(re.escape(w), text):
                 found.append((mm.start(), mm.end(), mm.start(), mm.end()))
+        anchors: dict[int, object] = {}              # a part's start -> the concept it is a part of
         for pat in kind.patterns:
-            matches = [x for h in hits if (x := pat.match(text, h.end))] if kind.after_concept \
-                else pat.finditer(text)
+            if kind.after_concept:
+                matches = []
+                for h in hits:
+                    if (x := pat.match(text, h.end)) is not None:
+                        anchors.setdefault(x.start(1), h)
+                        matches.append(x)
+            else:
+                matches = list(pat.finditer(text))
             for mm in matches:
                 a, b = mm.span(1) if pat.groups else mm.span()
                 found.append((a, b, *mm.span()))
         for a, b, wa, wb in sorted(found):
             span = text[a:b]
-            if "|" in span or inside_concept(a, b):
-                continue                    # an agency, a year, or a concept word: read
+            if "|" in span:
+                continue                    # an agency or a year
+            if a != wa and any(h.start <= wa < h.end for h in hits):
+                continue                    # the frame's own word is inside a concept word (政府集中采购)
+            anchor = anchors.get(a)
+            if anchor is not None:
+                # what is a part of the concept runs up to the next concept of its table ("行政诉讼中，
+                # 结果被纠正的": 结果, nothing left; "自然人里面男性申请人予以公开的": 男性); the concept
+                # itself again is no other ("商业企业里面外资企业": 企业 is 商业企业 again)
+                own = {c.id for c in anchor.concepts}
+                tables = {c.table for c in anchor.concepts}
+                b = min([h.start for h in hits if a <= h.start < b and {c.table for c in h.concepts} & tables
+                         and {c.id for c in h.concepts} - own] + [b])
+                span = text[a:b]
+                if not content_of(strip(span)):
+                    continue
+            elif inside_concept(a, b) or (kind.kind == "part_of_stated" and any(a <= h.start and h.end <= b for h in hits)):
+                continue                    # a concept word: read
             if pat_needs_content(kind.kind) and not content_of(strip(span)):
                 continue                    # "里面的申请": nothing but fillers and generic words
             if any(u.span == span or (span in u.span) for u in out):
@@ -62,9 +86,25 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
     return out
 
 
+def doubtful_defaults(metrics, leftover: str, m: QuestionModel, content_of) -> list[Unread]:
+    """A block of a strict table (表四) named without its column is read as its 总计 only when
+    nothing but context words is left: "复议结果为其他的" is no question about the 总计."""
+    if not any(x.is_cell and x.defaulted and m.tables[x.table].strict_default for x in metrics):
+        return []
+    rest = leftover
+    for w in sorted((*m.context_words, *m.connectors), key=len, reverse=True):
+        rest = rest.replace(w, " ")
+    words = content_of(rest)
+    if not words:
+        return []
+    table = next(m.tables[x.table] for x in metrics if x.defaulted)
+    cols = "、".join(c.plain for c in table.concepts.values() if c.dim == "columns")
+    return [Unread("column", words.replace(" ", "、"), f"没有对应到{table.name}的哪一栏（{cols}）", words, checkable=False)]
+
+
 def pat_needs_content(kind: str) -> bool:
     """Topics and parts are open phrases: only content words in them narrow."""
-    return kind in ("topic", "part")
+    return kind in ("topic", "part", "part_of_stated", "office")
 
 
 def said_by(u: Unread, quotes: list[str]) -> bool:
@@ -85,10 +125,17 @@ def cited_quotes(result: dict) -> list[str]:
 def gate(result: dict, q, unread: list[Unread]) -> dict:
     """The answer when every narrowing span is said by a cited source; otherwise the refusal with
     the figures as candidates."""
+    offered = [f for f in result.get("figures", []) if f.get("candidate")]
+    if offered:
+        # a route that found only other cells than the one asked (a blank total's filled columns)
+        # offers them; they are never the answer's figures
+        result = {**result, "figures": [f for f in result["figures"] if not f.get("candidate")]}
+        if not result["figures"]:
+            return refusal_with_candidates({**result, "figures": offered}, q, [], said=result["answer"])
     if not unread or not result.get("figures"):
         return result
     quotes = cited_quotes(result)
-    missing = [u for u in unread if not said_by(u, quotes)]
+    missing = [u for u in unread if not (u.checkable and said_by(u, quotes))]
     if not missing:
         return result
     return refusal_with_candidates(result, q, missing)
@@ -103,7 +150,8 @@ def question_without(text: str, missing: list[Unread]) -> str:
     return re.sub(r"[，,]{2,}", "，", text).strip("，, ")
 
 
-def refusal_with_candidates(result: dict, q, missing: list[Unread]) -> dict:
+def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | None = None) -> dict:
+    """`said`: the route's own words on why the asked figure is not there (a blank cell)."""
     what = "、".join(f"“{u.span}”" for u in missing)
     why = "；".join(dict.fromkeys(u.says for u in missing))
     asked = question_without(q.text, missing)
@@ -112,10 +160,14 @@ def refusal_with_candidates(result: dict, q, missing: list[Unread]) -> dict:
     for f in result["figures"]:
         ids = f.get("citations") or [f.get("citation")]
         candidates.append({"value": f.get("value"), "unit": f.get("unit"), "label": f.get("label"),
+                           "text": f"{(cits.get(ids[0]) or {}).get('agency', '')} {f.get('label') or ''} {f.get('value')}{f.get('unit') or ''}".strip(),
                            "computed": bool(f.get("computed")), "question": asked,
                            "citations": [cits[i] for i in ids if i in cits]})
-    answer = f"未能回答：没有读懂{what}——{why}。"
-    if candidates:
+    answer = f"未能回答：没有读懂{what}——{why}。" if missing else \
+        "未能回答：" + re.sub(r"\[\d+\]", "", (said or "").split("\n")[0]).rstrip("。") + "。"
+    if candidates and not missing:
+        answer += "\n报告中同一行的其他数字见候选答案。"
+    elif candidates:
         answer += f"\n您是不是想问：“{asked}”（报告中有这一项的数字，见候选答案）"
     out = {**result, "answer": answer, "grounded": False, "figures": [], "citations": [],
            "candidates": candidates, "warnings": []}
