@@ -229,6 +229,10 @@ def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bo
                 k = end
                 while k < len(q) and _is_subsequence(q[end:k + 1], tail):
                     k += 1
+                # one character after the place is a name word only when the name ends in it (洪泽区,
+                # 上海市): "平潭有事你说" is 平潭, not 平潭综合实验区国有资产管理局 by the 有 of 国有
+                if k == end + 1 and q[end] not in _name_endings(full):
+                    k = end
                 mention = q[start:k]
                 # a bare place name ("洪泽区") names the agency only if nothing else in the name is needed
                 rest = mention[len(root):]
@@ -323,6 +327,28 @@ def _placeless_unknown(text: str) -> str | None:
     if m and len(m.group(1)) >= 3 and not re.match(r"^(全|本|各|该|我|这|那|哪)", m.group(1)):
         return m.group(1)
     return None
+
+
+@lru_cache(maxsize=100000)
+def _name_endings(full: str) -> frozenset[str]:
+    """Characters a name shortened to one character after its place may take: the first character
+    of a word of the name, or the last of the name, of its places and of its agency words."""
+    from .concepts import model
+
+    words = (*model().agency_suffixes, *model().place_suffixes, *_ADMIN_SUFFIX, "厅", "政府")
+    ends = {w[-1] for w in words if w and w in full} | {full[-1]}
+    # short names take the first character of each word (科学技术委员会 -> 科委, 国有资产 -> 国资)
+    ends |= {w[0] for w in _name_words(full)}
+    office = _office_part(full)
+    ends |= {office[0]} if office else set()
+    ends |= {"委"} if "委员会" in full else set()
+    return frozenset(ends)
+
+
+def _name_words(full: str) -> list[str]:
+    import jieba
+
+    return jieba.lcut_for_search(full, HMM=False)
 
 
 def _office_under(name: str, mention: str) -> bool:

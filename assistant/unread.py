@@ -82,7 +82,7 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
             if any(u.span == span or (span in u.span) for u in out):
                 continue
             out = [u for u in out if u.span not in span]
-            out.append(Unread(kind.kind, span, kind.says, text[wa:wb]))
+            out.append(Unread(kind.kind, span, kind.says, text[min(a, wa):max(b, wa)]))
     return out
 
 
