@@ -98,6 +98,7 @@ class QuestionModel:
     narrowing: tuple[Narrowing, ...] = ()
     context_words: tuple[str, ...] = ()
     typos: tuple[tuple[str, str], ...] = ()
+    confusable_table: dict = field(default_factory=dict)      # str.translate table of confusable characters
 
     def concept(self, table: str, cid: str) -> Concept:
         return self.tables[table].concepts[cid]
@@ -176,6 +177,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          figure_words=_tuple(asks.get("figure")), words_words=_tuple(asks.get("words")),
                          overview_words=_tuple(overview.get("words")), overview_cells=cells, narrowing=tuple(narrowing),
                          typos=tuple((str(k), str(v)) for k, v in (raw.get("typos") or {}).items()),
+                         confusable_table=str.maketrans({str(k): str(v) for k, v in
+                                                         (raw.get("confusable_characters") or {}).items()}),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
 
 

@@ -13,6 +13,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import cn2an
+
+from .chars import fold, plain_name
+
 # "2024年", and the short "24年" people say (a two-digit year only where it cannot be a count of
 # years: not "近10年", "连续12年", "10年来")
 YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?:度)?"
@@ -26,10 +30,8 @@ def years_in(text: str) -> list[int]:
 _SINCE = ("以后", "之后", "以来", "起", "及以后")
 _SINCE_UNTIL = re.compile(r"(?<![\d近前后过去多数第这那每余续了有历])((?:19|20)?\d{2})\s*年(?:度)?(以后|之后|以来|及以后|起|以前|之前|及以前)")
 RANGE_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年?\s*(?:到|至|—|-|～|~)\s*((?:19|20)?\d{2})\s*年")
-OCR_CONFUSABLE = str.maketrans({"沐": "沭", "泮": "洋", "淅": "浙", "廈": "厦"})
 _PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州|旗|盟)")
 _ADMIN_SUFFIX = "省市县区州旗盟"
-_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 @dataclass
 class AgencyMatch:
@@ -108,7 +110,7 @@ def is_government(name: str, mention: str) -> bool:
     """The agency a bare place name means: the place plus a government word (淮安市人民政府, 平潭综合实验区)."""
     from .concepts import model
 
-    full = name.translate(OCR_CONFUSABLE)
+    full = plain_name(name)
     i = full.find(mention)
     if i < 0:
         return False
@@ -141,7 +143,7 @@ def _government_suffixes() -> tuple[str, ...]:
 @lru_cache(maxsize=100000)
 def _plain(name: str) -> str:
     """A name as questions are matched: OCR look-alikes folded (cached: names repeat per question)."""
-    return name.translate(OCR_CONFUSABLE)
+    return plain_name(name)
 
 
 @lru_cache(maxsize=1)
@@ -210,7 +212,7 @@ def _is_subsequence(small: str, big: str) -> bool:
 def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bool = False) -> AgencyMatch | None:
     """The longest mention in the question that names this agency, or None. `folded`: the question
     is already without spaces and with OCR look-alikes folded."""
-    q = question if folded else re.sub(r"\s+", "", question).translate(OCR_CONFUSABLE)
+    q = question if folded else re.sub(r"\s+", "", question)
     best: AgencyMatch | None = None
     for name in [agency, *aliases]:
         if not name:
@@ -288,7 +290,7 @@ def _placeless_agency(text: str, names: dict[str, list[str]]) -> AgencyMatch | N
     """An agency named without its place at the head of a question ("市府办公厅2019年…", "国资局…"):
     the one indexed agency whose name holds that mention (in order) and ends in the same kind of
     office; several or none is no match (the question is then read as naming no agency)."""
-    m = _PLACELESS.match(text.translate(OCR_CONFUSABLE))
+    m = _PLACELESS.match(text)
     return _placeless_fit(m.group(1), names) if m else None
 
 
@@ -307,7 +309,7 @@ _PLACELESS_PAIRED = re.compile(r"(?:^|(?<=[比和与跟同、，,]))\s*(?:\d{4}\
 def _placeless_beside(text: str, names: dict[str, list[str]], matches: list[AgencyMatch]) -> list[AgencyMatch]:
     """Agencies named without their place beside one named with it: each the one indexed agency
     its words fit, and not inside another mention."""
-    q = text.translate(OCR_CONFUSABLE)
+    q = text
     taken = [_span(q, m.mention) for m in matches]
     out: list[AgencyMatch] = []
     for m in _PLACELESS_PAIRED.finditer(q):
@@ -323,7 +325,7 @@ def _placeless_beside(text: str, names: dict[str, list[str]], matches: list[Agen
 def _placeless_unknown(text: str) -> str | None:
     """An agency named without a place at the head of a question that no indexed agency fits
     ("教育局2023年…"): refused by that name rather than answered for every agency."""
-    m = _PLACELESS.match(text.translate(OCR_CONFUSABLE))
+    m = _PLACELESS.match(text)
     if m and len(m.group(1)) >= 3 and not re.match(r"^(全|本|各|该|我|这|那|哪)", m.group(1)):
         return m.group(1)
     return None
@@ -408,7 +410,7 @@ def root_index(names: dict[str, list[str]]) -> dict[str, set[str]]:
     index: dict[str, set[str]] = {}
     for name, aliases in names.items():
         for n in (name, *aliases):
-            for root in _places(n.translate(OCR_CONFUSABLE)):
+            for root in _places(plain_name(n)):
                 index.setdefault(root, set()).add(name)
     _ROOT_INDEX.clear()
     _ROOT_INDEX[id(names)] = (names, index)
@@ -417,6 +419,7 @@ def root_index(names: dict[str, list[str]]) -> dict[str, set[str]]:
 
 def parse_question(text: str, reports: list[dict], agency: str | None = None,
                    year: int | None = None, names: dict[str, list[str]] | None = None) -> Question:
+    text = fold(text)           # idempotent: callers that folded already lose nothing
     years = set(years_in(text))
     for a, b in RANGE_RE.findall(text):     # "2019年到2023年" names every year between
         lo, hi = sorted(int(y) if len(y) == 4 else 2000 + int(y) for y in (a, b))
@@ -441,7 +444,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         matches = [m for name, aliases in names.items() if (m := match_agency(agency, name, aliases))]
     else:
         by_agency: dict[str, AgencyMatch] = {}
-        q = re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE)
+        q = re.sub(r"\s+", "", text)
         index = root_index(names)
         # cheap filter: only agencies one of whose place roots the question contains
         candidates = {name for root, owners in index.items() if root in q for name in owners}
@@ -467,7 +470,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     excluded, left_out = [], []
     if matches and not agency:
         # "除了淮安市政府，哪个单位…最多": an agency named to be left out of the question's scope
-        q_text = text.translate(OCR_CONFUSABLE)
+        q_text = text
         left_out = [m for m in matches if (at := q_text.find(m.mention)) >= 0
                     and re.search(r"(除了|除去|除开|除|不含|不包括|不算)\s*$", q_text[:at])]
         if left_out:
@@ -478,13 +481,13 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     if not agency:
         # an agency-like mention no indexed agency fits ("淮安市教育局" when only 淮安市人民政府 is
         # indexed) is refused by that name, not answered from another agency of the same place
-        q_plain = YEAR_RE.sub("|", re.sub(r"\s+", "", text).translate(OCR_CONFUSABLE))
+        q_plain = YEAR_RE.sub("|", re.sub(r"\s+", "", text))
         q_plain = re.sub(r"《[^》]*》", "|", q_plain)      # 《上海市人民政府公报》 is a title, not an agency
         index = root_index(names)
         roots = [r for r in index if r in q_plain]
         # a mention starts with a place root, so only the agencies of the question's places can fit it
         # (at 10,000 reports, scanning every agency name per mention was most of an answer's time)
-        pool = {n: [x.translate(OCR_CONFUSABLE) for x in (n, *names[n])]
+        pool = {n: [plain_name(x) for x in (n, *names[n])]
                 for n in sorted({n for r in roots for n in index[r]})}
         for readings in agency_mentions(q_plain, roots):
             fits = [n for n, spellings in pool.items() for mention in readings
@@ -557,10 +560,10 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
     topm = re.search(r"[前后]\s*(\d+|[一二三四五六七八九十])\s*[名位个]", text)
     if topm:
         num = topm.group(1)
-        top_n = int(num) if num.isdigit() else _CN_DIGIT.get(num)
+        top_n = int(num) if num.isdigit() else int(cn2an.cn2an(num, "smart"))
     from .reader import read
 
-    blanked = text.translate(OCR_CONFUSABLE)
+    blanked = text
     for m in sorted(matches + left_out, key=lambda m: -len(m.mention)):
         # a government's own government word after its name is part of the name ("平潭综合实验区管委会")
         tail = f"(?:{'|'.join(_government_words())})?" if is_government(m.agency, m.mention) else ""

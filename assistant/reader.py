@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .chars import compact
 from .concepts import Concept, QuestionModel, model
 from .unread import doubtful_defaults, narrowing_spans
 
@@ -74,14 +75,8 @@ class Reading:
 
 
 def normalise(text: str) -> str:
-    """Full-width digits and letters to ASCII, no spaces: the form every word is looked up in."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if 0xFF10 <= o <= 0xFF19 or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A:
-            ch = chr(o - 0xFEE0)
-        out.append(ch)
-    return re.sub(r"\s+", "", "".join(out))
+    """The form every word is looked up in (one normaliser for the read path: `chars.compact`)."""
+    return compact(text)
 
 
 @lru_cache(maxsize=1)
