@@ -1,32 +1,26 @@
-"""The read path's entry: question -> reading -> the answer module that fits -> answer object.
+"""The read path's entry: one reading of the question, the scope, the declared routes, one gate.
 
-    question model (concepts.yaml + reader) -> Question (agencies, years, metrics, operation)
-    -> fact lookup (lookup: template cells; stated: stated figures) -> computation (compute)
-    -> answer text (compose, cell_answers, stated_answers, corpus) -> citations (citations)
+    understand/ (concepts.yaml, question, reader, unread) -> Question: agencies, years, metrics,
+    operation, the words not read -> scope (agency, years, exclusions) -> routes/ (ROUTES, in
+    order; each `when(case)` / `answer(case)`) -> the answer object -> unread.gate (a figure only
+    for a question read whole; otherwise a refusal with cited candidates)
 
 Every figure comes from a stored fact and carries the citation whose quote contains it; computed
 figures cite every cell they came from. When nothing in scope answers, the answer is a refusal
-that names what was looked for. This module only routes: it reads the question, fixes the scope
-(agency, years) and picks the answer module; none of those calls back here.
+that names what was looked for. A turn takes the evidence of one index generation and reads its
+question once (the reading is kept per generation).
 """
 from __future__ import annotations
 
 import re
 import threading
 
-from . import corpus
-from .breakdown import answer_breakdown, answer_cell_parts, answer_part_share
-from .cell_answers import answer_cells, answer_share
 from .chars import fold
-from .citations import refusal, report_name
-from .compose import metric_words
-from .concepts import share_words_re
+from .citations import refusal
 from .evidence import Evidence
-from .overview import answer_overview
 from .question import Question, parse_question
+from .routes import ROUTES, Case
 from .unread import gate
-from .stated_answers import (answer_joined_stated, answer_passage, answer_stated_change, answer_stated_figure,
-                             answer_two_stated, asks_vs_last_year, one_stated_figure, prose_explains)
 
 
 class Answerer:
@@ -55,12 +49,18 @@ class Answerer:
             self._retriever = self._retriever()
         return self._retriever
 
-    def reports(self) -> list[dict]:
-        return self._refresh().reports
+    def current(self) -> Evidence:
+        """The evidence of the current index generation: a turn takes it once and passes it on,
+        so one answer never mixes two generations (and reads the generation once)."""
+        return self._refresh()
 
-    def understand(self, question: str, agency: str | None = None, year: int | None = None) -> Question:
+    def reports(self, ev: Evidence | None = None) -> list[dict]:
+        return (ev or self._refresh()).reports
+
+    def understand(self, question: str, agency: str | None = None, year: int | None = None,
+                   ev: Evidence | None = None) -> Question:
         """How the question is read (agencies, years, metrics, operation), as the answer would read it."""
-        ev = self._refresh()
+        ev = ev or self._refresh()
         question = fold(question)
         key = (question, agency, year)
         gen, readings = self._readings          # one attribute: threads never see a mixed pair
@@ -73,14 +73,15 @@ class Answerer:
         return q
 
     def ask(self, question: str, agency: str | None = None, year: int | None = None,
-            qid: str | None = None) -> dict:
+            qid: str | None = None, ev: Evidence | None = None) -> dict:
+        ev = ev or self._refresh()
         typed = fold(question)          # "２０１９年…網站公開": the form the question model is written in
         asks = split_asks(typed)
         if len(asks) > 1:       # "接入了多少个部门、多少项事项": each figure asked for is answered
-            result = merge_answers(question, [route(self._refresh(), self.understand(a, agency=agency, year=year))
+            result = merge_answers(question, [route(ev, self.understand(a, agency=agency, year=year, ev=ev))
                                               for a in asks])
         else:
-            result = route(self._refresh(), self.understand(typed, agency=agency, year=year))
+            result = route(ev, self.understand(typed, agency=agency, year=year, ev=ev))
             result["question"] = question
         if self.chat_model is not None:
             from .llm import rephrase
@@ -110,28 +111,9 @@ def _scope(ev: Evidence, q: Question) -> tuple[list[dict], list[int]] | dict:
     return in_years, sorted(set(q.years) - {r["year"] for r in in_years})
 
 
-def _over_reports(ev: Evidence, q: Question, reports: list[dict], missing: list[int]) -> dict | None:
-    """One metric over several reports: ranking, total or average, trend, comparison."""
-    if q.wants_rank and len(reports) == 1:
-        # "哪一类最多" inside one report: the parts of a total its text lists, or a refusal (a
-        # one-report "ranking" of reports would show some cell as the answer)
-        listed = answer_cell_parts(ev, q, reports[0]) if q.metrics else answer_breakdown(ev, q, reports[0])
-        if listed is not None:
-            return listed
-        return refusal(q, f"只有{report_name(reports[0])}{reports[0]['year'] or ''}年一份报告在范围内，无法排名；"
-                          "报告内各类别之间的比较请分别询问各类的数字")
-    if q.wants_rank:
-        return corpus.ranking(ev, q, reports)
-    if (q.wants_sum or q.wants_avg) and len(q.agencies) != 1 and len(reports) > 1:
-        return corpus.total(ev, q, reports)
-    if q.wants_trend and len(q.agencies) == 1:
-        return corpus.trend(ev, q, reports, missing)
-    if (q.wants_compare or len(q.agencies) == 2 or q.wants_change) and len(reports) == 2:
-        return corpus.compare(ev, q, reports)
-    return None
-
-
 def route(ev: Evidence, q: Question) -> dict:
+    """Scope, the declared routes in order, then the one check that no figure answers a question
+    not read whole, and the scope notes."""
     result = _route(ev, q)
     if q.reading is not None:
         # a figure stands only for a question read whole (the one place this is decided)
@@ -152,98 +134,13 @@ def _route(ev: Evidence, q: Question) -> dict:
     scoped = _scope(ev, q)
     if isinstance(scoped, dict):
         return scoped
-    reports, missing = scoped
-    reading = q.reading
-    if reading is not None and reading.absent_word and not ev.stated.mentioned(reading.absent_word, reports):
-        # a kind of number no template holds and no report states: not the nearest cell
-        return refusal(q, f"报告中没有关于“{reading.absent_word}”的数据")
-    if reading is not None and reading.unread_exception and q.metrics:
-        # the whole, when the question leaves a part of it out, is a wrong figure
-        return refusal(q, f"问题中的“{reading.unread_exception}”要除去的部分没有对应到报告表格的哪一栏，"
-                          "请用表格中的栏目名称（如自然人、商业企业）说明")
-    changed = answer_stated_change(ev, q, reports)
-    if changed is not None:
-        return changed
-    if len(reports) == 1 and q.wants_change and missing:
-        # "比2018年增加了多少件" with no 2018 report: this year's figure is no answer to it
-        r = reports[0]
-        return refusal(q, f"问题问的是{'、'.join(map(str, missing))}年到{r['year']}年的变化，语料中没有"
-                          f"{'、'.join(map(str, missing))}年的报告，报告正文也没有给出该项的变化数字；"
-                          f"可询问{r['year']}年的数字")
-    if len(reports) == 1 and asks_vs_last_year(q):
-        # "同比多了几件" of one report: this year's own figure is no answer to it
-        r = reports[0]
-        prev = f"{r['year'] - 1}年" if r.get("year") else "上一年"
-        return refusal(q, f"问题问的是与上一年相比的变化，在报告正文中没有找到该项的同比数字，范围内也只有{report_name(r)}"
-                          f"{r['year'] or ''}年这一份报告；可分别询问{prev}和{r['year'] or '本'}年的数字")
-    two_named = bool(reading is not None and reading.subject_parts)
-    if two_named and len(q.metrics) < 2:
-        # two items named, but not two template cells: two stated figures may be meant
-        res = answer_two_stated(ev, q, reports)
-        if res is not None:
-            return res
-    prose_first = bool(q.metrics) and (prose_explains(ev, q, reports) or _asks_rate_of_counts(q))
-    if two_named and len(q.metrics) == 1 and not one_stated_figure(ev, q, reports):
-        # two items named, one template cell read: that cell alone would answer a part as the whole
-        return refusal(q, f"没有在同一份报告中同时找到“{reading.subject_parts[0]}”和“{reading.subject_parts[1]}”两项数据")
-    if q.metrics and not prose_first:
-        res = _over_reports(ev, q, reports, missing) if len(q.metrics) == 1 else None
-        if res is None:
-            res = answer_cells(ev, q, reports, missing)
-        if res is not None and not res["figures"] and len(q.metrics) == 2 and len(reports) == 1 \
-                and q.operation in ("sum", "difference", "ratio") and _all_blank(ev, q, reports[0]):
-            # both cells blank in the table: the two figures the report states in its text, if it does
-            parts = [metric_words(m) for m in q.metrics]
-            stated = answer_two_stated(ev, q, reports, parts=parts)
-            if stated is not None and stated["figures"]:
-                stated["warnings"].insert(0, "表中这两项没有可计算的数字（栏目空白或无法读出），以下按报告正文所述的数字计算")
-                return stated
-            joined = answer_joined_stated(ev, q, reports, parts)
-            if joined is not None:
-                return joined
-        if res is not None:
-            return res
-    if two_named and prose_first and len(q.metrics) >= 2:
-        # two items the text states better than the cells their words also name ("市政府公报里刊登的
-        # 政府规章规范性文件和部门规范性文件")
-        res = answer_two_stated(ev, q, reports)
-        if res is not None:
-            return res
-    if two_named and (not q.metrics or prose_first) and not one_stated_figure(ev, q, reports):
-        # two items were named: answering one of them as if it were the whole is a wrong figure
-        return refusal(q, f"没有在同一份报告中同时找到“{reading.subject_parts[0]}”和“{reading.subject_parts[1]}”两项数据")
-    if not q.metrics and len(reports) == 1 and reading is not None and reading.operation == "ratio" \
-            and not reading.subject_parts:
-        # "249条信息里，政府网站信息占比多少": a listed part over its stated total
-        stated = answer_stated_figure(ev, q, reports, missing)
-        if stated["grounded"]:
-            return stated
-        return answer_part_share(ev, q, reports[0]) or stated
-    if _asks_rate_of_counts(q) and len(reports) == 1:
-        # a share of one cell: the percentage the text states, else the cell over its template whole
-        stated = answer_stated_figure(ev, q, reports, missing)
-        if stated["grounded"]:
-            return stated
-        return answer_share(ev, q, reports) or stated
-    if q.wants_figure or q.metrics:
-        return _over_reports(ev, q, reports, missing) or answer_stated_figure(ev, q, reports, missing)
-    if reading is not None and reading.wants_overview and (q.agencies or len(reports) == 1):
-        res = answer_overview(ev, q, reports)
-        if res is not None:
-            return res
-    return answer_passage(ev, q, reports)
-
-
-def _all_blank(ev: Evidence, q: Question, report: dict) -> bool:
-    """Every cell the question names is blank (or unread) in the report's table."""
-    rid = report["report_id"]
-    return all((v := ev.cells.values(m, {rid}).get(rid)) is None or v.number is None for m in q.metrics)
-
-
-def _asks_rate_of_counts(q: Question) -> bool:
-    """"百分之多少" of one count cell: a count cannot answer it, and a ratio needs two named cells;
-    a percentage the report states can."""
-    return len(q.metrics) == 1 and bool(share_words_re().search(q.text))
+    case = Case(ev, q, *scoped)
+    for r in ROUTES:
+        if r.when(case):
+            res = r.answer(case)
+            if res is not None:
+                return res
+    return refusal(q, "没有找到可回答的内容")          # the passage route always answers; kept for safety
 
 
 _TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|和|以及|及)(?P<b>[又还另再]?[有是]?(?:多少|几).*)$")

@@ -50,6 +50,22 @@ class Metric(BaseModel):
     subject: str | None = Field(default=None, description="prose subject, for a figure stated in the text")
 
 
+class Unread(BaseModel):
+    kind: str = Field(description="what kind of words were not read: period, channel, topic, office, part, rate, column")
+    text: str = Field(description="the question's words that were not read")
+    why: str = Field(description="what the reports give instead, in Chinese")
+
+
+class Candidate(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    value: str = Field(description="a figure near what was asked, exactly as the source writes it; never an answer")
+    unit: str | None = Field(default=None, description="unit as written")
+    label: str | None = Field(default=None, description="what the figure counts, in words")
+    text: str | None = Field(default=None, description="the candidate in one line, for people")
+    question: str | None = Field(default=None, description="the question this figure does answer (for a click to ask it)")
+    citations: list[Citation] = Field(default_factory=list, description="where the figure is, each with its quote")
+
+
 class Interpretation(BaseModel):
     model_config = ConfigDict(extra="allow")
     text: str = Field(description="one line in Chinese saying how the question was read; shown under every answer")
@@ -58,6 +74,8 @@ class Interpretation(BaseModel):
     metrics: list[Metric] = Field(default_factory=list, description="metrics: template cells or prose subjects")
     operation: str | None = Field(default=None, description="value, sum, difference, change, ratio, rank, trend, "
                                                             "compare, average (meta: a question about the assistant)")
+    unread: list[Unread] = Field(default_factory=list, description="parts of the question that were not read; an "
+                                                                   "answer with unread parts states no figure")
 
 
 class AskRequest(BaseModel):
@@ -87,6 +105,9 @@ class AskResponse(BaseModel):
     warnings: list[str] = Field(default_factory=list, description="what concerns this answer: failed consistency "
                                                                   "checks of a cited table, ambiguity, missing years")
     interpretation: Interpretation | None = Field(default=None, description="how the question was read")
+    candidates: list[Candidate] = Field(default_factory=list, description="when part of the question was not read: "
+                                        "the nearest figures the reports hold, each cited, offered as 您是不是想问 "
+                                        "(never in `figures`)")
 
 
 class Health(BaseModel):

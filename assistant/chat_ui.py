@@ -59,6 +59,10 @@ CSS = """
 #page-title h1 { font-size: 20px; margin: 0; }
 .ra-asked, .ra-interp { color: #4a4a4a; font-size: 13px; }
 .ra-interp { margin-top: 4px; border-top: 1px dashed #ccc; padding-top: 2px; }
+.ra-cands { margin: 6px 0; padding: 6px 8px; background: #eef4ff; border-left: 4px solid #1d4ed8; font-size: 13px; }
+.ra-cands ul { margin: 2px 0 0 1.1em; padding: 0; }
+.ra-cand-note, .ra-cand-where { color: #4a4a4a; margin-left: 4px; }
+.ra-ask { margin-left: 6px; color: #1d4ed8; text-decoration: underline; }
 .ra-warn { margin: 6px 0; padding: 6px 8px; background: #fff4e5; border-left: 4px solid #b45309; color: #5c2c00;
   font-size: 13px; }
 .ra-warn ul { margin: 2px 0 0 1.1em; padding: 0; }

@@ -76,6 +76,12 @@ def format_text(res: dict) -> str:
         out.append(f"  [{c['id']}] {c['agency']} {c['year']}年 {c['source']}{page}: {where}\n      “{c['quote']}”")
     for w in res.get("warnings", []):
         out.append(f"  ⚠ {w}")
+    if res.get("candidates"):
+        out.append("  您是不是想问（以下不是本问题的答案，只是报告中最接近的数字）：")
+    for c in res.get("candidates", []):
+        src = (c.get("citations") or [{}])[0]
+        out.append(f"    · {src.get('agency', '')} {src.get('year', '')}年 {c.get('label') or ''} {c['value']}{c.get('unit') or ''}"
+                   f"  “{src.get('quote', '')}”  问：{c.get('question', '')}")
     return "\n".join(out)
 
 

@@ -25,18 +25,20 @@ class Turn:
 
 def answer_turn(answerer, question: str, agency: str | None = None, year: int | None = None,
                 context: dict | None = None, qid: str | None = None) -> Turn:
-    """Answer one question in the light of the conversation so far."""
-    meta = meta_answer(question, answerer.reports())
+    """Answer one question in the light of the conversation so far. The turn takes the index's
+    evidence once; the question is read once (the reading is kept for the answer and the context)."""
+    ev = answerer.current()
+    meta = meta_answer(question, ev.reports)
     if meta is not None:
         if qid is not None:
             meta["id"] = qid
         return Turn(meta, context, question)
-    q = answerer.understand(question, agency=agency, year=year)
+    q = answerer.understand(question, agency=agency, year=year, ev=ev)
     rewritten = resolve_followup(question, q, context)
     asked = rewritten or question
-    res = answerer.ask(asked, agency=agency, year=year, qid=qid)
-    new_context = context_of(answerer.understand(asked, agency=agency, year=year) if rewritten else q)
-    titles = {r["report_id"]: r.get("title") for r in answerer.reports()}
+    res = answerer.ask(asked, agency=agency, year=year, qid=qid, ev=ev)
+    new_context = context_of(answerer.understand(asked, agency=agency, year=year, ev=ev) if rewritten else q)
+    titles = {r["report_id"]: r.get("title") for r in ev.reports}
     for c in res.get("citations", []):          # people see the report's title, not its file name
         c.setdefault("title", titles.get(c.get("report_id")))
     return Turn(res, new_context, asked)
@@ -46,13 +48,14 @@ def context_from_history(answerer, history: list[dict] | None, agency: str | Non
                          year: int | None = None) -> dict | None:
     """The follow-up context after the given turns (only the user's questions carry it)."""
     context = None
+    ev = answerer.current()
     questions = [t.get("content", "") for t in (history or []) if t.get("role") == "user"][-MAX_HISTORY:]
     for text in questions:
-        if not text.strip() or meta_answer(text, answerer.reports()) is not None:
+        if not text.strip() or meta_answer(text, ev.reports) is not None:
             continue
-        q = answerer.understand(text, agency=agency, year=year)
+        q = answerer.understand(text, agency=agency, year=year, ev=ev)
         rewritten = resolve_followup(text, q, context)
-        context = context_of(answerer.understand(rewritten, agency=agency, year=year) if rewritten else q)
+        context = context_of(answerer.understand(rewritten, agency=agency, year=year, ev=ev) if rewritten else q)
     return context
 
 

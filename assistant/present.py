@@ -48,6 +48,8 @@ def answer_html(res: dict, facts, msg: int, asked: str | None = None) -> str:
     if res.get("warnings"):
         items = "".join(f"<li>{e(w)}</li>" for w in res["warnings"])
         out.append(f"<div class='ra-warn' role='note'><strong>⚠ 注意</strong><ul>{items}</ul></div>")
+    if res.get("candidates"):
+        out.append(candidates_html(res["candidates"]))
     interp = (res.get("interpretation") or {}).get("text")
     if interp:
         out.append(f"<div class='ra-interp'>{e(interp)}</div>")
@@ -69,9 +71,41 @@ def answer_html(res: dict, facts, msg: int, asked: str | None = None) -> str:
     return "".join(out)
 
 
+def candidates_html(candidates: list[dict]) -> str:
+    """"您是不是想问": the nearest figures the reports hold, each with its source; a click asks the
+    question the figure does answer. They are offered, never stated as the answer."""
+    e = html.escape
+    items, asked = [], set()
+    for c in candidates:
+        src = (c.get("citations") or [{}])[0]
+        where = " › ".join(str(x) for x in (src.get("table"), src.get("row"), src.get("column")) if x) or src.get("section") or ""
+        who = " ".join(str(x) for x in (src.get("agency"), f"{src['year']}年" if src.get("year") else None) if x)
+        q = c.get("question") or ""
+        ask = "" if not q or q in asked else \
+            f" <a class='ra-ask' href='#' data-q='{e(q, quote=True)}' title='点击提问'>问：{e(q)}</a>"
+        asked.add(q)
+        items.append(f"<li>{e(who)} {e(c.get('label') or '')} <strong>{e(c.get('value') or '')}{e(c.get('unit') or '')}</strong>"
+                     f"<span class='ra-cand-where'>（{e(where)}：“{e(src.get('quote') or '')}”）</span>{ask}</li>")
+    return ("<div class='ra-cands' role='note'><strong>您是不是想问：</strong>"
+            "<span class='ra-cand-note'>以下数字不是本问题的答案，只是报告中最接近的数字</span>"
+            f"<ul>{''.join(items)}</ul></div>")
+
+
 # Opens a cited source in place when its [n] is clicked (the chat's HTML cannot carry scripts).
 HEAD_SCRIPT = """<script>
 document.addEventListener('click', function (ev) {
+  var q = ev.target.closest && ev.target.closest('a.ra-ask');
+  if (q) {                     // a candidate's question: put in the box and asked
+    ev.preventDefault(); ev.stopPropagation();
+    var box = document.querySelector('#question-box textarea, #question-box input');
+    var send = document.getElementById('ask-button');
+    if (box && send) {
+      box.value = q.getAttribute('data-q');
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      setTimeout(function () { send.click(); }, 50);
+    }
+    return;
+  }
   var a = ev.target.closest && ev.target.closest('a.ra-ref');
   if (!a) { return; }
   var id = (a.getAttribute('href') || '').slice(1), d = id && document.getElementById(id);

@@ -137,7 +137,8 @@ def gate(result: dict, q, unread: list[Unread]) -> dict:
     quotes = cited_quotes(result)
     missing = [u for u in unread if not (u.checkable and said_by(u, quotes))]
     if not missing:
-        return result
+        # every narrowing word is in a cited source: read, and so not listed as unread
+        return {**result, "interpretation": {**(result.get("interpretation") or {}), "unread": []}}
     return refusal_with_candidates(result, q, missing)
 
 
@@ -147,12 +148,13 @@ def question_without(text: str, missing: list[Unread]) -> str:
         text = text.replace(u.whole, "", 1) if u.whole in text else text.replace(u.span, "", 1)
     text = re.sub(r"(里面|里头|当中|之中|里|中)(?=[，,]?(?:的|有|是|多少|几))", "", text) if any(
         u.kind == "part" for u in missing) else text
+    text = re.sub(r"(通过|经由|经过|以|用)(?=的|提交|申请|递交|办理|方式|形式)", "", text)     # a channel's own verb
     return re.sub(r"[，,]{2,}", "，", text).strip("，, ")
 
 
 def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | None = None) -> dict:
     """`said`: the route's own words on why the asked figure is not there (a blank cell)."""
-    what = "、".join(f"“{u.span}”" for u in missing)
+    what = "、".join(dict.fromkeys(f"“{u.span}”" for u in missing))
     why = "；".join(dict.fromkeys(u.says for u in missing))
     asked = question_without(q.text, missing)
     cits = {c["id"]: c for c in result.get("citations", [])}
@@ -168,7 +170,7 @@ def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | 
     if candidates and not missing:
         answer += "\n报告中同一行的其他数字见候选答案。"
     elif candidates:
-        answer += f"\n您是不是想问：“{asked}”（报告中有这一项的数字，见候选答案）"
+        answer += f"\n可以改问：“{asked}”（报告中有这一项的数字，列在下方，不是本问题的答案）"
     out = {**result, "answer": answer, "grounded": False, "figures": [], "citations": [],
            "candidates": candidates, "warnings": []}
     interp = dict(out.get("interpretation") or {})
