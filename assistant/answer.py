@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 import threading
 
-from .chars import fold
+from .understand.chars import fold
 from .citations import refusal
 from .evidence import Evidence
-from .question import Question, parse_question
+from .understand.question import Question, parse_question
 from .routes import ROUTES, Case
-from .unread import gate
+from .understand.unread import gate
 
 
 class Answerer:

@@ -13,10 +13,10 @@ import re
 from .citations import AnswerBuilder, refusal, report_name
 from .compose import add_figure, cite_value, combine_sentence, metric_words, refs, unit_of
 from .compute import Value
-from .concepts import model, share_words_re
+from .understand.concepts import model, share_words_re
 from .evidence import Evidence
-from .question import YEAR_RE, Question
-from .reader import Metric
+from .understand.question import YEAR_RE, Question
+from .understand.reader import Metric
 from .stated import _FULL_STOP, _REMAINDER
 
 _LEAD = re.compile(r"^[\s（(，,、；;]*(其中|包括|含)?[\s：:]*")

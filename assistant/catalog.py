@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .matching import Idf, grams, overlap
+from .understand.matching import Idf, grams, overlap
 
 
 # how people say a template row ("收到…申请" means the year's new requests, not the carried-over ones)

@@ -3,12 +3,12 @@ expression), two items joined by an operation, or every column of a row when non
 from __future__ import annotations
 
 from .citations import AnswerBuilder, refusal, report_name
-from .concepts import model
+from .understand.concepts import model
 from .compose import (add_figure, change_line, cite_value, combine_sentence, metric_words, note_missing_years, refs,
                       value_sentence)
 from .evidence import Evidence
-from .question import Question
-from .reader import Metric
+from .understand.question import Question
+from .understand.reader import Metric
 from .stated import near
 
 MAX_LISTED = 10          # beyond this many matching reports, ask which one instead of listing

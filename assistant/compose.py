@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from .citations import AnswerBuilder, report_name
 from .compute import Value, change, two_items
-from .concepts import model
-from .reader import Metric
+from .understand.concepts import model
+from .understand.reader import Metric
 
 
 def metric_words(metric: Metric) -> str:

@@ -12,8 +12,8 @@ from .citations import AnswerBuilder, empty_cell_text, refusal, report_name
 from .compose import add_figure, metric_words, unit_of, value_sentence
 from .compute import Value
 from .evidence import Evidence
-from .matching import grams
-from .question import Question
+from .understand.matching import grams
+from .understand.question import Question
 from .stated import FIGURE_THRESHOLD, MIN_RECALL
 
 MAX_LISTED = 10

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .conversation import context_of, resolve_followup
+from .understand.conversation import context_of, resolve_followup
 from .meta import meta_answer
 
 MAX_HISTORY = 12          # earlier user turns looked at to rebuild a context; older ones cannot matter

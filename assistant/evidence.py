@@ -9,7 +9,7 @@ from typing import Callable
 from .catalog import FactCatalog
 from .consistency import Consistency
 from .lookup import CellIndex, Lookup
-from .question import agency_names
+from .understand.question import agency_names
 from .stated import StatedFigures
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from index.numbers import normalise_label
 
 from .compute import Value, combine
-from .concepts import Concept, QuestionModel, model
-from .reader import Metric
+from .understand.concepts import Concept, QuestionModel, model
+from .understand.reader import Metric
 
 
 def _leaf(path: str | None) -> str:

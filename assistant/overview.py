@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from .citations import AnswerBuilder, report_name
 from .compose import add_figure, cite_value, metric_words, value_sentence
-from .concepts import model
+from .understand.concepts import model
 from .evidence import Evidence
-from .question import Question
-from .reader import Metric
+from .understand.question import Question
+from .understand.reader import Metric
 
 MAX_REPORTS = 3           # an overview of more reports than this asks which one
 

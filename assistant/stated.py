@@ -11,9 +11,9 @@ import re
 import threading
 from dataclasses import dataclass
 
-from .concepts import model, share_words_re
+from .understand.concepts import model, share_words_re
 from .catalog import FactCatalog
-from .matching import bridged, grams, overlap
+from .understand.matching import bridged, grams, overlap
 
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45

@@ -8,11 +8,11 @@ import re
 from .citations import AnswerBuilder, refusal, report_name
 from .compose import change_line, combine_sentence, metric_words, note_missing_years
 from .compute import Value
-from .concepts import share_words_re
+from .understand.concepts import share_words_re
 from .evidence import Evidence
-from .matching import Idf, same_words, grams, overlap
-from .question import Question
-from .reader import Metric, tokens
+from .understand.matching import Idf, same_words, grams, overlap
+from .understand.question import Question
+from .understand.reader import Metric, tokens
 from .stated import FIGURE_THRESHOLD, PART_THRESHOLD, head, near
 
 MAX_LISTED = 10

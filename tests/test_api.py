@@ -138,7 +138,7 @@ def test_rate_limit(tmp_path):
 
 
 def test_followup_reuses_agency_and_metric(client):
-    from assistant.conversation import context_of, resolve_followup
+    from assistant.understand.conversation import context_of, resolve_followup
 
     a = client.comp.answerer
     q0 = a.understand("2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？")

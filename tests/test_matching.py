@@ -1,5 +1,5 @@
 """Bigram matching: OCR-spaced characters read as words; spaces between words stay boundaries."""
-from assistant.matching import Idf, grams, overlap
+from assistant.understand.matching import Idf, grams, overlap
 
 
 def test_spaced_out_characters_read_as_words():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import question as question_module
+from assistant.understand import question as question_module
 from assistant.components import Components
 from assistant.dialogue import answer_turn, context_from_history
 

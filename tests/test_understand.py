@@ -14,8 +14,8 @@ import pytest
 
 from assistant.citations import interpretation
 from assistant.components import Components
-from assistant.concepts import load_model, model
-from assistant.reader import find_hits, read
+from assistant.understand.concepts import load_model, model
+from assistant.understand.reader import find_hits, read
 from index.errors import InputError
 
 from .conftest import ROOT, SHARED_REPORTS, HashEmbeddings, need_shared
@@ -314,7 +314,7 @@ def test_other_alone_does_not_name_the_applicant_table():
 def test_a_zone_after_a_city_adds_no_place(question, agency):
     """"无锡市开发区…": 开发区 is a kind of zone of 无锡, not a place "锡市" that no agency fits (the
     generated corpus's 开发区/高新区 agencies were refused by such a name)."""
-    from assistant.question import parse_question
+    from assistant.understand.question import parse_question
 
     names = ["无锡市开发区发展和改革委员会", "昆明市高新区自然资源和规划局", "兰州市高新区文化广电旅游局",
              "杭州市开发区住房和城乡建设局", "平潭综合实验区君山片区管理局", "平潭综合实验区"]

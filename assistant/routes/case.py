@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
 
-from ..concepts import share_words_re
+from ..understand.concepts import share_words_re
 from ..evidence import Evidence
-from ..question import Question
+from ..understand.question import Question
 
 
 @dataclass

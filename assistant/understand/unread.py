@@ -109,7 +109,7 @@ def pat_needs_content(kind: str) -> bool:
 
 def said_by(u: Unread, quotes: list[str]) -> bool:
     """The cited source says the narrowing words (or nearly: 网上申请 ~ 网上提交的申请)."""
-    from .stated import near
+    from ..stated import near
 
     return any(u.span in q or (len(u.span) >= 3 and near(u.span, q)) for q in quotes)
 
