@@ -8,6 +8,7 @@ question's cost independent of how many reports share the template.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,12 +16,22 @@ from .understand.matching import Idf, grams, overlap
 
 
 # how people say a template row ("收到…申请" means the year's new requests, not the carried-over ones)
-ROW_SYNONYMS = {"一、本年新收政府信息公开申请数量": "收到 受理 新收到", "（一）予以公开": "同意公开 公开答复",
-                "二、上年结转政府信息公开申请数量": "上年结转", "四、结转下年度继续办理": "转下年度 结转下年"}
-
-
 def _synonyms(row: str | None) -> str:
-    return ROW_SYNONYMS.get((row or "").split(" / ")[-1], "")
+    """The words people use for a row, from the question model (concepts.yaml), matched by the
+    row's published label: what a stored cell is also found by."""
+    return _row_words().get((row or "").split(" / ")[-1], "")
+
+
+@lru_cache(maxsize=1)
+def _row_words() -> dict[str, str]:
+    from .understand.concepts import model
+
+    out: dict[str, str] = {}
+    for c in model().all_concepts():
+        if c.dim == "rows":
+            for label in c.labels:
+                out[label] = " ".join(w.replace("…", "") for w in c.words[:6])
+    return out
 
 
 def cell_full_text(table: str, row: str | None, col: str | None) -> str:

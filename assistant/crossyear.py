@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from index.numbers import format_number
-from index.templates import T3_COLUMNS, T3_TITLE
+from index.templates import ITEM_ROWS, ITEM_TITLES, T3_CARRY_IN, T3_CARRY_OUT, T3_COLUMNS, T3_TITLE
 
-CARRY_OUT = "四、结转下年度继续办理"
-CARRY_IN = "二、上年结转政府信息公开申请数量"
-ITEM1 = "第二十条第（一）项"
-DOC_ROWS = ("规范性文件", "行政规范性文件")
+# the template's own labels (index/templates.py defines them once)
+CARRY_OUT, CARRY_IN = T3_CARRY_OUT, T3_CARRY_IN
+ITEM1 = ITEM_TITLES["一"]
+DOC_ROWS = ITEM_ROWS["规范性文件"][1]
 
 
 def _cells(store, key_filter) -> dict[tuple[str, str, str], dict]:

@@ -320,3 +320,19 @@ def test_a_zone_after_a_city_adds_no_place(question, agency):
              "杭州市开发区住房和城乡建设局", "平潭综合实验区君山片区管理局", "平潭综合实验区"]
     q = parse_question(question, [{"agency": n, "aliases": []} for n in names])
     assert [m.agency for m in q.agencies] == [agency] and q.unknown_place is None
+
+
+def test_the_question_model_names_only_labels_of_the_template():
+    """The template is defined once (index/templates.py, what the write path stores); every label a
+    concept of concepts.yaml stands for is inside a stored row or column label there."""
+    from assistant.understand.concepts import model
+    from index.templates import ITEM_COLUMNS, ITEM_ROWS, T3_COLUMNS, T3_VARIANTS, T4_COLUMNS
+
+    parts = {seg for path in (*T3_COLUMNS, *T4_COLUMNS, *(r for rows in T3_VARIANTS.values() for r in rows))
+             for seg in path.split(" / ")}
+    parts |= {sp for _, sps in ITEM_ROWS.values() for sp in sps}
+    parts |= {c for items in ITEM_COLUMNS.values() for cols in items.values() for c in cols}
+    # (a label is matched inside a stored label, as the lookup does: 收费金额 in 本年收费金额（单位：万元）)
+    stray = [(c.table, c.id, label) for c in model().all_concepts() for label in c.labels
+             if not any(label in p for p in parts)]
+    assert stray == []
