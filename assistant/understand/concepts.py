@@ -99,6 +99,10 @@ class QuestionModel:
     context_words: tuple[str, ...] = ()
     typos: tuple[tuple[str, str], ...] = ()
     confusable_table: dict = field(default_factory=dict)      # str.translate table of confusable characters
+    suffix_in_word: tuple[str, ...] = ()
+    words_not_agency: tuple[str, ...] = ()
+    zone_words: tuple[str, ...] = ()
+    office_words: tuple[str, ...] = ()
 
     def concept(self, table: str, cid: str) -> Concept:
         return self.tables[table].concepts[cid]
@@ -186,7 +190,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
 _WORD_LISTS = ("context_words", "connectors", "filler_words", "generic_words", "measure_words", "absent_metric_words", "rank_ascending",
                "qualifiers", "duration_words", "duration_units", "share_words", "money_words", "money_units")
 _AGENCY_LISTS = {"government_suffixes": "government_suffixes", "agency_suffixes": "agency_suffixes",
-                 "place_suffixes": "place_suffixes", "agency_things": "things"}
+                 "place_suffixes": "place_suffixes", "agency_things": "things", "suffix_in_word": "suffix_in_word",
+                 "words_not_agency": "words_not_agency", "zone_words": "zone_words", "office_words": "office_words"}
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from functools import lru_cache
 import cn2an
 
 from .chars import fold, plain_name
+from .concepts import model
 
 # "2024年", and the short "24年" people say (a two-digit year only where it cannot be a count of
 # years: not "近10年", "连续12年", "10年来")
@@ -100,16 +101,12 @@ def _office_part(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _sub_place_re() -> re.Pattern:
-    from .concepts import model
-
     suffixes = "|".join(sorted(map(re.escape, model().place_suffixes), key=len, reverse=True))
     return re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:{suffixes})")
 
 
 def is_government(name: str, mention: str) -> bool:
     """The agency a bare place name means: the place plus a government word (淮安市人民政府, 平潭综合实验区)."""
-    from .concepts import model
-
     full = plain_name(name)
     i = full.find(mention)
     if i < 0:
@@ -135,8 +132,6 @@ def _sub_unit_of(name: str, mention: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _government_suffixes() -> tuple[str, ...]:
-    from .concepts import model
-
     return tuple(sorted(model().government_suffixes, key=len, reverse=True))
 
 
@@ -148,22 +143,14 @@ def _plain(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _agency_suffix_re() -> str:
-    from .concepts import model
-
     return "|".join(sorted(map(re.escape, model().agency_suffixes), key=len, reverse=True))
 
 
-# an agency word that is the first half of a common word ("平均办理天数" names no 办)
-_SUFFIX_IN_WORD = {"办理", "办结", "办件", "办复", "办法", "委托", "局面", "局部", "所有", "所属", "站点", "院校"}
-# a word that ends in an agency word but names a thing ("上海门户网站" is a website)
-_WORD_NOT_AGENCY = {"网站", "车站", "驿站", "书院", "剧院", "影院", "场所", "厕所", "诊所"}
 
 
 def _thing_of(text: str, mention: str) -> bool:
     """The mention names an agency's meeting, publication or website ("上海市政府常务会议",
     "淮安市政府公报"), the question's context, not the agency it asks about."""
-    from .concepts import model
-
     at = text.find(mention)
     return at >= 0 and text[at + len(mention):].startswith(model().agency_things)
 
@@ -183,7 +170,8 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
             # "…政府" followed by 信息 is the words 政府信息, not a government
             readings = [text[m.start():e] for e in ends if e - m.end() <= 14
                         and not (text[e - 2:e] == "政府" and text[e:e + 2] == "信息")
-                        and text[e - 1:e + 1] not in _SUFFIX_IN_WORD and text[e - 2:e] not in _WORD_NOT_AGENCY]
+                        and text[e - 1:e + 1] not in model().suffix_in_word
+                        and text[e - 2:e] not in model().words_not_agency]
             if readings:
                 out.append(readings)
     return out
@@ -255,13 +243,9 @@ def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bo
 @lru_cache(maxsize=1)
 def _government_words() -> tuple[str, ...]:
     """The data file's government suffixes, longest first; a general office (办公厅) is no government."""
-    from .concepts import model
-
     return tuple(sorted((w for w in model().government_suffixes if "办" not in w), key=len, reverse=True))
 
 
-# a zone's government: "淮安管委会" is no name of 淮安市人民政府 (while "平潭政府" may name 平潭综合实验区)
-_ZONE_WORDS = ("管理委员会", "管委会", "实验区", "新区", "开发区")
 
 
 def _government_of(readings: list[str], roots: list[str], pool: dict[str, list[str]]) -> str | None:
@@ -274,9 +258,11 @@ def _government_of(readings: list[str], roots: list[str], pool: dict[str, list[s
         # nothing but government words after the place ("管委会", "实验区政府"; not "公安局的政府")
         if not rest or re.sub("|".join(_government_words()), "", rest):
             continue
-        zone = any(w in rest for w in _ZONE_WORDS)
+        # a zone's government: "淮安管委会" is no name of 淮安市人民政府 (while "平潭政府" names 平潭综合实验区)
+        zones = model().zone_words
+        zone = any(w in rest for w in zones)
         govs = {n for n, spellings in pool.items() if r in _places(spellings[0])
-                and any(own in _government_words() and (not zone or any(w in own for w in _ZONE_WORDS))
+                and any(own in _government_words() and (not zone or any(w in own for w in zones))
                         for x in spellings if r in x for own in [x[x.find(r) + len(r):].lstrip(_ADMIN_SUFFIX)])}
         if len(govs) == 1:
             return govs.pop()
@@ -335,8 +321,6 @@ def _placeless_unknown(text: str) -> str | None:
 def _name_endings(full: str) -> frozenset[str]:
     """Characters a name shortened to one character after its place may take: the first character
     of a word of the name, or the last of the name, of its places and of its agency words."""
-    from .concepts import model
-
     words = (*model().agency_suffixes, *model().place_suffixes, *_ADMIN_SUFFIX, "厅", "政府")
     ends = {w[-1] for w in words if w and w in full} | {full[-1]}
     # short names take the first character of each word (科学技术委员会 -> 科委, 国有资产 -> 国资)
@@ -355,11 +339,14 @@ def _name_words(full: str) -> list[str]:
 
 def _office_under(name: str, mention: str) -> bool:
     """"平潭综合实验区公安局" names an office under 平潭综合实验区, not that agency by a longer name."""
-    return mention.startswith(name) and _OFFICE.fullmatch(mention[len(name):]) is not None
+    return mention.startswith(name) and _office_re().fullmatch(mention[len(name):]) is not None
 
 
-# an office's own name after its government's: 公安局, 财政金融局, 教育委员会, 价格监测中心 (not 承办, 主办)
-_OFFICE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:局|委员会|委|厅|办公室|中心|署)")
+@lru_cache(maxsize=1)
+def _office_re() -> re.Pattern:
+    """An office's own name after its government's: 公安局, 财政金融局, 价格监测中心 (not 承办, 主办)."""
+    words = "|".join(sorted(map(re.escape, model().office_words), key=len, reverse=True))
+    return re.compile(rf"[\u4e00-\u9fff]{{1,8}}?(?:{words})")
 
 
 def _span(q: str, mention: str) -> tuple[int, int]:
