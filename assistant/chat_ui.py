@@ -14,6 +14,7 @@ import gradio as gr
 
 from .admission import upload_message_zh
 from .dialogue import answer_turn
+from .doors import ANSWER, OPEN, WRITE, door
 from .meta import coverage_lines, coverage_text, examples
 from .present import HEAD_SCRIPT, answer_html
 from .report_view import report_detail_html, reports_html
@@ -163,6 +164,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
         return f"<div class='ra-coverage'><strong>收录范围</strong>：{html.escape(coverage_text(answerer.reports()))}" \
                f"<ul>{lines}</ul></div>"
 
+    @door(ANSWER)
     def respond(message, history, agency, year, ctx):
         message = (message or "").strip()
         history = list(history or [])
@@ -198,9 +200,11 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
         yield (history, turn.context, plot, gr.update(value=figures_csv(res), visible=bool(res["figures"])), "",
                gr.update(value=rows, visible=len(rows) > 1))
 
+    @door(OPEN)
     def clear():
         return [], None, gr.update(visible=False), gr.update(value=None, visible=False), "", gr.update(visible=False)
 
+    @door(OPEN)
     def pick_example(evt: gr.SelectData):
         return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
 
@@ -221,6 +225,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
                 gr.update(choices=choices, value=selected if selected in ids else None),
                 gr.update(choices=agencies, value=ALL), gr.update(choices=years, value=ALL), coverage_md())
 
+    @door(WRITE)
     def upload(file, key, request: gr.Request, progress=gr.Progress()):
         return (*_upload(file, key, request, progress), None)     # the file chooser is emptied for the next upload
 
@@ -240,6 +245,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
             return refreshed(f"❌ 上传未成功：{html.escape(upload_message_zh(str(exc)))}")
         return refreshed("✅ 已收录", out["report_id"])
 
+    @door(WRITE)
     def delete(report_id, key, request: gr.Request):
         if (why := key_refused(key, request)):
             return refreshed(f"❌ {why}", report_id)
@@ -297,13 +303,13 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
             box.submit(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             chat.example_select(pick_example, None, box).then(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             clear_btn.click(clear, None, outputs)
-            chat.clear(lambda: None, None, ctx)           # the chat's own trash button clears the context too
+            chat.clear(door(OPEN)(lambda: None), None, ctx)           # the chat's own trash button clears the context too
         with gr.Tab("报告"):
-            reports_box = gr.HTML(lambda: reports_html(comp.facts, answerer.reports()), elem_id="reports")
+            reports_box = gr.HTML(door(OPEN)(lambda: reports_html(comp.facts, answerer.reports())), elem_id="reports")
             chooser = gr.Dropdown(report_choices(), value=None, label="查看报告详情（表格中未通过校验的格子标红）",
                                   elem_id="report-chooser")
             detail = gr.HTML(elem_id="report-detail")
-            chooser.change(lambda rid: report_detail_html(comp.facts, rid) if rid else "", chooser, detail)
+            chooser.change(door(OPEN)(lambda rid: report_detail_html(comp.facts, rid) if rid else ""), chooser, detail)
             with gr.Accordion("管理：上传或删除报告（需要管理密钥）", open=False, visible=bool(settings.admin_key)):
                 # the key first: checking it sets the cookie that lets the browser send the file at all
                 key = gr.Textbox(label="管理密钥（先输入，回车确认）", type="password", elem_id="admin-key")

@@ -140,16 +140,25 @@ def test_every_gradio_way_to_the_answer_function_shares_the_budget(index_dir):
 def test_every_mounted_route_is_on_the_allow_list(index_dir):
     """Enumerates the app's routes (FastAPI and Gradio's) and Gradio's functions: each has a policy;
     each route that can run a function resolves it by the same rule Gradio does."""
-    from assistant.doors import ANSWER, OPEN, WRITE, all_routes
+    from assistant.doors import ANSWER, FN, OPEN, UPLOAD, WRITE, all_routes
 
-    app = _app(index_dir)
-    with TestClient(app):
+    import re
+
+    app = _app(index_dir, request_limit_per_minute=0)
+    with TestClient(app) as c:
         doors = app.state.doors
         routes = list(all_routes(app))
         assert len(routes) > 40
+        refused = []
         for route, methods in routes:
-            for method in methods:
-                assert doors.policy_of(method, route.path) is not None, (method, route.path)
+            for method in methods - {"HEAD"}:
+                policy = doors.policy_of(method, route.path)
+                assert policy in (ANSWER, WRITE, OPEN, FN, UPLOAD, None), (method, route.path)
+                if policy is None:          # not on the list: refused before it runs
+                    url = re.sub(r"\{[^}]*\}", "x", route.path)
+                    assert c.request(method, url, json={}).status_code == 403, (method, route.path)
+                    refused.append(route.path)
+        assert "/gradio_api/vibe-edit" in refused and not any(p.startswith("/api/") for p in refused)
         for path in ("/api/ask", "/gradio_api/queue/join", "/gradio_api/api/{api_name}", "/gradio_api/run/{api_name}",
                      "/gradio_api/call/{api_name}", "/gradio_api/call/v2/{api_name}"):
             assert doors.policy_of("POST", path) in (ANSWER, "fn"), path
