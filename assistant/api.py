@@ -93,7 +93,7 @@ def save_upload(comp, filename: str, data: bytes | Path, max_upload_mb: float, p
         if not _WRITE_LOCK.acquire(blocking=False):
             raise UploadRejected(409, "another upload is being indexed; try again when it ends")
         try:
-            summary = comp.indexer.index([target], progress=progress, wait_s=0)
+            summary = comp.indexer.index([target], progress=progress, wait_s=0, names={target: shown})
         except IndexBusy as exc:
             raise UploadRejected(409, "the index is busy: another indexing run is writing it; "
                                       "try again when it ends") from exc
@@ -116,8 +116,11 @@ def save_upload(comp, filename: str, data: bytes | Path, max_upload_mb: float, p
                 comp.indexer.index([], remove=[rid])
             raise UploadRejected(422, reason)
         kept = True
+        warnings = [_without_folder(c, folder, name, shown) for c in summary.conflicts]
+        if not (comp.facts.report(rid) or {}).get("agency"):
+            warnings.append(f"{shown}: the agency could not be recognised; the report is listed as 未识别单位")
         return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks},
-                "warnings": [_without_folder(c, folder, name, shown) for c in summary.conflicts]}
+                "warnings": warnings}
     finally:
         if not kept:         # a refused or failed upload leaves nothing behind
             target.unlink(missing_ok=True)

@@ -155,6 +155,7 @@ class Indexer:
         self._sandbox: SandboxedParser | None = None
         self._batch_started = 0.0
         self._on_write = on_write or (lambda writing: None)
+        self._names: dict[str, str] = {}
 
     @property
     def vectors(self) -> ChromaVectorStore:
@@ -167,9 +168,12 @@ class Indexer:
         return self.index_dir / "bm25.pkl"
 
     def index(self, paths: list[str | Path], remove: list[str] = (), progress=None,
-              wait_s: float | None = None) -> IndexSummary:
-        """Raises IndexBusy when another writer holds the index for longer than `wait_s`."""
+              wait_s: float | None = None, names: dict | None = None) -> IndexSummary:
+        """Raises IndexBusy when another writer holds the index for longer than `wait_s`. `names`:
+        the name to show as a file's source, by path (an upload saved under a server-chosen name
+        is shown under the name its sender gave it)."""
         summary = IndexSummary()
+        self._names = {str(Path(p).resolve()): n for p, n in (names or {}).items()}
         self._pending: list[_Pending] = []
         files, missing = expand_paths(paths)
         summary.failed += missing
@@ -227,6 +231,8 @@ class Indexer:
             self._flush(summary)             # commit what is parsed before a file that may take long
         parsed = self._sandbox.parse(path, self.max_bytes)
         report = ensure_report(parsed.report)     # "hello world 你好" is refused, not indexed
+        if self._names.get(key):
+            report = dataclasses.replace(report, meta=dataclasses.replace(report.meta, source=self._names[key]))
         if not old and (self.facts.has_report(report.meta.report_id)
                         or any(p.report.meta.report_id == report.meta.report_id for p in self._pending)):
             self.facts.touch_manifest(key, report.meta.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)

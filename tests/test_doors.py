@@ -217,3 +217,66 @@ def test_gradio_errors_are_short_and_do_not_echo(index_dir):
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.post(f"/gradio_api/api/{delete.api_name}", json={"data": ["MARKER-<bad id>" * 50, "k"]})
         assert r.status_code in (400, 422, 500) and "MARKER" not in r.text and len(r.text) < 200, r.text
+
+
+def test_upload_warnings_name_no_server_path(index_dir, tmp_path):
+    """Issue 19: an upload of a second report of the same agency and year warned with the server's
+    absolute upload path."""
+    import shutil
+
+    shutil.copytree(index_dir, tmp_path / "index")
+    app = _app(tmp_path / "index", admin_key="k", rate_limit_per_minute=0)
+    other = SAMPLE.read_text(encoding="utf-8").replace("47条", "46条")
+    with TestClient(app) as c:
+        r = c.post("/api/reports", headers={"X-API-Key": "k"},
+                   files={"file": ("第二份.txt", other.encode(), "text/plain")})
+        assert r.status_code == 201, r.text
+        warnings = " ".join(r.json()["warnings"])
+        assert warnings and "第二份.txt" in warnings, warnings
+        assert str(tmp_path) not in warnings and "uploads" not in warnings, warnings
+
+
+def test_unrecognised_agency_is_said_so_with_the_senders_file_name(index_dir, tmp_path):
+    """Issue 19: a report whose agency was not recognised was named after the server-chosen file name."""
+    import shutil
+
+    from assistant.citations import report_name
+
+    shutil.copytree(index_dir, tmp_path / "index")
+    app = _app(tmp_path / "index", admin_key="k", rate_limit_per_minute=0)
+    text = (SAMPLE.read_text(encoding="utf-8").replace("宁波市对口支援和区域合作局", "")
+            .replace("宁波市支援合作局", "我们").replace("市对口支援和区域合作局", "我们"))
+    with TestClient(app) as c:
+        r = c.post("/api/reports", headers={"X-API-Key": "k"}, files={"file": ("年报.txt", text.encode(), "text/plain")})
+        assert r.status_code == 201, r.text
+        assert any("年报.txt" in w and "recognised" in w for w in r.json()["warnings"]), r.json()
+        report = app.comp.facts.report(r.json()["report_id"])
+    stored = next((tmp_path / "index" / "uploads").iterdir()).stem
+    assert report["source"] == "年报.txt"
+    assert report_name(report) == "未识别单位（年报.txt）" and stored not in report_name(report)
+
+
+def test_chat_answers_write_no_csv_until_asked(index_dir, tmp_path, monkeypatch):
+    """Issue 19: every chat answer wrote a CSV into the shared temp folder, for anonymous users too."""
+    import tempfile
+    from pathlib import Path
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob("ra-csv-*"))
+    app = _app(index_dir, rate_limit_per_minute=0)
+    with TestClient(app) as c:
+        for _ in range(3):
+            r = c.post("/gradio_api/call/respond", json={"data": [Q, [], "全部", "全部", None]})
+            stream = c.get(f"/gradio_api/call/respond/{r.json()['event_id']}").text
+            assert "47" in stream
+    assert set(temp.glob("ra-csv-*")) == before
+    assert not list((tmp_path / "gradio").rglob("*.csv"))
+    from assistant.chat_ui import CsvFolder, figures_csv
+
+    res = app.comp.answerer.ask(Q)
+    exports = CsvFolder(cap=3)
+    paths = [figures_csv(res, exports.folder()) for _ in range(5)]
+    assert len(list(exports.folder().glob("*.csv"))) <= 3 and Path(paths[-1]).exists()
+    shutil_rm = __import__("shutil").rmtree
+    shutil_rm(exports.folder())
