@@ -41,7 +41,8 @@ def build_app(comp):
 
     from assistant.api import build_router
     from assistant.chat_ui import CSS, HEAD, THEME, build_ui
-    from assistant.guard import ANSWER_FN, Guard, GuardMiddleware
+    from assistant.doors import Doors
+    from assistant.guard import Guard, GuardMiddleware
     from assistant.web import PageLanguage, build_web_router
 
     settings = comp.settings
@@ -72,15 +73,17 @@ def build_app(comp):
                                                                 "script-src 'self' 'unsafe-inline'; frame-ancestors *"})
 
     ui = build_ui(comp, settings, guard)
-    answer_fns = {fid for fid, fn in ui.fns.items() if getattr(fn, "name", "") == ANSWER_FN}
+    doors = Doors()             # the allow-list: filled from the route table once Gradio is mounted
     # the guard sees every request first; CORS wraps it so refusals still carry CORS headers
-    app.add_middleware(GuardMiddleware, guard=guard, answer_fn_ids=answer_fns)
+    app.add_middleware(GuardMiddleware, guard=guard, doors=doors)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     # our own CORS middleware: only the allow-list gets CORS headers (Gradio would echo any Origin)
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type", "X-API-Key"])
-    return gr.mount_gradio_app(app, ui, path="/", css=CSS, head=HEAD, theme=THEME, footer_links=[],
-                               max_file_size=int(settings.max_upload_mb * 1024 * 1024))
+    app = gr.mount_gradio_app(app, ui, path="/", css=CSS, head=HEAD, theme=THEME, footer_links=[],
+                              max_file_size=int(settings.max_upload_mb * 1024 * 1024))
+    app.state.doors = doors.build(app, ui)
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, Security, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
 from index.errors import IndexBusy, IndexStoreError, InputError, ReportAssistantError
@@ -52,28 +52,48 @@ class UploadRejected(InputError):
         self.status = status
 
 
-def save_upload(comp, filename: str, data: bytes, max_upload_mb: float, progress=None) -> dict:
-    """Check, save under a server-chosen name inside the upload folder, and index one uploaded
-    report (used by the API and the chat). Raises UploadRejected; a refused file is not kept."""
-    if len(data) > max_upload_mb * 1024 * 1024:
-        raise UploadRejected(413, f"file is over the {max_upload_mb:g} MB upload limit")
-    try:
-        name = safe_upload_name(filename or "")
-        check_content_type(name, data)
-    except InputError as exc:
-        raise UploadRejected(415, str(exc)) from exc
+MB = 1024 * 1024          # sizes are binary megabytes everywhere: a 50 MB limit is 50 × 1024 × 1024 bytes
+
+
+def upload_folder(comp) -> Path:
     folder = (comp.index_dir / "uploads").resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_upload(comp, filename: str, data: bytes | Path, max_upload_mb: float, progress=None) -> dict:
+    """Check, save under a server-chosen name inside the upload folder, and index one uploaded
+    report (used by the API and the chat). `data` is the file's bytes, or a file already streamed
+    into the upload folder (moved into place). Raises UploadRejected; a refused file is not kept.
+    Blocking (parse, embed, commit): the API calls it in a worker thread."""
+    folder = upload_folder(comp)
+    size = data.stat().st_size if isinstance(data, Path) else len(data)
+    if size > max_upload_mb * MB:
+        raise UploadRejected(413, f"file is over the {max_upload_mb:g} MB upload limit")
+    if isinstance(data, Path):
+        with open(data, "rb") as fh:
+            head = fh.read(4096)
+    else:
+        head = data[:4096]
+    shown = Path((filename or "").replace("\\", "/")).name or "report"     # for messages only
+    try:
+        name = safe_upload_name(filename or "")
+        check_content_type(name, head)
+    except InputError as exc:
+        raise UploadRejected(415, str(exc)) from exc
     target = (folder / name).resolve()
     if target.parent != folder:
         raise UploadRejected(400, "invalid file name")
-    target.write_bytes(data)
+    if isinstance(data, Path):
+        data.replace(target)
+    else:
+        target.write_bytes(data)
     kept = False
     try:
         if not _WRITE_LOCK.acquire(blocking=False):
             raise UploadRejected(409, "another upload is being indexed; try again when it ends")
         try:
-            summary = comp.indexer.index([target], progress=progress, wait_s=0)
+            summary = comp.indexer.index([target], progress=progress, wait_s=0, names={target: shown})
         except IndexBusy as exc:
             raise UploadRejected(409, "the index is busy: another indexing run is writing it; "
                                       "try again when it ends") from exc
@@ -82,9 +102,11 @@ def save_upload(comp, filename: str, data: bytes, max_upload_mb: float, progress
         finally:
             _WRITE_LOCK.release()
         if summary.failed:
-            raise UploadRejected(422, _without_folder(summary.failed[0][1], folder))
+            raise UploadRejected(422, _without_folder(summary.failed[0][1], folder, name, shown))
         rid = comp.facts.report_id_of_path(str(target))
-        if rid is None:      # same content as a report already indexed
+        if rid is None:      # same content as a report already indexed: this copy is no source of it
+            with _WRITE_LOCK:
+                comp.facts.forget_source(str(target))
             raise UploadRejected(409, "this report is already indexed")
         from .admission import not_a_report
 
@@ -94,19 +116,27 @@ def save_upload(comp, filename: str, data: bytes, max_upload_mb: float, progress
                 comp.indexer.index([], remove=[rid])
             raise UploadRejected(422, reason)
         kept = True
+        warnings = [_without_folder(c, folder, name, shown) for c in summary.conflicts]
+        if not (comp.facts.report(rid) or {}).get("agency"):
+            warnings.append(f"{shown}: the agency could not be recognised; the report is listed as 未识别单位")
         return {"report_id": rid, "summary": {"added": len(summary.added), "chunks": summary.chunks},
-                "warnings": [c for c in summary.conflicts]}
+                "warnings": warnings}
     finally:
         if not kept:         # a refused or failed upload leaves nothing behind
             target.unlink(missing_ok=True)
 
 
-def _without_folder(message: str, folder: Path) -> str:
-    """Errors name the file, never where the server keeps it."""
-    return message.replace(str(folder) + "/", "").replace(str(folder), "")
+def _without_folder(message: str, folder: Path, name: str | None = None, shown: str | None = None) -> str:
+    """Errors and warnings name the file as the client sent it, never where or under what name the
+    server keeps it."""
+    message = message.replace(str(folder) + "/", "").replace(str(folder), "")
+    return message.replace(name, shown) if name and shown else message
 
 
 _WRITE_LOCK = threading.Lock()
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "the report (txt/md/html/pdf/docx)"}}}}}}}
 
 
 def build_router(comp, settings, guard=None) -> APIRouter:
@@ -141,11 +171,8 @@ def build_router(comp, settings, guard=None) -> APIRouter:
     @router.post("/ask", response_model=AskResponse, response_model_exclude_unset=True, tags=["ask"],
                  responses=errors(400, 413, 422, 429, 503))
     def ask(req: AskRequest, request: Request):
-        """Answer one question with cited figures; `history` carries the earlier turns for follow-ups."""
-        try:
-            guard.question(guard.client(request), req.question)
-        except Refused as r:
-            raise HTTPException(r.status, str(r)) from None
+        """Answer one question with cited figures; `history` carries the earlier turns for follow-ups.
+        (Rate limit and length cap: the guard, before the body reaches this route.)"""
         try:
             from .dialogue import answer_turn, context_from_history
 
@@ -186,14 +213,27 @@ def build_router(comp, settings, guard=None) -> APIRouter:
         return out
 
     @router.post("/reports", status_code=201, dependencies=[Depends(require_key)], tags=["reports"],
-                 responses=errors(401, 403, 409, 413, 415, 422, 429))
-    async def upload(file: UploadFile = File(...)):
-        limit = int(settings.max_upload_mb * 1024 * 1024)
-        data = await file.read(limit + 1)
+                 responses=errors(401, 403, 409, 411, 413, 415, 422, 429), openapi_extra=UPLOAD_BODY)
+    async def upload(request: Request):
+        """Index one report file (multipart field `file`). Key, rate limit and Content-Length are
+        checked by the guard before the body is read; the body streams into the upload folder with
+        a running limit; parsing and indexing run in a worker thread, so questions are answered
+        meanwhile."""
+        from starlette.concurrency import run_in_threadpool
+
+        from .upload_stream import StreamRejected, receive_upload
+
         try:
-            return save_upload(comp, file.filename or "", data, settings.max_upload_mb)
+            filename, part = await receive_upload(request, upload_folder(comp), int(settings.max_upload_mb * MB))
+        except StreamRejected as exc:
+            raise HTTPException(exc.status, f"file is over the {settings.max_upload_mb:g} MB upload limit"
+                                if exc.status == 413 else str(exc)) from None
+        try:
+            return await run_in_threadpool(save_upload, comp, filename, part, settings.max_upload_mb)
         except UploadRejected as exc:
             raise HTTPException(exc.status, str(exc)) from exc
+        finally:
+            part.unlink(missing_ok=True)
 
     @router.delete("/reports/{report_id}", dependencies=[Depends(require_key)], tags=["reports"],
                    responses=errors(401, 403, 404, 409, 429))

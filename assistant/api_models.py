@@ -123,7 +123,8 @@ def errors(*codes: int) -> dict:
     """OpenAPI `responses` for the given error codes, each with the one-line error body."""
     text = {400: "the question could not be read", 401: "missing or wrong X-API-Key",
             403: "writes are disabled: no admin key is configured", 404: "no such report",
-            409: "the same report is already indexed, or another writer holds the index", 413: "the upload is over the size limit",
+            409: "the same report is already indexed, or another writer holds the index",
+            411: "a Content-Length is required", 413: "the upload is over the size limit",
             415: "file type not supported, or content does not match its type",
             422: "invalid request, or the file is not a readable annual report",
             429: "too many requests from this client; try again in a minute",

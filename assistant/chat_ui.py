@@ -14,6 +14,7 @@ import gradio as gr
 
 from .admission import upload_message_zh
 from .dialogue import answer_turn
+from .doors import ANSWER, OPEN, WRITE, door
 from .meta import coverage_lines, coverage_text, examples
 from .present import HEAD_SCRIPT, answer_html
 from .report_view import report_detail_html, reports_html
@@ -124,11 +125,35 @@ def figures_table(res: dict) -> list[list]:
     return rows
 
 
-def figures_csv(res: dict) -> str | None:
+KEEP = (gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip())     # a streamed step: the rest as it is
+
+
+class CsvFolder:
+    """This app's folder for exported CSVs: made on the first export, never more than `cap` files
+    (the oldest go first)."""
+
+    def __init__(self, cap: int = 50):
+        self.cap = cap
+        self._path: Path | None = None
+
+    def folder(self) -> Path:
+        if self._path is None:
+            self._path = Path(tempfile.mkdtemp(prefix="ra-csv-"))
+        files = sorted(self._path.glob("*.csv"), key=lambda p: p.stat().st_mtime)
+        for old in files[:max(0, len(files) - self.cap + 1)]:
+            old.unlink(missing_ok=True)
+        return self._path
+
+
+def figures_csv(res: dict, folder: Path | None = None) -> str | None:
+    """The cited figures as a CSV file (in `folder`, else a new temporary folder)."""
     if not res.get("figures"):
         return None
     by_id = {c["id"]: c for c in res.get("citations", [])}
-    path = Path(tempfile.mkdtemp(prefix="ra-csv-")) / "figures.csv"
+    import uuid
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="ra-csv-"))
+    path = folder / f"figures-{uuid.uuid4().hex[:8]}.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["数值", "单位", "指标", "计算式", "单位名称", "年份", "来源文件", "章节", "表格", "行", "列", "原文"])
@@ -167,15 +192,16 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
         return f"<div class='ra-coverage'><strong>收录范围</strong>：{html.escape(coverage_text(answerer.reports()))}" \
                f"<ul>{lines}</ul></div>"
 
+    @door(ANSWER)
     def respond(message, history, agency, year, ctx):
         message = (message or "").strip()
         history = list(history or [])
         if not message:
-            yield history, ctx, gr.update(), gr.update(), "", gr.update()
+            yield history, ctx, *KEEP
             return
         if len(message) > guard.max_chars:      # also refused at the HTTP edge; never answered
             history.append({"role": "assistant", "content": f"问题过长（最多{guard.max_chars}个字），请缩短后再问。"})
-            yield history, ctx, gr.update(), gr.update(), "", gr.update()
+            yield history, ctx, *KEEP
             return
         ag = None if agency in (None, "", ALL) else agency
         yr = None if year in (None, "", ALL) else int(year)
@@ -187,7 +213,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
         step = max(6, len(shown) // 8)
         for i in range(0, len(shown), step):                 # stream the answer text as it is shown
             history[-1]["content"] = html.escape(shown[:i + step])
-            yield history, turn.context, gr.update(), gr.update(), "", gr.update()
+            yield history, turn.context, *KEEP
             time.sleep(0.01)
         history[-1]["content"] = answer_html(res, comp.facts, msg=len(history) // 2,
                                              asked=turn.asked if turn.asked != message else None)
@@ -199,12 +225,23 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
         plot = gr.update(value=_frame(series), visible=bool(series), title=series[0]["单位"] if series else None,
                          y_lim=[0, top * 1.15 or 1])
         rows = figures_table(res)
-        yield (history, turn.context, plot, gr.update(value=figures_csv(res), visible=bool(res["figures"])), "",
-               gr.update(value=rows, visible=len(rows) > 1))
+        # the CSV is written only when asked for (export_csv): the figures wait in the session's state
+        yield (history, turn.context, plot, gr.update(visible=bool(res["figures"])), "",
+               gr.update(value=rows, visible=len(rows) > 1),
+               {"figures": res["figures"], "citations": res["citations"]}, gr.update(value=None, visible=False))
 
+    @door(OPEN)
+    def export_csv(cited):
+        """The cited figures of the last answer as a CSV, on demand, in this app's own capped folder."""
+        path = figures_csv(cited or {}, exports.folder())
+        return gr.update(value=path, visible=bool(path))
+
+    @door(OPEN)
     def clear():
-        return [], None, gr.update(visible=False), gr.update(value=None, visible=False), "", gr.update(visible=False)
+        return ([], None, gr.update(visible=False), gr.update(visible=False), "", gr.update(visible=False), None,
+                gr.update(value=None, visible=False))
 
+    @door(OPEN)
     def pick_example(evt: gr.SelectData):
         return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
 
@@ -225,6 +262,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
                 gr.update(choices=choices, value=selected if selected in ids else None),
                 gr.update(choices=agencies, value=ALL), gr.update(choices=years, value=ALL), coverage_md())
 
+    @door(WRITE)
     def upload(file, key, request: gr.Request, progress=gr.Progress()):
         return (*_upload(file, key, request, progress), None)     # the file chooser is emptied for the next upload
 
@@ -242,8 +280,10 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
                               progress=lambda files: progress.tqdm(files, desc="索引"))
         except UploadRejected as exc:
             return refreshed(f"❌ 上传未成功：{html.escape(upload_message_zh(str(exc)))}")
-        return refreshed("✅ 已收录", out["report_id"])
+        unknown = not (comp.facts.report(out["report_id"]) or {}).get("agency")
+        return refreshed("✅ 已收录" + ("（未能识别单位名称，列为“未识别单位”）" if unknown else ""), out["report_id"])
 
+    @door(WRITE)
     def delete(report_id, key, request: gr.Request):
         if (why := key_refused(key, request)):
             return refreshed(f"❌ {why}", report_id)
@@ -266,7 +306,9 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
 
     agencies, years = filters()
     reports_now = answerer.reports()
-    with gr.Blocks(title="政府信息公开年度报告问答") as ui:
+    exports = CsvFolder()
+    # Gradio's copies of files it served (the CSVs) are deleted after an hour
+    with gr.Blocks(title="政府信息公开年度报告问答", delete_cache=(3600, 3600)) as ui:
         gr.HTML("<h1>政府信息公开工作年度报告问答</h1>", elem_id="page-title")
         ctx = gr.State(None)
         with gr.Tab("问答"):
@@ -295,19 +337,22 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
                     fig_table = gr.Dataframe(headers=["数值", "指标", "出处"], visible=False,
                                              interactive=False, label="所引数字", wrap=True, elem_id="figures",
                                              column_widths=["22%", "38%", "40%"])
-                    csv_file = gr.File(label="导出所引数字（CSV）", visible=False)
-            outputs = [chat, ctx, plot, csv_file, box, fig_table]
+                    export_btn = gr.Button("导出所引数字（CSV）", visible=False, elem_id="export-csv", size="sm")
+                    csv_file = gr.File(label="所引数字（CSV）", visible=False)
+            cited = gr.State(None)
+            outputs = [chat, ctx, plot, export_btn, box, fig_table, cited, csv_file]
+            export_btn.click(export_csv, [cited], csv_file)
             send.click(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             box.submit(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             chat.example_select(pick_example, None, box).then(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             clear_btn.click(clear, None, outputs)
-            chat.clear(lambda: None, None, ctx)           # the chat's own trash button clears the context too
+            chat.clear(door(OPEN)(lambda: None), None, ctx)           # the chat's own trash button clears the context too
         with gr.Tab("报告"):
-            reports_box = gr.HTML(lambda: reports_html(comp.facts, answerer.reports()), elem_id="reports")
+            reports_box = gr.HTML(door(OPEN)(lambda: reports_html(comp.facts, answerer.reports())), elem_id="reports")
             chooser = gr.Dropdown(report_choices(), value=None, label="查看报告详情（表格中未通过校验的格子标红）",
                                   elem_id="report-chooser")
             detail = gr.HTML(elem_id="report-detail")
-            chooser.change(lambda rid: report_detail_html(comp.facts, rid) if rid else "", chooser, detail)
+            chooser.change(door(OPEN)(lambda rid: report_detail_html(comp.facts, rid) if rid else ""), chooser, detail)
             with gr.Accordion("管理：上传或删除报告（需要管理密钥）", open=False, visible=bool(settings.admin_key)):
                 # the key first: checking it sets the cookie that lets the browser send the file at all
                 key = gr.Textbox(label="管理密钥（先输入，回车确认）", type="password", elem_id="admin-key")

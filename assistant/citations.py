@@ -7,12 +7,12 @@ including how the question was read (`interpretation`).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 
 def report_name(r: dict, with_year: bool = False) -> str:
-    """How an answer names a report's agency: its agency, else its title or file name (never "None")."""
-    name = r.get("agency") or r.get("title") or Path(r.get("source") or "该报告").stem
+    """How an answer names a report's agency: its agency, else its title, else that it was not
+    recognised, with the file's name as its sender gave it (never "None", never a server-chosen name)."""
+    name = r.get("agency") or r.get("title") or f"未识别单位（{r.get('source') or '该报告'}）"
     if with_year:
         return f"{r['year']}年，{name}" if r.get("year") else f"{name}"
     return name

@@ -18,9 +18,10 @@ import time
 from collections import defaultdict, deque
 from http.cookies import SimpleCookie
 
-ANSWER_FN = "respond"                 # the chat's answering function (its Gradio api_name starts with it)
+from .doors import ANSWER as ANSWER_POLICY, FN as FN_POLICY, UPLOAD as UPLOAD_POLICY, WRITE as WRITE_POLICY
+
 MAX_BODY = 256 * 1024                 # any POST that is not an upload: a question with its chat history
-UPLOAD_PATHS = ("/gradio_api/upload",)
+MULTIPART_OVERHEAD = 64 * 1024        # an upload's form around its file: boundaries, part headers
 UPLOAD_COOKIE = "ra_upload"           # set by POST /api/admin/session after a key check
 UPLOAD_COOKIE_S = 3600
 
@@ -79,6 +80,7 @@ class Guard:
     def __init__(self, settings):
         self.settings = settings
         self.questions = RateLimiter(settings.rate_limit_per_minute)
+        self.requests = RateLimiter(settings.request_limit_per_minute)    # every route, per client
         self.key_failures = RateLimiter(settings.key_failures_per_minute)
         self.max_chars = settings.max_question_chars
         self.max_upload = int(settings.max_upload_mb * 1024 * 1024)
@@ -112,6 +114,9 @@ class Guard:
         if not self.questions.allow(client):
             raise Refused(429, "too many questions; try again in a minute")
 
+    def upload_limit_message(self) -> str:
+        return f"file is over the {self.settings.max_upload_mb:g} MB upload limit"
+
     # --- admin keys ------------------------------------------------------------------------------
 
     def admin_key(self, client: str, key: str | None) -> None:
@@ -144,89 +149,144 @@ class Guard:
 
 
 class GuardMiddleware:
-    """ASGI middleware in front of the whole app (API, widget, Gradio). It applies the guard to the
-    Gradio routes, which have no hook of their own: the chat's answering calls (by name or by their
-    function index in a queue join) count against the same budget as /api/ask and obey the same
-    length cap; every other POST body is capped; Gradio's upload route is size-limited and needs the
-    upload cookie (admins only); a 422 from a route not ours gets a body that echoes nothing."""
+    """ASGI middleware in front of the whole app (API, widget, Gradio): every request meets the
+    allow-list (`doors.Doors`, built from the route table at start-up) before any body is read.
+    Each client has one request budget for every route; answering routes (by whatever Gradio route
+    or function index they are reached) also count against the question budget and obey the length
+    cap; writes need the key first; an upload's Content-Length is checked against the limit before a
+    byte is read and its body is counted as it arrives; other bodies are capped; a 422 or 500 from a
+    route not ours gets a short body that echoes nothing."""
 
-    def __init__(self, app, guard: Guard, answer_fn_ids: set[int] | None = None):
+    def __init__(self, app, guard: Guard, doors):
         self.app = app
         self.guard = guard
-        self.answer_fn_ids = answer_fn_ids if answer_fn_ids is not None else set()
+        self.doors = doors
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
+        method = scope.get("method", "GET")
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         peer = (scope.get("client") or (None,))[0]
         client = self.guard.client_of(peer, headers)
         send = self._no_echo(send) if not path.startswith("/api/") else send
-        if scope.get("method") != "POST":
+        if not self.guard.requests.allow(client):
+            return await _reply(send, 429, "too many requests; try again in a minute")
+        found, params = self.doors.find(method, path)
+        if found is None:                      # no route takes it: the app's own 404 or 405
             return await self.app(scope, receive, send)
+        policy = found.policy
+        if policy is None:
+            return await _reply(send, 403, "this route is not open")
         length = headers.get("content-length")
-        if path.startswith(UPLOAD_PATHS):
-            if not self.guard.settings.admin_key:
-                return await _reply(send, 403, "uploads are disabled: no admin key is configured")
-            cookie = SimpleCookie()
+        if policy == UPLOAD_POLICY:
+            return await self._gradio_upload(scope, receive, send, headers, client, length)
+        if policy == WRITE_POLICY and not path.startswith("/gradio_api/"):
             try:
-                cookie.load(headers.get("cookie", ""))
-            except Exception:
-                pass
-            token = cookie[UPLOAD_COOKIE].value if UPLOAD_COOKIE in cookie else None
-            if not self.guard.upload_token_ok(token):
-                return await _reply(send, 403, "uploads need the admin key first")
-            if length is None or not length.isdigit():
-                return await _reply(send, 411, "a Content-Length is required")
-            if int(length) > self.guard.max_upload + 64 * 1024:
-                return await _reply(send, 413, f"file is over the {self.guard.settings.max_upload_mb:g} MB upload limit")
+                self.guard.admin_key(client, headers.get("x-api-key"))
+            except Refused as r:
+                return await _reply(send, r.status, str(r))
             if not self.guard.questions.allow(client):
                 return await _reply(send, 429, "too many requests; try again in a minute")
+            if method == "POST" and path.rstrip("/") == "/api/reports":
+                return await self._upload(scope, receive, send, length)
+        if method not in ("POST", "PUT", "PATCH"):
             return await self.app(scope, receive, send)
-        if path.startswith("/api/reports"):
-            return await self.app(scope, receive, send)      # the API's own upload checks size and key
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             return await _reply(send, 413, "request body too large")
-        if not path.startswith("/gradio_api/"):
-            return await self.app(scope, receive, send)
         body = await _read_body(receive, MAX_BODY)
         if body is None:
             return await _reply(send, 413, "request body too large")
-        if self._is_answer_call(path, body):
+        if policy in (ANSWER_POLICY, FN_POLICY):
             try:
-                data = json.loads(body or b"{}").get("data") or []
-            except (ValueError, AttributeError):
-                data = []
-            question = data[0] if data and isinstance(data[0], str) else None
-            try:
-                self.guard.question(client, question)
-            except Refused as r:
-                return await _reply(send, r.status, str(r))
+                parsed = json.loads(body or b"{}")
+            except ValueError:
+                parsed = {}
+            parsed = parsed if isinstance(parsed, dict) else {}
+            fn_ids = None
+            if policy == FN_POLICY:
+                fn_ids = self.doors.fn_ids(parsed, params.get("api_name"))
+                if fn_ids is None:
+                    return await _reply(send, 422, "invalid request")
+                policy = self.doors.strictest(fn_ids)
+                if policy is None:
+                    return await _reply(send, 404 if not fn_ids else 403, "no such function" if not fn_ids
+                                        else "this function is not open")
+            if policy == ANSWER_POLICY:
+                question = (parsed.get("question") if fn_ids is None else self.doors.question_of(fn_ids, parsed))
+                try:
+                    self.guard.question(client, question if isinstance(question, str) else None)
+                except Refused as r:
+                    return await _reply(send, r.status, str(r))
+            elif policy == WRITE_POLICY and fn_ids is not None:
+                if not self.guard.questions.allow(client):
+                    return await _reply(send, 429, "too many requests; try again in a minute")
         return await self.app(scope, _replay(body, receive), send)
 
-    def _is_answer_call(self, path: str, body: bytes) -> bool:
-        name = path.split("/gradio_api/", 1)[1]
-        for prefix in ("call/v2/", "call/", "run/"):
-            if name.startswith(prefix):
-                return name[len(prefix):].split("/")[0].startswith(ANSWER_FN)
-        if name.startswith("queue/join"):
-            try:
-                return json.loads(body or b"{}").get("fn_index") in self.answer_fn_ids
-            except (ValueError, AttributeError):
-                return False
-        return False
+    async def _gradio_upload(self, scope, receive, send, headers, client, length):
+        """Gradio's upload route: admins only (the signed cookie), Content-Length within the limit."""
+        if not self.guard.settings.admin_key:
+            return await _reply(send, 403, "uploads are disabled: no admin key is configured")
+        cookie = SimpleCookie()
+        try:
+            cookie.load(headers.get("cookie", ""))
+        except Exception:
+            pass
+        token = cookie[UPLOAD_COOKIE].value if UPLOAD_COOKIE in cookie else None
+        if not self.guard.upload_token_ok(token):
+            return await _reply(send, 403, "uploads need the admin key first")
+        if not self.guard.questions.allow(client):
+            return await _reply(send, 429, "too many requests; try again in a minute")
+        return await self._upload(scope, receive, send, length)
+
+    async def _upload(self, scope, receive, send, length):
+        """Content-Length first (411 without one, 413 over the limit), then the body counted as it
+        arrives: past the declared length or the limit, the app sees the client go away and the
+        client gets 413; nothing beyond the limit is ever read."""
+        limit = self.guard.max_upload + MULTIPART_OVERHEAD
+        if length is None or not length.isdigit():
+            return await _reply(send, 411, "a Content-Length is required")
+        if int(length) > limit:
+            return await _reply(send, 413, self.guard.upload_limit_message())
+        allowed = int(length)
+        state = {"read": 0, "over": False, "started": False}
+
+        async def counted():
+            message = await receive()
+            if message["type"] == "http.request":
+                state["read"] += len(message.get("body", b""))
+                if state["read"] > allowed:
+                    state["over"] = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def tracked(message):
+            if state["over"]:
+                return                   # the app's answer to a cut-off body is replaced by the 413
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except Exception:
+            if not state["over"]:
+                raise
+        if state["over"] and not state["started"]:
+            await _reply(send, 413, self.guard.upload_limit_message())
 
     @staticmethod
     def _no_echo(send):
-        """Replace the body of a 422 (Gradio's validation errors carry the submitted input)."""
+        """Replace the body of a 422 or 500 (Gradio's errors carry the submitted input)."""
         state = {"swallow": False}
 
         async def wrapped(message):
-            if message["type"] == "http.response.start" and message["status"] == 422:
+            if message["type"] == "http.response.start" and message["status"] in (422, 500):
                 state["swallow"] = True
-                body = json.dumps({"detail": "invalid request"}).encode()
-                await send({"type": "http.response.start", "status": 422,
+                text = "invalid request" if message["status"] == 422 else "the request could not be processed"
+                body = json.dumps({"detail": text}).encode()
+                await send({"type": "http.response.start", "status": message["status"],
                             "headers": [(b"content-type", b"application/json"),
                                         (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})

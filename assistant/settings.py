@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     admin_key: str = ""                               # required for uploads and deletes; empty disables them
     cors_origins: str = ""                            # comma-separated allow-list for the API and widget
     rate_limit_per_minute: int = 60                   # per client, shared by the API, the widget and the chat
+    request_limit_per_minute: int = 600               # per client, every route (pages, assets, API); 0: off
     max_question_chars: int = 500                     # longest question the API, widget and chat accept
     max_upload_mb: float = 20.0                       # API, chat and Gradio's own upload route
     key_failures_per_minute: int = 10                 # wrong admin keys a client may send before 429

@@ -172,16 +172,22 @@ class FactStore:
         return int(rows[0]["value"]) if rows else 0
 
     def put_report(self, report: Report, chunks: list[Chunk], tokens: list[list[str]], path: str,
-                   size: int, mtime: float, replaces: str | None) -> None:
-        """Insert a report and everything derived from it, and drop the one it replaces, atomically."""
+                   size: int, mtime: float, replaces: str | None) -> bool:
+        """Insert a report and everything derived from it, and drop the one it replaces, atomically.
+        Files of the same content are one report with several sources (manifest rows): the report
+        `path` replaces is dropped only when `path` was its last source; otherwise it stays, named
+        after a source that still holds it. True when `replaces` was dropped (its vectors may go)."""
         m = report.meta
+        retired = False
         with self._lock:
             db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
                 if replaces and replaces != m.report_id:
-                    self._delete_rows(replaces)
-                    db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (replaces,))
+                    if not self._other_sources(replaces, path):
+                        self._delete_rows(replaces)
+                        db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (replaces,))
+                        retired = True
                 db.execute("DELETE FROM pending_vectors WHERE report_id=?", (m.report_id,))
                 self._delete_rows(m.report_id)
                 db.execute("INSERT INTO reports (report_id, agency, year, title, source, sha256, format, aliases,"
@@ -211,6 +217,49 @@ class FactStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+        return retired
+
+    def _other_sources(self, report_id: str, path: str) -> list[str]:
+        """The report's other sources; if the report was named after `path`, it is renamed after the
+        first of them (its path and source name), inside the caller's transaction."""
+        others = [r["path"] for r in self._sql.query(
+            "SELECT path FROM manifest WHERE report_id=? AND path<>? ORDER BY path", (report_id, path))]
+        if others:
+            self._sql.execute("UPDATE reports SET path=?, source=? WHERE report_id=? AND path=?",
+                              (others[0], Path(others[0]).name, report_id, path))
+        return others
+
+    def sources(self, report_id: str) -> list[str]:
+        """Every file indexed as this report (files of the same content share one report)."""
+        return [r["path"] for r in self._q("SELECT path FROM manifest WHERE report_id=? ORDER BY path", (report_id,))]
+
+    def remove_source(self, path: str) -> tuple[str | None, bool]:
+        """Forget one source file: (its report id, whether the report went with it, because no other
+        source holds the same content). A report with other sources stays, named after one of them."""
+        with self._lock:
+            db = self._sql
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.query("SELECT report_id FROM manifest WHERE path=?", (path,))
+                if not row:
+                    db.execute("COMMIT")
+                    return None, False
+                rid = row[0]["report_id"]
+                db.execute("DELETE FROM manifest WHERE path=?", (path,))
+                dropped = not self._other_sources(rid, path)
+                if dropped:
+                    found = bool(db.query("SELECT 1 FROM reports WHERE report_id=?", (rid,)))
+                    self._delete_rows(rid)
+                    db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (rid,))
+                    if found:
+                        self._bump(db)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return rid, dropped
+
+    forget_source = remove_source
 
     def touch_manifest(self, path: str, sha: str, report_id: str, size: int, mtime: float) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ from typing import Callable
 from .bm25 import BM25Index
 from .errors import IndexBusy, InputError, ReportAssistantError
 from .fact_store import FactStore
-from .loaders import SUPPORTED
+from .loaders import SUPPORTED, size_message
 from .parser import ensure_report
 from .sandbox import SandboxedParser, SandboxLimits
 from .vector_store import ChromaVectorStore
@@ -155,6 +155,7 @@ class Indexer:
         self._sandbox: SandboxedParser | None = None
         self._batch_started = 0.0
         self._on_write = on_write or (lambda writing: None)
+        self._names: dict[str, str] = {}
 
     @property
     def vectors(self) -> ChromaVectorStore:
@@ -167,9 +168,12 @@ class Indexer:
         return self.index_dir / "bm25.pkl"
 
     def index(self, paths: list[str | Path], remove: list[str] = (), progress=None,
-              wait_s: float | None = None) -> IndexSummary:
-        """Raises IndexBusy when another writer holds the index for longer than `wait_s`."""
+              wait_s: float | None = None, names: dict | None = None) -> IndexSummary:
+        """Raises IndexBusy when another writer holds the index for longer than `wait_s`. `names`:
+        the name to show as a file's source, by path (an upload saved under a server-chosen name
+        is shown under the name its sender gave it)."""
         summary = IndexSummary()
+        self._names = {str(Path(p).resolve()): n for p, n in (names or {}).items()}
         self._pending: list[_Pending] = []
         files, missing = expand_paths(paths)
         summary.failed += missing
@@ -192,6 +196,7 @@ class Indexer:
         for key in remove:
             self._remove(key, summary)
         manifest = self.facts.manifest()
+        self._known = self.facts.report_ids()
         bar = progress(files) if progress else files
         for f in bar:
             if hasattr(bar, "set_postfix_str"):
@@ -211,12 +216,13 @@ class Indexer:
         key = str(path.resolve())
         stat = path.stat()
         old = manifest.get(key)
+        if old and old["report_id"] not in self._known:     # its report is gone (a store an earlier version wrote)
+            old = None
         if old and old["size"] == stat.st_size and old["mtime"] == stat.st_mtime:
             summary.unchanged.append(str(path))        # cheap path: size and mtime unchanged
             return
         if stat.st_size > self.max_bytes:
-            raise InputError(f"{path.name}: file is {stat.st_size / 1e6:.1f} MB, over the "
-                             f"{self.max_bytes / 1e6:.0f} MB limit")
+            raise InputError(size_message(path.name, stat.st_size, self.max_bytes))
         if old and old["sha256"] == _sha256(path):
             self.facts.touch_manifest(key, old["sha256"], old["report_id"], stat.st_size, stat.st_mtime)
             summary.unchanged.append(str(path))
@@ -225,6 +231,8 @@ class Indexer:
             self._flush(summary)             # commit what is parsed before a file that may take long
         parsed = self._sandbox.parse(path, self.max_bytes)
         report = ensure_report(parsed.report)     # "hello world 你好" is refused, not indexed
+        if self._names.get(key):
+            report = dataclasses.replace(report, meta=dataclasses.replace(report.meta, source=self._names[key]))
         if not old and (self.facts.has_report(report.meta.report_id)
                         or any(p.report.meta.report_id == report.meta.report_id for p in self._pending)):
             self.facts.touch_manifest(key, report.meta.sha256, report.meta.report_id, stat.st_size, stat.st_mtime)
@@ -270,26 +278,40 @@ class Indexer:
         for p in batch:
             try:
                 self._flag_conflicts(p, summary)
-                self.facts.put_report(p.report, p.chunks, p.tokens, p.key, p.size, p.mtime, p.replaces)
+                retired = self.facts.put_report(p.report, p.chunks, p.tokens, p.key, p.size, p.mtime, p.replaces)
             except Exception as exc:
                 summary.failed.append((str(p.path), f"fact store: {exc}"))
                 continue
-            if p.replaces and p.replaces != p.report.meta.report_id:
+            if retired:        # the old content had no other source: its vectors go too
                 self.vectors.delete_reports([p.replaces])
                 self.facts.clear_pending([p.replaces])
             (summary.updated if p.replaces else summary.added).append(str(p.path))
             summary.chunks += len(p.chunks)
 
     def _remove(self, key: str, summary: IndexSummary) -> None:
-        targets = [r["report_id"] for r in self.facts.reports()
-                   if key in (r["report_id"], r["source"], r["path"]) or Path(r["path"] or "").name == key]
-        if not targets:
+        """A report id removes the report (every source of it); a file (its path or name) removes
+        that source only: a report whose content another file also holds stays indexed."""
+        reports = self.facts.reports()
+        by_id = [r["report_id"] for r in reports if r["report_id"] == key]
+        paths = [p for p in self.facts.manifest() if key in (p, Path(p).name)]
+        paths += [r["path"] for r in reports if key == r["source"] and r["path"] and r["path"] not in paths]
+        if not by_id and not paths:
             summary.failed.append((key, "no indexed report with that id or source"))
-        for rid in targets:
+        for rid in by_id:
             self.facts.remove_report(rid)
-            self.vectors.delete_reports([rid])
-            self.facts.clear_pending([rid])
-            summary.removed.append(rid)
+            self._drop_vectors(rid, summary)
+        for path in paths:
+            rid, dropped = self.facts.remove_source(path)
+            if rid is None and (rid := self.facts.report_id_of_path(path)):   # a report with no manifest row
+                self.facts.remove_report(rid)
+                dropped = True
+            if dropped:
+                self._drop_vectors(rid, summary)
+
+    def _drop_vectors(self, rid: str, summary: IndexSummary) -> None:
+        self.vectors.delete_reports([rid])
+        self.facts.clear_pending([rid])
+        summary.removed.append(rid)
 
     def _sweep_orphans(self) -> None:
         """Vectors of reports that never committed (a killed run) or whose replacement committed."""

@@ -47,6 +47,12 @@ def squeeze_cjk_spaces(s: str) -> str:
     return re.sub(rf"(?<=[{_CJK}（）、，：“”])\s(?=[{_CJK}（）、，：“”])", "", s)
 
 
+def size_message(name: str, size: int, max_bytes: int) -> str:
+    """Megabytes are binary everywhere (RA_MAX_FILE_MB=50 is 50 × 1024 × 1024 bytes): the message
+    names the limit as configured."""
+    return f"{name}: file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit"
+
+
 def load(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
     """Read one report file. Raises an `InputError` subclass with a clear message on bad input."""
     path = Path(path)
@@ -58,7 +64,7 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
                                 f"(supported: {', '.join(SUPPORTED)})")
     size = path.stat().st_size
     if size > max_bytes:
-        raise InputError(f"{path.name}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+        raise InputError(size_message(path.name, size, max_bytes))
     data = path.read_bytes()
     if not data.strip():
         raise EmptyDocument(f"{path.name}: file is empty")

@@ -249,3 +249,73 @@ def test_a_text_that_is_no_report_is_refused(tmp_path, hash_embeddings):
     assert not s.added and [p for p, _ in s.failed] == [str(folder / "hello.txt")]
     assert "不像政府信息公开工作年度报告" in s.failed[0][1]
     assert not comp.facts.reports()
+
+
+def test_identical_files_are_one_report_with_two_sources(tmp_path, hash_embeddings):
+    """Issue 19 defect 4: `cp a b; index; edit a; index` kept only a's new figures, and re-runs called
+    b "unchanged"; `--remove` of one copy dropped the other. Editing or removing one source leaves
+    the other's content indexed, in one run and across runs."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = (ROOT / "sample_reports" / "000_3eedd7fad4cbaa0c.txt").read_text(encoding="utf-8")
+    a, b = folder / "a.txt", folder / "b.txt"
+    a.write_text(text, encoding="utf-8")
+    b.write_text(text, encoding="utf-8")
+    comp = Components.from_settings(index_dir=tmp_path / "index", embeddings=hash_embeddings)
+    s = comp.indexer.index([folder])
+    assert len(s.added) == 1 and len(comp.facts.report_ids()) == 1
+    old_id = next(iter(comp.facts.report_ids()))
+
+    a.write_text(text.replace("主动公开政府信息47条", "主动公开政府信息48条"), encoding="utf-8")
+    s = comp.indexer.index([folder])
+    ids = comp.facts.report_ids()
+    assert len(ids) == 2 and old_id in ids, "b's content is gone"
+    assert comp.facts.sources(old_id) == [str(b.resolve())]
+    values = lambda rid: {f["value"] for f in comp.facts.facts([rid])}
+    new_id = next(i for i in ids if i != old_id)
+    assert "47" in values(old_id) and "48" in values(new_id)
+    assert comp.facts.report(old_id)["source"] == "b.txt"
+    assert old_id in comp.vectors.report_ids() and new_id in comp.vectors.report_ids()
+    again = comp.indexer.index([folder])                           # across runs: both unchanged, both kept
+    assert len(again.unchanged) == 2 and comp.facts.report_ids() == ids
+
+    # removing one of two identical copies keeps the other
+    c = folder / "c.txt"
+    c.write_text(b.read_text(encoding="utf-8"), encoding="utf-8")
+    comp.indexer.index([folder])
+    s = comp.indexer.index([], remove=["b.txt"])
+    assert s.removed == [] and old_id in comp.facts.report_ids()
+    assert comp.facts.report(old_id)["source"] == "c.txt" and old_id in comp.vectors.report_ids()
+    s = comp.indexer.index([], remove=["c.txt"])                   # the last source: the report goes
+    assert s.removed == [old_id] and old_id not in comp.facts.report_ids()
+    assert old_id not in comp.vectors.report_ids()
+
+
+def test_a_manifest_row_whose_report_is_gone_is_indexed_again(tmp_path, hash_embeddings):
+    """A store written before the fix (b's row pointing at a report that was replaced) heals on the next run."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    seed = ROOT / "sample_reports" / "000_3eedd7fad4cbaa0c.txt"
+    shutil.copy(seed, folder / "b.txt")
+    comp = Components.from_settings(index_dir=tmp_path / "index", embeddings=hash_embeddings)
+    comp.indexer.index([folder])
+    rid = next(iter(comp.facts.report_ids()))
+    path = str((folder / "b.txt").resolve())
+    row = comp.facts.manifest()[path]
+    comp.facts.remove_report(rid)
+    comp.facts.touch_manifest(path, row["sha256"], rid, row["size"], row["mtime"])
+    s = comp.indexer.index([folder])
+    assert len(s.added) == 1 and comp.facts.report_ids() == {rid}
+
+
+def test_size_limit_message_says_the_configured_megabytes(tmp_path, hash_embeddings):
+    """Issue 19: RA_MAX_FILE_MB=50 said "over the 52 MB limit" (decimal MB of binary megabytes)."""
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (int(1.5 * 1024 * 1024)))
+    comp = Components.from_settings(index_dir=tmp_path / "index", embeddings=hash_embeddings, max_file_mb=1)
+    s = comp.indexer.index([big])
+    assert "over the 1 MB limit" in s.failed[0][1] and "1.5 MB" in s.failed[0][1], s.failed
+    from index.loaders import load
+
+    with pytest.raises(Exception, match=r"1\.5 MB, over the 1 MB limit"):
+        load(big, max_bytes=1024 * 1024)

@@ -195,3 +195,28 @@ def test_postgres_store_gains_the_new_columns(tmp_path, postgres):
     assert len(notes) == 16 and all(f["layout"] == "runs-split" and f["number"] is None for f in notes)
     assert sum(t["read"] for t in comp.facts.report(rid)["reading"]) == 182
     comp.indexer.index([], remove=[rid])
+
+
+def test_identical_files_on_two_machines_stay_two_sources(tmp_path, postgres, hash_embeddings):
+    """Issue 19 defect 4 across two index folders sharing PostgreSQL: machine B indexes a copy of the
+    report machine A indexed; A's copy is then edited: B's content stays, as does A's new one; B
+    removing its copy leaves A's report alone."""
+    text = SAMPLE.read_text(encoding="utf-8").replace("宁波市对口支援和区域合作局", "宁波市双机测试局")
+    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
+    a_dir.mkdir()
+    b_dir.mkdir()
+    (a_dir / "r.txt").write_text(text, encoding="utf-8")
+    (b_dir / "copy.txt").write_text(text, encoding="utf-8")
+    a = Components.from_settings(index_dir=tmp_path / "ia", database_url=postgres, embeddings=hash_embeddings)
+    b = Components.from_settings(index_dir=tmp_path / "ib", database_url=postgres, embeddings=hash_embeddings)
+    assert len(a.indexer.index([a_dir]).added) == 1
+    rid = a.facts.report_id_of_path(str((a_dir / "r.txt").resolve()))
+    assert b.indexer.index([b_dir]).unchanged                # same content: a second source of rid
+    (a_dir / "r.txt").write_text(text.replace("47条", "48条"), encoding="utf-8")
+    assert len(a.indexer.index([a_dir]).updated) == 1
+    ours = {r["report_id"]: r for r in b.facts.reports() if r["agency"] == "宁波市双机测试局"}
+    assert rid in ours and len(ours) == 2 and ours[rid]["source"] == "copy.txt"
+    assert b.indexer.index([b_dir]).unchanged and rid in b.facts.report_ids()
+    b.indexer.index([], remove=["copy.txt"])
+    assert rid not in a.facts.report_ids() and len([r for r in a.facts.reports() if r["agency"] == "宁波市双机测试局"]) == 1
+    a.indexer.index([], remove=["r.txt"])
