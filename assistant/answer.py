@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 
 from .understand.chars import fold
 from .citations import refusal
 from .evidence import Evidence
 from .understand.question import Question, parse_question
 from .routes import ROUTES, Case
-from .understand.unread import gate
+from .understand.unread import gate, refusal_with_candidates
 
 
 class Answerer:
@@ -115,9 +116,16 @@ def route(ev: Evidence, q: Question) -> dict:
     """Scope, the declared routes in order, then the one check that no figure answers a question
     not read whole, and the scope notes."""
     result = _route(ev, q)
-    if q.reading is not None:
+    reading = q.reading
+    if reading is not None and reading.unread and not result["figures"] and not result.get("candidates") \
+            and reading.subject_without_unread != reading.subject:
+        # nothing found for the whole question: what its words without the unread ones find is offered
+        nearest = _route(ev, replace(q, metric=reading.subject_without_unread))
+        if nearest["figures"]:
+            result = refusal_with_candidates(nearest, q, reading.unread)
+    if reading is not None:
         # a figure stands only for a question read whole (the one place this is decided)
-        result = gate(result, q, q.reading.unread)
+        result = gate(result, q, reading.unread)
     if q.ignored_filters:
         # the question named its own agency or year: it wins, and the answer says so
         result["warnings"] = [*result.get("warnings", []),

@@ -269,7 +269,7 @@ def _government_of(readings: list[str], roots: list[str], pool: dict[str, list[s
     return None
 
 
-_PLACELESS = re.compile(r"^\s*(?:\d{4}\s*年度?)?\s*([\u4e00-\u9fff]{1,6}?(?:办公厅|办公室|管理局|委员会|局|委))")
+_PLACELESS = re.compile(r"^\s*(?:\d{4}\s*年度?)?\s*([\u4e00-\u9fff]{1,6}?(?:办公厅|办公室|管理局|委员会|局|委|办(?![理结件复法事])))")
 
 
 def _placeless_agency(text: str, names: dict[str, list[str]]) -> AgencyMatch | None:
@@ -281,9 +281,9 @@ def _placeless_agency(text: str, names: dict[str, list[str]]) -> AgencyMatch | N
 
 
 def _placeless_fit(mention: str, names: dict[str, list[str]]) -> AgencyMatch | None:
-    kind = next(k for k in ("办公厅", "办公室", "管理局", "委员会", "局", "委") if mention.endswith(k))
+    kind = next(k for k in ("办公厅", "办公室", "管理局", "委员会", "局", "委", "办") if mention.endswith(k))
     fits = {n for n, aliases in names.items() for x in (n, *aliases)
-            if _is_subsequence(mention, _plain(x)) and (_plain(x).endswith(kind) or kind == "委" and "委" in x)}
+            if _is_subsequence(mention, _plain(x)) and (_plain(x).endswith(kind) or kind in ("委", "办") and kind in x)}
     return AgencyMatch(fits.pop(), mention, 1.5) if len(fits) == 1 else None
 
 

@@ -71,6 +71,7 @@ class Reading:
     unread_exception: str | None = None                       # "除了…以外" leaving out nothing the model names
     decimals: int = 2                                         # "保留一位小数": places of a computed percentage
     unread: list = field(default_factory=list)                # narrowing words no concept read (unread.Unread)
+    subject_without_unread: str = ""                          # the subject without them: what candidates answer
     table_score: dict[str, int] = field(default_factory=dict)
 
 
@@ -287,12 +288,15 @@ def read(text: str) -> Reading:
             by_table.setdefault(c.table, {"rows": [], "columns": []})[c.dim].append(c)
             score[c.table] = score.get(c.table, 0) + (2 if c.dim == "rows" else 1) * len(h.word)
     reading.table_score = score
+    reading.unread = narrowing_spans(text, hits, m, content_of, lambda t: _strip_fillers(_strip_generic(t, m), m))
+    # the question without its narrowing words: when the whole question finds nothing, this finds the
+    # nearest figures ("上半年主动公开了多少条": the year's), offered as candidates, never as the answer
+    looked_up = _masked(text, [u.whole for u in reading.unread])
     # the subject: what no concept explains (for stated figures and for refusals)
     left = text
     for start, end in sorted({(h.start, h.end) for h in hits}, reverse=True):     # two concepts may share a span
         left = left[:start] + "|" + left[end:]
     stripped = _strip_fillers(_strip_generic(_strip_operations(left, m), m), m)
-    reading.unread = narrowing_spans(text, hits, m, content_of, lambda t: _strip_fillers(_strip_generic(t, m), m))
     reading.absent_word = next((w for w in m.absent_metric_words if w in text), None)
     reading.unread_exception = unread_exception(text, hits)
     places = _DECIMALS.search(text)
@@ -308,6 +312,7 @@ def read(text: str) -> Reading:
         # "平均多少天办结": no template cell is a duration; the concepts are the stated figure's subject
         hits, by_table, score = [], {}, {}
     reading.subject = _subject(text, hits, m)
+    reading.subject_without_unread = _subject(looked_up, hits, m) if reading.unread else reading.subject
     reading.metrics = _metrics(by_table, score, m)
     if any(w in text for w in m.money_words):
         # "收了多少元": only a cell that holds money answers it
@@ -330,6 +335,14 @@ def read(text: str) -> Reading:
     reading.leftover = content_of(stripped)
     reading.unread += doubtful_defaults(reading.metrics, reading.leftover, m, content_of)
     return reading
+
+
+def _masked(text: str, spans: list[str]) -> str:
+    """`text` with each span blanked in place (same length, so concept offsets still hold)."""
+    for span in spans:
+        if span:
+            text = text.replace(span, "|" * len(span))
+    return text
 
 
 def _about_whole_report(subject: str, m: QuestionModel) -> bool:
