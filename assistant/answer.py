@@ -19,9 +19,9 @@ from dataclasses import replace
 from .understand.chars import fold
 from .citations import refusal
 from .evidence import Evidence
-from .understand.question import Question, parse_question
+from .understand.question import AgencyMatch, Question, parse_question
 from .routes import ROUTES, Case
-from .understand.unread import gate, refusal_with_candidates
+from .understand.unread import as_candidates, gate, refusal_with_candidates
 
 
 class Answerer:
@@ -112,6 +112,30 @@ def _scope(ev: Evidence, q: Question) -> tuple[list[dict], list[int]] | dict:
     return in_years, sorted(set(q.years) - {r["year"] for r in in_years})
 
 
+def _with_nearest_scope(ev: Evidence, q: Question, refused: dict) -> dict:
+    """A refusal for scope (an office the corpus has no report of, a year it lacks) with what the
+    nearest scope answers as candidates: the place's own reports, or the agency's nearest year.
+    They are offered, never stated."""
+    nearer, asked = None, q.text
+    if q.unknown_place and q.place_agencies:
+        chosen = [a for a in q.place_agencies if any(r["agency"] == a for r in ev.reports)][:2]
+        nearer = replace(q, unknown_place=None, place_agencies=[],
+                         agencies=[AgencyMatch(a, a, 1.0) for a in chosen])
+        asked = q.text.replace(q.unknown_place, chosen[0], 1) if len(chosen) == 1 else q.text
+    elif q.years and q.agencies and not q.unknown_place:
+        names = {m.agency for m in q.agencies}
+        have = sorted({r["year"] for r in ev.reports if r["agency"] in names and r["year"]})
+        if have and len(q.years) == 1:
+            year = min(have, key=lambda y: abs(y - q.years[0]))
+            nearer = replace(q, years=[year])
+            asked = q.text.replace(str(q.years[0]), str(year), 1) if str(q.years[0]) in q.text else q.text
+    if nearer is None:
+        return refused
+    found = route(ev, nearer)
+    candidates = as_candidates(found, asked) if found["figures"] else found.get("candidates", [])
+    return {**refused, "candidates": candidates} if candidates else refused
+
+
 def route(ev: Evidence, q: Question) -> dict:
     """Scope, the declared routes in order, then the one check that no figure answers a question
     not read whole, and the scope notes."""
@@ -141,7 +165,7 @@ def _route(ev: Evidence, q: Question) -> dict:
         return refusal(q, "索引中还没有任何报告")
     scoped = _scope(ev, q)
     if isinstance(scoped, dict):
-        return scoped
+        return _with_nearest_scope(ev, q, scoped)
     case = Case(ev, q, *scoped)
     for r in ROUTES:
         if r.when(case):

@@ -2,9 +2,17 @@
 cannot name, a change whose other year the corpus lacks."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from ..citations import refusal, report_name
 from ..stated_answers import asks_vs_last_year
+from ..understand.unread import as_candidates
 from .case import Case, Route
+
+# the words that ask for a change on the year before, taken out for this year's own figure
+_VS_LAST_YEAR_WORDS = re.compile(r"(?:同比|环比|比上一?年度?|较上一?年度?|比去年|较去年|与上一?年相比|与去年相比|比前一年|比\d{4}年)"
+                                 r"(?:[^，,？?]{0,8}?)(?:增长率|增长|增加|减少|下降|回落|提高|降低|变化|涨)?了?")
 
 
 def _absent_kind(c: Case) -> bool:
@@ -24,10 +32,25 @@ UNREAD_EXCEPTION = Route(
                            "请用表格中的栏目名称（如自然人、商业企业）说明"))
 
 
+def with_this_year(c: Case, refused: dict) -> dict:
+    """A change the corpus cannot compute, with this year's own figures as candidates (offered,
+    never as the change asked)."""
+    from . import ROUTES
+
+    this_year = Case(c.ev, replace(c.q, wants_change=False, text=_VS_LAST_YEAR_WORDS.sub("", c.q.text)), c.reports, [])
+    for r in ROUTES:
+        if r.name.startswith("change") or r.name == "stated_change" or not r.when(this_year):
+            continue
+        res = r.answer(this_year)
+        if res is not None:
+            return {**refused, "candidates": as_candidates(res, None)} if res["figures"] else refused
+    return refused
+
+
 def _change_without_year(c: Case) -> dict:
     r, gone = c.reports[0], "、".join(map(str, c.missing))
-    return refusal(c.q, f"问题问的是{gone}年到{r['year']}年的变化，语料中没有{gone}年的报告，报告正文也没有给出该项的"
-                        f"变化数字；可询问{r['year']}年的数字")
+    return with_this_year(c, refusal(c.q, f"问题问的是{gone}年到{r['year']}年的变化，语料中没有{gone}年的报告，报告正文也没有"
+                                          f"给出该项的变化数字；可询问{r['year']}年的数字"))
 
 
 # "比2018年增加了多少件" with no 2018 report: this year's figure is no answer to it
@@ -38,8 +61,9 @@ CHANGE_WITHOUT_YEAR = Route(
 def _change_without_last_year(c: Case) -> dict:
     r = c.reports[0]
     prev = f"{r['year'] - 1}年" if r.get("year") else "上一年"
-    return refusal(c.q, f"问题问的是与上一年相比的变化，在报告正文中没有找到该项的同比数字，范围内也只有{report_name(r)}"
-                        f"{r['year'] or ''}年这一份报告；可分别询问{prev}和{r['year'] or '本'}年的数字")
+    return with_this_year(c, refusal(
+        c.q, f"问题问的是与上一年相比的变化，在报告正文中没有找到该项的同比数字，范围内也只有{report_name(r)}"
+             f"{r['year'] or ''}年这一份报告；可分别询问{prev}和{r['year'] or '本'}年的数字"))
 
 
 # "同比多了几件" of one report: this year's own figure is no answer to it

@@ -152,19 +152,29 @@ def question_without(text: str, missing: list[Unread]) -> str:
     return re.sub(r"[，,]{2,}", "，", text).strip("，, ")
 
 
+def as_candidates(result: dict, asked: str | None) -> list[dict]:
+    """An answer's figures as candidates: each with its citations and the question it answers
+    (`asked`, or one made of the figure's own agency, year and label)."""
+    cits = {c["id"]: c for c in result.get("citations", [])}
+    candidates = []
+    for f in result.get("figures", []):
+        ids = f.get("citations") or [f.get("citation")]
+        src = cits.get(ids[0]) or {}
+        own = f"{src.get('agency') or ''}{src.get('year') or ''}年{(f.get('label') or '').replace(' / ', '')}是多少？"
+        candidates.append({"value": f.get("value"), "unit": f.get("unit"), "label": f.get("label"),
+                           "text": f"{(cits.get(ids[0]) or {}).get('agency', '')} {f.get('label') or ''} "
+                                   f"{f.get('value')}{f.get('unit') or ''}".strip(),
+                           "computed": bool(f.get("computed")), "question": asked or own,
+                           "citations": [cits[i] for i in ids if i in cits]})
+    return candidates + [c for c in result.get("candidates", []) if c.get("question")]
+
+
 def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | None = None) -> dict:
     """`said`: the route's own words on why the asked figure is not there (a blank cell)."""
     what = "、".join(dict.fromkeys(f"“{u.span}”" for u in missing))
     why = "；".join(dict.fromkeys(u.says for u in missing))
     asked = question_without(q.text, missing)
-    cits = {c["id"]: c for c in result.get("citations", [])}
-    candidates = []
-    for f in result["figures"]:
-        ids = f.get("citations") or [f.get("citation")]
-        candidates.append({"value": f.get("value"), "unit": f.get("unit"), "label": f.get("label"),
-                           "text": f"{(cits.get(ids[0]) or {}).get('agency', '')} {f.get('label') or ''} {f.get('value')}{f.get('unit') or ''}".strip(),
-                           "computed": bool(f.get("computed")), "question": asked,
-                           "citations": [cits[i] for i in ids if i in cits]})
+    candidates = as_candidates(result, asked)
     answer = f"未能回答：没有读懂{what}——{why}。" if missing else \
         "未能回答：" + re.sub(r"\[\d+\]", "", (said or "").split("\n")[0]).rstrip("。") + "。"
     if candidates and not missing:
