@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-STATIC = Path(__file__).resolve().parent / "assistant" / "static"
+STATIC = Path(__file__).resolve().parent / "assistant" / "web" / "static"
 log = logging.getLogger("app")
 
 
@@ -39,11 +39,11 @@ def build_app(comp):
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-    from assistant.api import build_router
-    from assistant.chat_ui import CSS, HEAD, THEME, build_ui
-    from assistant.doors import Doors
-    from assistant.guard import Guard, GuardMiddleware
-    from assistant.web import PageLanguage, build_web_router
+    from assistant.web.api import build_router
+    from assistant.web.chat_ui import CSS, HEAD, THEME, build_ui
+    from assistant.web.doors import Doors
+    from assistant.web.guard import Guard, GuardMiddleware
+    from assistant.web.originals import PageLanguage, build_web_router
 
     settings = comp.settings
     guard = Guard(settings)

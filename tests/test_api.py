@@ -87,7 +87,7 @@ def test_upload_limits_types_and_names(client):
 
 
 def test_report_text_is_escaped_in_the_ui(client):
-    from assistant.present import answer_html
+    from assistant.web.present import answer_html
 
     res = client.comp.answerer.ask("某某市测试局2022年网站栏目整改情况如何？")
     assert res["grounded"], res
@@ -234,7 +234,7 @@ def test_upload_of_a_non_report_is_refused_with_the_reason(client):
 
 
 def test_upload_messages_in_chinese():
-    from assistant.admission import upload_message_zh
+    from assistant.web.admission import upload_message_zh
 
     assert upload_message_zh("the file content is not a PDF file") == "文件内容不是 PDF 文件（扩展名与内容不符）"
     assert upload_message_zh("file is over the 20 MB upload limit") == "文件超过20 MB 的上传上限"

@@ -130,7 +130,7 @@ def test_series_over_missing_years_names_them(tmp_path):
 def test_chat_shows_series_as_chart_and_exports_csv(corpus):
     import csv
 
-    from assistant.chat_ui import figures_csv, figures_table, series_of
+    from assistant.web.chat_ui import figures_csv, figures_table, series_of
 
     comp, truths = corpus
     agency = truths[0].agency

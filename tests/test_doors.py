@@ -140,7 +140,7 @@ def test_every_gradio_way_to_the_answer_function_shares_the_budget(index_dir):
 def test_every_mounted_route_is_on_the_allow_list(index_dir):
     """Enumerates the app's routes (FastAPI and Gradio's) and Gradio's functions: each has a policy;
     each route that can run a function resolves it by the same rule Gradio does."""
-    from assistant.doors import ANSWER, FN, OPEN, UPLOAD, WRITE, all_routes
+    from assistant.web.doors import ANSWER, FN, OPEN, UPLOAD, WRITE, all_routes
 
     import re
 
@@ -272,7 +272,7 @@ def test_chat_answers_write_no_csv_until_asked(index_dir, tmp_path, monkeypatch)
             assert "47" in stream
     assert set(temp.glob("ra-csv-*")) == before
     assert not list((tmp_path / "gradio").rglob("*.csv"))
-    from assistant.chat_ui import CsvFolder, figures_csv
+    from assistant.web.chat_ui import CsvFolder, figures_csv
 
     res = app.comp.answerer.ask(Q)
     exports = CsvFolder(cap=3)

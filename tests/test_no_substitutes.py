@@ -156,7 +156,7 @@ def test_the_api_carries_candidates_and_unread(comp):
 
 
 def test_the_chat_shows_candidates_apart_from_the_answer(comp):
-    from assistant.present import answer_html
+    from assistant.web.present import answer_html
 
     res = comp.answerer.ask("洪泽区2023年第二季度行政处罚决定有多少件？")
     page = answer_html(res, comp.facts, msg=1)

@@ -158,7 +158,7 @@ def test_killed_run_keeps_batches_committed_before_a_slow_file(tmp_path):
 
 def test_citation_of_a_report_without_agency_or_year_never_shows_none():
     """The chat's citation list (an edge owned here; the answer text is answer.py's)."""
-    from assistant.present import answer_html
+    from assistant.web.present import answer_html
 
     class NoFacts:
         def paragraphs(self, ids):

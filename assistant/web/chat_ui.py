@@ -13,9 +13,9 @@ from pathlib import Path
 import gradio as gr
 
 from .admission import upload_message_zh
-from .dialogue import answer_turn
+from ..dialogue import answer_turn
 from .doors import ANSWER, OPEN, WRITE, door
-from .meta import coverage_lines, coverage_text, examples
+from ..meta import coverage_lines, coverage_text, examples
 from .present import HEAD_SCRIPT, answer_html
 from .report_view import report_detail_html, reports_html
 

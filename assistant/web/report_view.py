@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from .web import file_url
+from .originals import file_url
 
 e = html.escape
 
@@ -36,7 +36,7 @@ def check_text(c: dict) -> str:
 
 
 def reports_html(facts, reports: list[dict]) -> str:
-    from .crossyear import cross_year_checks
+    from ..crossyear import cross_year_checks
 
     failed: dict[str, list[str]] = {}
     for c in facts.checks():

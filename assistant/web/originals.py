@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, Response
 
-from .meta import coverage, coverage_lines, coverage_text, examples
+from ..meta import coverage, coverage_lines, coverage_text, examples
 
 MEDIA = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html",
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}

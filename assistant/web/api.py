@@ -174,7 +174,7 @@ def build_router(comp, settings, guard=None) -> APIRouter:
         """Answer one question with cited figures; `history` carries the earlier turns for follow-ups.
         (Rate limit and length cap: the guard, before the body reaches this route.)"""
         try:
-            from .dialogue import answer_turn, context_from_history
+            from ..dialogue import answer_turn, context_from_history
 
             turns = [t.model_dump() for t in req.history]
             context = context_from_history(comp.answerer, turns, agency=req.agency, year=req.year)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import html
 import re
 
-from .dialogue import warned_citations
+from ..dialogue import warned_citations
 from .sources import source_html, source_view
-from .web import file_url
+from .originals import file_url
 
 _REF = re.compile(r"\[(\d+)\]")
 

@@ -1,0 +1,1 @@
+"""The web edge: the REST API and its JSON contract, the Gradio chat and its presentation, the report view, the widget's files, the guard and the route allow-list, uploads and admission, original files."""
