@@ -121,14 +121,14 @@ def _with_nearest_scope(ev: Evidence, q: Question, refused: dict) -> dict:
         chosen = [a for a in q.place_agencies if any(r["agency"] == a for r in ev.reports)][:2]
         nearer = replace(q, unknown_place=None, place_agencies=[],
                          agencies=[AgencyMatch(a, a, 1.0) for a in chosen])
-        asked = q.text.replace(q.unknown_place, chosen[0], 1) if len(chosen) == 1 else q.text
+        asked = q.text.replace(q.unknown_place, chosen[0], 1) if len(chosen) == 1 else None
     elif q.years and q.agencies and not q.unknown_place:
         names = {m.agency for m in q.agencies}
         have = sorted({r["year"] for r in ev.reports if r["agency"] in names and r["year"]})
         if have and len(q.years) == 1:
             year = min(have, key=lambda y: abs(y - q.years[0]))
             nearer = replace(q, years=[year])
-            asked = q.text.replace(str(q.years[0]), str(year), 1) if str(q.years[0]) in q.text else q.text
+            asked = q.text.replace(str(q.years[0]), str(year), 1) if str(q.years[0]) in q.text else None
     if nearer is None:
         return refused
     found = route(ev, nearer)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .understand.concepts import model, share_words_re
 from .catalog import FactCatalog
+from .understand.concepts import model, share_words_re
 from .understand.matching import bridged, grams, overlap
+from .understand.reader import find_hits, normalise
 
 FIGURE_THRESHOLD = 0.5
 MIN_RECALL = 0.45
@@ -26,6 +28,13 @@ _REMAINDER = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[)）、.]?
 _SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名", "项"}
 # units people use for one another: "多少篇政策解读" is answered by "政策解读83件"
 _SAME_KIND = ({"件", "条", "篇", "份"},)
+
+
+@lru_cache(maxsize=20000)
+def _rows_named(text: str) -> frozenset[str]:
+    """The template rows and blocks a text names (concept ids): a stated figure whose label names
+    one the question does not is about that row, not what was asked."""
+    return frozenset(c.id for h in find_hits(text) for c in h.concepts if c.dim == "rows")
 
 
 def _unit_fits(asked: str, unit: str | None) -> bool:
@@ -162,11 +171,14 @@ class StatedFigures:
                 continue
             if unit and cat.prose_unit[i] == unit:
                 score += 0.04
-            elif unit in _SPECIFIC_UNITS and not _unit_fits(unit, cat.prose_unit[i]):
-                score -= 0.3        # "几期" is not answered by a count of 件
+            elif (unit in _SPECIFIC_UNITS or (unit and cat.prose_unit[i] in _SPECIFIC_UNITS)) \
+                    and not _unit_fits(unit, cat.prose_unit[i]):
+                score -= 0.3        # "几期" is not answered by a count of 件, nor "多少条" by 4次
             is_rate = cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]
             if durations and cat.prose_unit[i] not in durations:
                 continue
+            if unit and not (wants_rate or only_rate) and (is_rate or cat.prose_unit[i] in model().money_units):
+                continue        # "多少条" asks a count: a percentage or an amount of money is no answer
             if (wants_rate or only_rate) and is_rate:
                 score += 0.04
             elif only_rate:
@@ -174,7 +186,10 @@ class StatedFigures:
             if score >= threshold and recall >= min(MIN_RECALL, threshold):
                 hits.append((score, recall, int(cat.prose_ids[i])))
         facts = {f["fact_id"]: f for f in self.store.facts_by_ids([h[2] for h in hits])}
+        asked = _rows_named(normalise(question))
         for score, recall, fid in hits:
+            if _rows_named(normalise(facts[fid]["label"] or "")) - asked:
+                continue        # "政府信息公开行政复议351件" answers no question that does not ask about 行政复议
             offer(facts[fid], score, recall)
         item = _item_of_part(subject)
         for rid, ranked in found.items():

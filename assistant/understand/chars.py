@@ -31,7 +31,7 @@ def fold(text: str) -> str:
 
     text = _converter().convert(text).translate(_WIDTH).translate(model().confusable_table)
     for wrong, right in model().typos:
-        text = text.replace(wrong, right)
+        text = wrong.sub(right, text)
     return text
 
 

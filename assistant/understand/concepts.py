@@ -68,6 +68,7 @@ class Narrowing:
     words: tuple[str, ...] = ()
     patterns: tuple[re.Pattern, ...] = ()
     after_concept: bool = False                 # patterns read right after a concept word (a part of it)
+    excepted: tuple[re.Pattern, ...] = ()        # matches inside these are no narrowing ("1至12月" is the year)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class QuestionModel:
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
     narrowing: tuple[Narrowing, ...] = ()
     context_words: tuple[str, ...] = ()
-    typos: tuple[tuple[str, str], ...] = ()
+    typos: tuple[tuple[re.Pattern, str], ...] = ()
     confusable_table: dict = field(default_factory=dict)      # str.translate table of confusable characters
     suffix_in_word: tuple[str, ...] = ()
     words_not_agency: tuple[str, ...] = ()
@@ -173,17 +174,29 @@ def load_model(path: Path = DATA) -> QuestionModel:
             raise InputError(f"{path.name}: narrowing.{kind}: bad pattern: {exc}") from exc
         if not spec.get("says"):
             raise InputError(f"{path.name}: narrowing.{kind} needs `says` (what the reports give instead)")
-        narrowing.append(Narrowing(kind, spec["says"], _tuple(spec.get("words")), pats, bool(spec.get("after_concept"))))
+        try:
+            excepted = tuple(re.compile(p) for p in _tuple(spec.get("except")))
+        except re.error as exc:
+            raise InputError(f"{path.name}: narrowing.{kind}.except: bad pattern: {exc}") from exc
+        narrowing.append(Narrowing(kind, spec["says"], _tuple(spec.get("words")), pats, bool(spec.get("after_concept")),
+                                   excepted))
     words = {name: _tuple(raw.get(name)) for name in _WORD_LISTS}
     agency_words = {f: _tuple(ag.get(key)) for f, key in _AGENCY_LISTS.items()}
     asks = raw.get("question_words") or {}
     return QuestionModel(tables=tables, operations=ops, **words, **agency_words,
                          figure_words=_tuple(asks.get("figure")), words_words=_tuple(asks.get("words")),
                          overview_words=_tuple(overview.get("words")), overview_cells=cells, narrowing=tuple(narrowing),
-                         typos=tuple((str(k), str(v)) for k, v in (raw.get("typos") or {}).items()),
+                         typos=_typos(raw.get("typos") or {}),
                          confusable_table=str.maketrans({str(k): str(v) for k, v in
                                                          (raw.get("confusable_characters") or {}).items()}),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
+
+
+def _typos(raw: dict) -> tuple[tuple[re.Pattern, str], ...]:
+    try:
+        return tuple((re.compile(str(k)), str(v)) for k, v in raw.items())
+    except re.error as exc:
+        raise InputError(f"{DATA.name}: typos: bad pattern: {exc}") from exc
 
 
 # word lists of the data file read as they are (top-level key = field name)

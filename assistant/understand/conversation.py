@@ -73,14 +73,14 @@ def _replace_part(prev_text: str, own: str) -> str | None:
     for nh in sorted(new_hits, key=lambda h: -h.start):
         kinds = {(c.table, c.dim) for c in nh.concepts}
         same = [oh for oh in old_hits if kinds & {(c.table, c.dim) for c in oh.concepts}]
-        if not same:           # a block word of the same table ("那诉讼呢" after 行政复议): same dimension
-            same = [oh for oh in old_hits if {d for _, d in kinds} & {c.dim for c in oh.concepts}
-                    and {t for t, _ in kinds} & {c.table for c in oh.concepts}]
         if same:
             oh = same[-1]
             text = text[:oh.start] + nh.word.replace("…", "") + text[oh.end:]
-        else:
+        elif {t for t, _ in kinds} & {c.table for oh in old_hits for c in oh.concepts}:
+            # the other dimension of the same table ("法律服务机构申请了多少件" -> "那予以公开的呢"): added
             last = old_hits[-1]
             text = text[:last.end] + nh.word.replace("…", "") + text[last.end:]
+        else:
+            return None         # a concept of another table: not a part of the previous question
         old_hits = find_hits(text)
     return text if text != normalise(prev_text) else None

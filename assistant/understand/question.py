@@ -165,7 +165,7 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
         for m in re.finditer(re.escape(root), text):
             # a name never runs past a particle or a list mark ("淮安市公安局的政府信息…")
             run = re.match(r"[\u4e00-\u9fff]{0,14}", text[m.end():]).group(0)
-            run = _name_run(re.split(r"[的之与及在跟同或比]", run)[0], suffix)
+            run = _name_run(re.split(r"[的之在跟同或比]", run)[0], suffix)
             ends = sorted({m.end() + k.end() for i in range(len(run) + 1) if (k := suffix.match(run, i))})
             # "…政府" followed by 信息 is the words 政府信息, not a government
             readings = [text[m.start():e] for e in ends if e - m.end() <= 14
@@ -178,17 +178,16 @@ def agency_mentions(text: str, roots: list[str]) -> list[list[str]]:
 
 
 def _name_run(run: str, suffix: re.Pattern) -> str:
-    """A name's words up to a 和 that joins two names ("洪泽区和沭阳发改局"); a 和 inside one office's
-    name, before any agency word ("自然资源和规划局", "发展和改革委员会"), does not end it."""
-    at = run.find("和")
-    while at >= 0:
+    """A name's words up to a 和/与/及 that joins two names ("洪泽区和沭阳发改局"); one inside an
+    office's name, before any agency word ("自然资源和规划局", "交通与建设局"), does not end it."""
+    joins = [m.start() for m in re.finditer("[和与及]", run)]
+    for at in joins:
         before = run[:at]
         if not before or before[-1] in _ADMIN_SUFFIX or any(
                 (k := suffix.match(before, i)) and k.end() == at for i in range(at)):
             return before
         if not re.match(r"[\u4e00-\u9fff]{1,5}?(?:局|委员会|厅)", run[at + 1:]):
             return before
-        at = run.find("和", at + 1)
     return run
 
 
@@ -443,7 +442,12 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         if by_agency:
             # every agency named apart counts (comparisons name two, one of them often short:
             # "洪泽区和沭阳县发改局"); agencies competing for the same words keep the best of them
-            matches = _best_per_place(q, list(by_agency.values()))
+            found = list(by_agency.values())
+            # a mention that a longer mention holds names the less specific agency ("平潭综合实验区" in
+            # "平潭综合实验区君山片区"): the longer one is meant, however fully the shorter is spelled
+            found = [m for m in found if not any(m.mention != o.mention and m.mention in o.mention
+                                                 and len(o.mention) - len(m.mention) >= 2 for o in found)]
+            matches = _best_per_place(q, found)
             # a mention inside a longer mention of another agency is not a separate agency
             matches = [m for m in matches if not any(m.mention != o.mention and m.mention in o.mention
                                                      for o in matches)]
@@ -540,7 +544,9 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             ignored.append(f"单位：{filter_agency}")
     elif filter_agency:
         unknown, place_agencies = None, []
-        matches = [m for name, aliases in names.items() if (m := match_agency(filter_agency, name, aliases))]
+        # a filter chosen from the list names that agency exactly; typed by hand, it is matched loosely
+        matches = [AgencyMatch(filter_agency, filter_agency, 3.0)] if filter_agency in names else \
+            [m for name, aliases in names.items() if (m := match_agency(filter_agency, name, aliases))]
         if not matches:
             unknown = filter_agency
     top_n = None

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .chars import compact
 from .concepts import Concept, QuestionModel, model
-from .unread import doubtful_defaults, narrowing_spans
+from .unread import doubtful_defaults, narrowing_spans, other_table_words
 
 _GAP = ".{0,8}?"
 
@@ -334,6 +334,7 @@ def read(text: str) -> Reading:
             reading.operation = op if reading.subject_parts else reading.operation
     reading.leftover = content_of(stripped)
     reading.unread += doubtful_defaults(reading.metrics, reading.leftover, m, content_of)
+    reading.unread += other_table_words(reading.metrics, hits, m)
     return reading
 
 

@@ -35,8 +35,8 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
     covered = [(h.start, h.end) for h in hits]
 
     def inside_concept(a: int, b: int) -> bool:
-        n = sum(max(0, min(b, e) - max(a, s)) for s, e in covered)
-        return n * 4 >= 3 * (b - a)
+        inside = {i for s, e in covered for i in range(max(a, s), min(b, e))}     # overlapping hits once
+        return len(inside) * 4 >= 3 * (b - a)
 
     out: list[Unread] = []
     for kind in m.narrowing:
@@ -57,8 +57,11 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
             for mm in matches:
                 a, b = mm.span(1) if pat.groups else mm.span()
                 found.append((a, b, *mm.span()))
+        whole_spans = [mm.span() for pat in kind.excepted for mm in pat.finditer(text)]
         for a, b, wa, wb in sorted(found):
             span = text[a:b]
+            if any(s <= wa and b <= e for s, e in whole_spans):
+                continue                    # inside words that mean the whole ("1月至12月")
             if "|" in span:
                 continue                    # an agency or a year
             if a != wa and any(h.start <= wa < h.end for h in hits):
@@ -82,7 +85,9 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
             if any(u.span == span or (span in u.span) for u in out):
                 continue
             out = [u for u in out if u.span not in span]
-            out.append(Unread(kind.kind, span, kind.says, text[min(a, wa):max(b, wa)]))
+            # what to drop for the question the candidates answer: the frame's words up to the span's end
+            # ("里面外资企业"; the match's tail, 提的/有多少, stays)
+            out.append(Unread(kind.kind, span, kind.says, text[min(a, wa):b]))
     return out
 
 
@@ -100,6 +105,28 @@ def doubtful_defaults(metrics, leftover: str, m: QuestionModel, content_of) -> l
     table = next(m.tables[x.table] for x in metrics if x.defaulted)
     cols = "、".join(c.plain for c in table.concepts.values() if c.dim == "columns")
     return [Unread("column", words.replace(" ", "、"), f"没有对应到{table.name}的哪一栏（{cols}）", words, checkable=False)]
+
+
+def other_table_words(metrics, hits, m: QuestionModel) -> list[Unread]:
+    """Concept words of another table than the cells read ("自然人申请行政复议多少件": 自然人 is a
+    column of 表三, the cell read is 表四's): the tables never cross them, so the cell read would be
+    a substitute. Context words (收到, 决定…) that only happen to name a concept elsewhere stay read."""
+    tables = {x.table for x in metrics if x.is_cell}
+    if not tables:
+        return []
+    out = []
+    for h in hits:
+        if any(c.table in tables for c in h.concepts) or h.word in m.context_words:
+            continue
+        other = m.tables[h.concepts[0].table].name
+        chosen = "、".join(sorted(m.tables[t].name for t in tables))
+        out.append(Unread("other_table", text_of(h), f"“{text_of(h)}”在{other}，所问的数字在{chosen}，报告没有两者交叉的数字",
+                          text_of(h), checkable=False))
+    return out
+
+
+def text_of(hit) -> str:
+    return hit.word.replace("…", "")
 
 
 def pat_needs_content(kind: str) -> bool:
@@ -173,14 +200,16 @@ def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | 
     """`said`: the route's own words on why the asked figure is not there (a blank cell)."""
     what = "、".join(dict.fromkeys(f"“{u.span}”" for u in missing))
     why = "；".join(dict.fromkeys(u.says for u in missing))
-    asked = question_without(q.text, missing)
+    # words taken out leave a question the figures answer; a concept left unread does not (then each
+    # candidate carries its own question)
+    asked = question_without(q.text, missing) if missing and all(u.checkable for u in missing) else None
     candidates = as_candidates(result, asked)
     answer = f"未能回答：没有读懂{what}——{why}。" if missing else \
         "未能回答：" + re.sub(r"\[\d+\]", "", (said or "").split("\n")[0]).rstrip("。") + "。"
     if candidates and not missing:
-        answer += "\n报告中同一行的其他数字见候选答案。"
+        answer += "\n报告中同一行的其他数字列在下方，不是本问题的答案。"
     elif candidates:
-        answer += f"\n可以改问：“{asked}”（报告中有这一项的数字，列在下方，不是本问题的答案）"
+        answer += "\n报告中相近的数字列在下方，不是本问题的答案" + (f"；可以改问：“{asked}”" if asked else "") + "。"
     out = {**result, "answer": answer, "grounded": False, "figures": [], "citations": [],
            "candidates": candidates, "warnings": []}
     interp = dict(out.get("interpretation") or {})
