@@ -171,3 +171,47 @@ def test_the_cli_prints_candidates(comp, capsys):
 
     text = format_text(comp.answerer.ask("淮安市政府2024年12月份新收了多少件申请？"))
     assert text.startswith("未能回答：没有读懂“12月份”") and "您是不是想问" in text and "3119" in text
+
+
+@pytest.mark.parametrize("question, other", [
+    ("淮安市政府2024年自然人申请行政复议多少件？", "自然人"),          # 表三's column beside 表四's block
+    ("淮安市政府2024年律所提起的行政诉讼有多少件？", "律所"),
+    ("淮安市政府2024年行政处罚被申请复议多少件？", "申请复议"),        # 表四 beside 表二
+])
+def test_a_concept_of_another_table_is_not_dropped(comp, question, other):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == [], res["answer"]
+    assert other in res["answer"] and res["candidates"]
+
+
+@pytest.mark.parametrize("question, want", [
+    ("洪泽区2023年1月至12月收到多少申请？", "21"),                 # the whole year in months
+    ("淮安市政府2024年度（1-12月）新收了几件申请？", "3119"),
+    ("淮安市政府2024年全市行政复议多少件？", "351"),                # context words beside a block
+    ("平潭综合实验区君山片区2022年收到多少申请？", "0"),            # the longer mention names the agency
+    ("淮安市政府2024年公开了多少条信息？", "5500"),                 # a count: no 元, no %, no 行政复议 figure
+])
+def test_plain_questions_stay_answered(comp, question, want):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] and values(res)[:1] == [want], res["answer"]
+
+
+def test_a_typing_slip_is_folded_only_where_it_is_one():
+    from assistant.understand.chars import fold
+
+    assert fold("信息公开复义有几件") == "信息公开复议有几件"
+    assert fold("答复义务") == "答复义务"
+
+
+@pytest.mark.parametrize("question", [
+    "平潭综合实验区交通与建设局2020年收到多少申请？",
+    "淮安市自然资源和规划局2024年部分公开的申请有多少件？",
+])
+def test_an_office_whose_name_joins_two_words_is_refused_by_name(comp, question):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] is False and "局" in res["answer"].split("的报告")[0]
+
+
+def test_a_filter_from_the_list_names_that_agency_only(comp):
+    res = answer_turn(comp.answerer, "收到多少申请？", agency="淮安市人民政府", year=2024).result
+    assert values(res) == ["3119"] and all(c["agency"] == "淮安市人民政府" for c in res["citations"])
