@@ -21,7 +21,7 @@ from .citations import refusal
 from .evidence import Evidence
 from .understand.question import AgencyMatch, Question, parse_question
 from .routes import ROUTES, Case
-from .understand.unread import as_candidates, gate, refusal_with_candidates
+from .understand.unread import as_candidates, cite_candidates, gate, refusal_with_candidates
 
 
 class Answerer:
@@ -157,7 +157,7 @@ def route(ev: Evidence, q: Question) -> dict:
     if q.excluded and result.get("grounded"):
         # the scope the question set by leaving agencies out is said with the answer
         result["warnings"] = [*result.get("warnings", []), "已按问题要求不计入：" + "、".join(q.excluded)]
-    return result
+    return cite_candidates(result)
 
 
 def _route(ev: Evidence, q: Question) -> dict:
@@ -258,6 +258,10 @@ def merge_answers(question: str, results: list[dict]) -> dict:
             if f.get("citations"):
                 f["citations"] = [renumber.get(i, i) for i in f["citations"]]
             out["figures"].append(f)
+        for c in r.get("candidates", []):
+            out.setdefault("candidates", []).append(
+                {**c, "citation": renumber.get(c.get("citation"), c.get("citation")),
+                 "citations": [renumber.get(i, i) for i in c.get("citations", [])]})
         texts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{renumber.get(int(m.group(1)), int(m.group(1)))}]", r["answer"]))
         out["warnings"] += [w for w in r["warnings"] if w not in out["warnings"]]
     out["answer"] = "\n".join(dict.fromkeys(line for t in texts for line in t.split("\n")))

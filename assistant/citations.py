@@ -102,6 +102,7 @@ def interpretation(q) -> dict:
                 "compare": "比较", "change": "变化", "average": "平均", "overview": "报告概况（主要数字）"}
     if op_names.get(q.operation):
         parts.append(op_names[q.operation])
-    unread = [u.to_json() for u in getattr(q.reading, "unread", None) or []]
+    from .understand.unread import unread_json
+
     return {"text": "理解为：" + " · ".join(parts), "agencies": agencies, "years": list(q.years),
-            "metrics": metrics, "operation": q.operation, "unread": unread}
+            "metrics": metrics, "operation": q.operation, **unread_json(getattr(q.reading, "unread", None) or [])}

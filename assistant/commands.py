@@ -78,8 +78,9 @@ def format_text(res: dict) -> str:
         out.append(f"  ⚠ {w}")
     if res.get("candidates"):
         out.append("  您是不是想问（以下不是本问题的答案，只是报告中最接近的数字）：")
+    cites = {c["id"]: c for c in res.get("citations", [])}
     for c in res.get("candidates", []):
-        src = (c.get("citations") or [{}])[0]
+        src = cites.get(c.get("citation")) or {}
         out.append(f"    · {src.get('agency', '')} {src.get('year', '')}年 {c.get('label') or ''} {c['value']}{c.get('unit') or ''}"
                    f"  “{src.get('quote', '')}”  问：{c.get('question', '')}")
     return "\n".join(out)

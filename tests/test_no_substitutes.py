@@ -42,11 +42,13 @@ def test_a_qualifier_the_reports_do_not_break_down_is_refused_with_candidates(co
     res = comp.answerer.ask(trap)
     assert res["grounded"] is False and res["figures"] == [], res["answer"]
     assert f"没有读懂“{unread}”" in res["answer"]
-    assert unread in [u["text"] for u in res["interpretation"]["unread"]]
+    assert unread in res["interpretation"]["unread"]
+    assert any(u["text"] == unread and u["why"] for u in res["interpretation"]["unread_why"])
     cand = res["candidates"]
     assert near in [c["value"] for c in cand]
-    # every candidate is cited: its quote holds the figure, and it names the question it answers
-    assert all(c["citations"] and any(c["value"] in x["quote"] for x in c["citations"]) for c in cand)
+    # every candidate is cited like a figure: its citation's quote holds it, and it names the question it answers
+    cites = {c["id"]: c for c in res["citations"]}
+    assert all(c["citation"] in cites and c["value"] in cites[c["citation"]]["quote"] for c in cand)
     assert all(unread not in c["question"] for c in cand)
     twin_res = comp.answerer.ask(twin)
     assert twin_res["grounded"] and near in values(twin_res) and not twin_res.get("candidates")
@@ -151,8 +153,9 @@ def test_the_api_carries_candidates_and_unread(comp):
     client = TestClient(build_app(comp))
     body = client.post("/api/ask", json={"question": "淮安市政府2024年上半年新收了多少件申请？"}).json()
     assert body["grounded"] is False and body["figures"] == []
-    assert body["interpretation"]["unread"][0]["text"] == "上半年"
-    assert body["candidates"][0]["value"] == "3119" and body["candidates"][0]["citations"]
+    assert body["interpretation"]["unread"] == ["上半年"]
+    first = body["candidates"][0]
+    assert first["value"] == "3119" and first["citation"] in {c["id"] for c in body["citations"]}
 
 
 def test_the_chat_shows_candidates_apart_from_the_answer(comp):

@@ -29,6 +29,38 @@ class Unread:
         return {"kind": self.kind, "text": self.span, "why": self.says}
 
 
+def unread_json(unread: list[Unread]) -> dict:
+    """`interpretation.unread` (the spans, as the contract has them) and `unread_why` (kind and reason)."""
+    return {"unread": list(dict.fromkeys(u.span for u in unread)), "unread_why": [u.to_json() for u in unread]}
+
+
+def cite_candidates(result: dict) -> dict:
+    """The contract's form: each candidate's sources join `citations` (numbered after the answer's
+    own) and the candidate points at them by id, like a figure (`citation`, and `citations` for a
+    computed one)."""
+    cands = result.get("candidates") or []
+    if not cands or all("sources" not in c for c in cands):
+        return result
+    citations = list(result.get("citations", []))
+    ids = {_where(c): c["id"] for c in citations}
+    out = []
+    for c in cands:
+        refs = []
+        for src in c.get("sources", []):
+            key = _where(src)
+            if key not in ids:
+                ids[key] = len(citations) + 1
+                citations.append({**src, "id": ids[key]})
+            refs.append(ids[key])
+        c = {k: v for k, v in c.items() if k != "sources"}
+        out.append({**c, "citation": refs[0] if refs else None, "citations": refs})
+    return {**result, "citations": citations, "candidates": out}
+
+
+def _where(c: dict) -> tuple:
+    return tuple(c.get(k) for k in ("report_id", "section", "table", "row", "column", "quote"))
+
+
 def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> list[Unread]:
     """Narrowing words of `text` (the question with agencies and years blanked) that no concept
     word explains. `hits` are the concept mentions; `strip` removes fillers and generic words."""
@@ -165,7 +197,7 @@ def gate(result: dict, q, unread: list[Unread]) -> dict:
     missing = [u for u in unread if not (u.checkable and said_by(u, quotes))]
     if not missing:
         # every narrowing word is in a cited source: read, and so not listed as unread
-        return {**result, "interpretation": {**(result.get("interpretation") or {}), "unread": []}}
+        return {**result, "interpretation": {**(result.get("interpretation") or {}), **unread_json([])}}
     return refusal_with_candidates(result, q, missing)
 
 
@@ -192,8 +224,14 @@ def as_candidates(result: dict, asked: str | None) -> list[dict]:
                            "text": f"{(cits.get(ids[0]) or {}).get('agency', '')} {f.get('label') or ''} "
                                    f"{f.get('value')}{f.get('unit') or ''}".strip(),
                            "computed": bool(f.get("computed")), "question": asked or own,
-                           "citations": [cits[i] for i in ids if i in cits]})
-    return candidates + [c for c in result.get("candidates", []) if c.get("question")]
+                           "sources": [cits[i] for i in ids if i in cits]})
+    # candidates the result already carries (in the contract's form: their sources by id)
+    for c in result.get("candidates", []):
+        if "sources" not in c:
+            c = {**{k: v for k, v in c.items() if k not in ("citation", "citations")},
+                 "sources": [cits[i] for i in c.get("citations", []) if i in cits]}
+        candidates.append(c)
+    return candidates
 
 
 def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | None = None) -> dict:
@@ -209,10 +247,10 @@ def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | 
     if candidates and not missing:
         answer += "\n报告中同一行的其他数字列在下方，不是本问题的答案。"
     elif candidates:
-        answer += "\n报告中相近的数字列在下方，不是本问题的答案" + (f"；可以改问：“{asked}”" if asked else "") + "。"
+        answer += "\n报告中相近的数字列在下方，不是本问题的答案" + (f"；可以改问：“{asked}”" if asked else "。")
     out = {**result, "answer": answer, "grounded": False, "figures": [], "citations": [],
            "candidates": candidates, "warnings": []}
     interp = dict(out.get("interpretation") or {})
-    interp["unread"] = [u.to_json() for u in missing]
+    interp.update(unread_json(missing))
     out["interpretation"] = interp
     return out

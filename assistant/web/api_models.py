@@ -63,7 +63,8 @@ class Candidate(BaseModel):
     label: str | None = Field(default=None, description="what the figure counts, in words")
     text: str | None = Field(default=None, description="the candidate in one line, for people")
     question: str | None = Field(default=None, description="the question this figure does answer (for a click to ask it)")
-    citations: list[Citation] = Field(default_factory=list, description="where the figure is, each with its quote")
+    citation: int | None = Field(default=None, description="id of the citation (in `citations`) the figure comes from")
+    citations: list[int] = Field(default_factory=list, description="ids of every citation it comes from (a computed one has several)")
 
 
 class Interpretation(BaseModel):
@@ -74,8 +75,10 @@ class Interpretation(BaseModel):
     metrics: list[Metric] = Field(default_factory=list, description="metrics: template cells or prose subjects")
     operation: str | None = Field(default=None, description="value, sum, difference, change, ratio, rank, trend, "
                                                             "compare, average (meta: a question about the assistant)")
-    unread: list[Unread] = Field(default_factory=list, description="parts of the question that were not read; an "
-                                                                   "answer with unread parts states no figure")
+    unread: list[str] = Field(default_factory=list, description="the spans of the question that were not read; "
+                                                                "when not empty, grounded is false and figures is empty")
+    unread_why: list[Unread] = Field(default_factory=list, description="each unread span with its kind and what "
+                                                                       "the reports give instead")
 
 
 class AskRequest(BaseModel):
@@ -105,9 +108,10 @@ class AskResponse(BaseModel):
     warnings: list[str] = Field(default_factory=list, description="what concerns this answer: failed consistency "
                                                                   "checks of a cited table, ambiguity, missing years")
     interpretation: Interpretation | None = Field(default=None, description="how the question was read")
-    candidates: list[Candidate] = Field(default_factory=list, description="when part of the question was not read: "
-                                        "the nearest figures the reports hold, each cited, offered as 您是不是想问 "
-                                        "(never in `figures`)")
+    candidates: list[Candidate] = Field(default_factory=list, description="when the question was not answered: "
+                                        "the nearest figures the reports hold, each cited like a figure (its "
+                                        "citation is in `citations`), offered as 您是不是想问, never counted as the "
+                                        "answer (never in `figures`)")
 
 
 class Health(BaseModel):

@@ -49,7 +49,7 @@ def answer_html(res: dict, facts, msg: int, asked: str | None = None) -> str:
         items = "".join(f"<li>{e(w)}</li>" for w in res["warnings"])
         out.append(f"<div class='ra-warn' role='note'><strong>⚠ 注意</strong><ul>{items}</ul></div>")
     if res.get("candidates"):
-        out.append(candidates_html(res["candidates"]))
+        out.append(candidates_html(res, msg))
     interp = (res.get("interpretation") or {}).get("text")
     if interp:
         out.append(f"<div class='ra-interp'>{e(interp)}</div>")
@@ -71,13 +71,15 @@ def answer_html(res: dict, facts, msg: int, asked: str | None = None) -> str:
     return "".join(out)
 
 
-def candidates_html(candidates: list[dict]) -> str:
-    """"您是不是想问": the nearest figures the reports hold, each with its source; a click asks the
-    question the figure does answer. They are offered, never stated as the answer."""
+def candidates_html(res: dict, msg: int) -> str:
+    """"您是不是想问": the nearest figures the reports hold, each with its source ([n] opens it); a
+    click asks the question the figure does answer. They are offered, never stated as the answer."""
     e = html.escape
     items, asked = [], set()
-    for c in candidates:
-        src = (c.get("citations") or [{}])[0]
+    cites = {c["id"]: c for c in res.get("citations", [])}
+    for c in res["candidates"]:
+        src = cites.get(c.get("citation")) or {}
+        ref = f" <a class='ra-ref' href='#{cite_anchor(msg, src['id'])}' title='查看出处'>[{src['id']}]</a>" if src else ""
         where = " › ".join(str(x) for x in (src.get("table"), src.get("row"), src.get("column")) if x) or src.get("section") or ""
         who = " ".join(str(x) for x in (src.get("agency"), f"{src['year']}年" if src.get("year") else None) if x)
         q = c.get("question") or ""
@@ -85,7 +87,7 @@ def candidates_html(candidates: list[dict]) -> str:
             f" <a class='ra-ask' href='#' data-q='{e(q, quote=True)}' title='点击提问'>问：{e(q)}</a>"
         asked.add(q)
         items.append(f"<li>{e(who)} {e(c.get('label') or '')} <strong>{e(c.get('value') or '')}{e(c.get('unit') or '')}</strong>"
-                     f"<span class='ra-cand-where'>（{e(where)}：“{e(src.get('quote') or '')}”）</span>{ask}</li>")
+                     f"{ref}<span class='ra-cand-where'>（{e(where)}：“{e(src.get('quote') or '')}”）</span>{ask}</li>")
     return ("<div class='ra-cands' role='note'><strong>您是不是想问：</strong>"
             "<span class='ra-cand-note'>以下数字不是本问题的答案，只是报告中最接近的数字</span>"
             f"<ul>{''.join(items)}</ul></div>")
