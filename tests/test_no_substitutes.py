@@ -218,3 +218,31 @@ def test_an_office_whose_name_joins_two_words_is_refused_by_name(comp, question)
 def test_a_filter_from_the_list_names_that_agency_only(comp):
     res = answer_turn(comp.answerer, "收到多少申请？", agency="淮安市人民政府", year=2024).result
     assert values(res) == ["3119"] and all(c["agency"] == "淮安市人民政府" for c in res["citations"])
+
+
+TRAP_FLOORS = {"trap_qa_a.jsonl": 175, "trap_qa_b.jsonl": 150}     # 178/179 and 154/160 measured
+
+
+@pytest.mark.parametrize("name", sorted(TRAP_FLOORS))
+def test_trap_question_sets(comp, name):
+    """Trap sets written from the reports by helpers who never saw the code (first measured: A
+    117/179 with 52 wrong figures, B 115/160 with 33): each qualifier the reports cannot answer
+    beside its answerable twin, follow-ups with their history, filters that disagree. No figure is
+    stated for a question not read whole; the percentages B's writer wrote without % ("12.3" for
+    the report's "12.3%") are the only figures judged wrong, and they are the report's own."""
+    from assistant.evaluate import judge, load_questions
+
+    from .conftest import ROOT
+
+    gold = load_questions(ROOT / "tests" / "golden" / name)
+    outcomes = []
+    for g in gold:
+        history = [{"role": "user", "content": h} for h in g.get("history") or []]
+        context = context_from_history(comp.answerer, history, agency=g.get("agency"), year=g.get("year"))
+        res = answer_turn(comp.answerer, g["question"], agency=g.get("agency"), year=g.get("year"),
+                          context=context).result
+        outcomes.append((g, res, judge(g, res)))
+    wrong = [(g["id"], [f["value"] for f in res["figures"]]) for g, res, (o, _) in outcomes if o == "wrong"
+             and not all(f["value"].rstrip("%") in g.get("figures", []) for f in res["figures"])]
+    assert wrong == []
+    assert sum(o == "pass" for _, _, (o, _) in outcomes) >= TRAP_FLOORS[name]
