@@ -105,4 +105,7 @@ def interpretation(q) -> dict:
     from .understand.unread import unread_json
 
     return {"text": "理解为：" + " · ".join(parts), "agencies": agencies, "years": list(q.years),
-            "metrics": metrics, "operation": q.operation, **unread_json(getattr(q.reading, "unread", None) or [])}
+            "metrics": metrics, "operation": q.operation, **unread_json(getattr(q.reading, "unread", None) or []),
+            # the words each agency was read from; an agency-like name the corpus has no report of
+            "agency_mentions": [{"agency": m.agency, "mention": m.mention} for m in q.agencies],
+            "unknown_agency": q.unknown_place, "ignored_filters": list(q.ignored_filters)}

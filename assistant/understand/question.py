@@ -41,7 +41,7 @@ class AgencyMatch:
     score: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class Question:
     text: str
     years: list[int]

@@ -10,7 +10,8 @@ no source holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
+from types import SimpleNamespace
 from functools import lru_cache
 
 from .chars import compact
@@ -55,7 +56,7 @@ class Metric:
                 "column": self.column.plain if self.column else None, "subject": None}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Reading:
     metrics: list[Metric] = field(default_factory=list)      # template cells named by concepts
     operation: str = "value"
@@ -280,7 +281,10 @@ def read(text: str) -> Reading:
     m = model()
     text = normalise(text)
     hits = _complements(text, find_hits(text), m)
-    reading = Reading(ops=operations_in(text))
+    # built as a draft, returned frozen: nothing after the reader changes how the question was read
+    reading = SimpleNamespace(**{f.name: (f.default_factory() if f.default_factory is not MISSING else f.default)
+                                 for f in fields(Reading)})
+    reading.ops = operations_in(text)
     by_table: dict[str, dict[str, list[Concept]]] = {}
     score: dict[str, int] = {}
     for h in hits:
@@ -335,7 +339,7 @@ def read(text: str) -> Reading:
     reading.leftover = content_of(stripped)
     reading.unread += doubtful_defaults(reading.metrics, reading.leftover, m, content_of)
     reading.unread += other_table_words(reading.metrics, hits, m)
-    return reading
+    return Reading(**vars(reading))
 
 
 def _masked(text: str, spans: list[str]) -> str:

@@ -79,6 +79,12 @@ class Interpretation(BaseModel):
                                                                 "when not empty, grounded is false and figures is empty")
     unread_why: list[Unread] = Field(default_factory=list, description="each unread span with its kind and what "
                                                                        "the reports give instead")
+    agency_mentions: list[dict] = Field(default_factory=list, description="each agency read, with the question's "
+                                                                          "words it was read from")
+    unknown_agency: str | None = Field(default=None, description="an agency the question names that the corpus "
+                                                                 "has no report of (the answer is then a refusal)")
+    ignored_filters: list[str] = Field(default_factory=list, description="filters the question's own agency or "
+                                                                         "year overrode")
 
 
 class AskRequest(BaseModel):
