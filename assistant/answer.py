@@ -19,6 +19,7 @@ from dataclasses import replace
 from .understand.chars import fold
 from .citations import refusal
 from .evidence import Evidence
+from .nearest import nearest_figures
 from .understand.question import AgencyMatch, Question, parse_question
 from .routes import ROUTES, Case
 from .understand.unread import as_candidates, cite_candidates, gate, refusal_with_candidates
@@ -127,7 +128,7 @@ def _with_nearest_scope(ev: Evidence, q: Question, refused: dict) -> dict:
         have = sorted({r["year"] for r in ev.reports if r["agency"] in names and r["year"]})
         if have and len(q.years) == 1:
             year = min(have, key=lambda y: abs(y - q.years[0]))
-            nearer = replace(q, years=[year])
+            nearer = replace(q, years=[year], wants_change=False)
             asked = q.text.replace(str(q.years[0]), str(year), 1) if str(q.years[0]) in q.text else None
     if nearer is None:
         return refused
@@ -150,6 +151,12 @@ def route(ev: Evidence, q: Question) -> dict:
     if reading is not None:
         # a figure stands only for a question read whole (the one place this is decided)
         result = gate(result, q, reading.unread)
+    if not result["grounded"] and not result["figures"] and not result.get("candidates") and ev.reports:
+        scoped = _scope(ev, q)
+        near = nearest_figures(ev, q, scoped[0]) if isinstance(scoped, tuple) else None
+        if near:
+            # nothing answered: what is close, by words and by meaning, is offered
+            result = {**result, "candidates": as_candidates(near, None)}
     if q.ignored_filters:
         # the question named its own agency or year: it wins, and the answer says so
         result["warnings"] = [*result.get("warnings", []),

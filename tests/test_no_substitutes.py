@@ -246,3 +246,19 @@ def test_trap_question_sets(comp, name):
              and not all(f["value"].rstrip("%") in g.get("figures", []) for f in res["figures"])]
     assert wrong == []
     assert sum(o == "pass" for _, _, (o, _) in outcomes) >= TRAP_FLOORS[name]
+
+
+def test_a_question_nothing_answers_offers_what_is_near(comp):
+    """Nothing narrowed and nothing found: the stated figures that share words, and the template
+    row nearest in meaning when it leads clearly, are offered; none is stated."""
+    res = comp.answerer.ask("君山片区北港村2022年主动公开了多少条信息？")
+    assert res["grounded"] is False and res["figures"] == []
+    assert "156" in [c["value"] for c in res["candidates"]]
+
+
+def test_the_nearest_row_by_meaning_needs_a_clear_lead(comp):
+    from assistant.nearest import MIN_MARGIN, nearest_rows
+
+    (row, sim), (_, second) = nearest_rows(comp.embeddings, "信访类申请不处理", k=2)
+    assert row.id == "n_petition"
+    assert sim - second >= MIN_MARGIN
