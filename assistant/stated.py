@@ -34,7 +34,11 @@ _SAME_KIND = ({"件", "条", "篇", "份"},)
 def _rows_named(text: str) -> frozenset[str]:
     """The template rows and blocks a text names (concept ids): a stated figure whose label names
     one the question does not is about that row, not what was asked."""
-    return frozenset(c.id for h in find_hits(text) for c in h.concepts if c.dim == "rows")
+    m = model()
+    named = {c.id for h in find_hits(text) for c in h.concepts if c.dim == "rows"}
+    # a table's default row is also named by its general word ("申请量" names 表三's 本年新收)
+    named |= {t.default_row for t in m.tables.values() if t.default_row and any(w in text for w in t.default_row_words)}
+    return frozenset(named)
 
 
 def _unit_fits(asked: str, unit: str | None) -> bool:

@@ -53,6 +53,7 @@ class TableSpec:
     default_row: str | None
     concepts: dict[str, Concept] = field(default_factory=dict)
     strict_default: bool = False   # its default column stands only when nothing of the question is left unread
+    default_row_words: tuple[str, ...] = ()     # general words that name the default row ("申请")
 
     def matches_title(self, title: str | None) -> bool:
         if not title:
@@ -143,7 +144,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
         spec = TableSpec(id=tid, name=t["name"], title=t.get("title"), title_prefix=t.get("title_prefix"),
                          unit=t.get("unit", ""), default_column=t.get("default_column"),
                          default_row=t.get("default_row"), concepts=concepts,
-                         strict_default=bool(t.get("strict_default")))
+                         strict_default=bool(t.get("strict_default")),
+                         default_row_words=_tuple(t.get("default_row_words")))
         for c in concepts.values():
             for ref in (*c.parts, *c.minus, *c.parts_when_split, *c.covers):
                 if ref not in concepts or concepts[ref].dim != c.dim:
