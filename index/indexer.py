@@ -251,14 +251,19 @@ class Indexer:
         m = p.report.meta
         if not m.agency or not m.year:
             return
-        others = [r for r in self.facts.reports_of(m.agency, m.year)
-                  if r["report_id"] not in (m.report_id, p.replaces)]
+        # the report this file replaces stays when another file still holds it: then it is another
+        # report of the same agency and year too ("a.txt" edited, "b.txt" still the old content)
+        gone = p.replaces if p.replaces and set(self.facts.sources(p.replaces)) <= {str(p.key)} else None
+        others = [r for r in self.facts.reports_of(m.agency, m.year) if r["report_id"] not in (m.report_id, gone)]
         if not others:
             return
-        names = "、".join(f"{r['source']}（{r['report_id']}）" for r in others)
+        def held_by(r: dict) -> str:      # the kept report is named after a file that still holds it
+            return next((Path(x).name for x in self.facts.sources(r["report_id"]) if x != str(p.key)), r["source"])
+
+        names = "、".join(f"{held_by(r)}（{r['report_id']}）" for r in others)
         note = f"同一单位同一年度另有报告：{names}；两者的数字可能不同"
         p.report = dataclasses.replace(p.report, warnings=tuple(p.report.warnings) + (note,))
-        line = f"{p.path}: {m.agency} {m.year} is also in {', '.join(r['source'] for r in others)}"
+        line = f"{p.path}: {m.agency} {m.year} is also in {', '.join(held_by(r) for r in others)}"
         summary.conflicts.append(line)
         log.warning("conflicting reports: %s", line)
 

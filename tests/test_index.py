@@ -276,6 +276,8 @@ def test_identical_files_are_one_report_with_two_sources(tmp_path, hash_embeddin
     assert "47" in values(old_id) and "48" in values(new_id)
     assert comp.facts.report(old_id)["source"] == "b.txt"
     assert old_id in comp.vectors.report_ids() and new_id in comp.vectors.report_ids()
+    # the edited copy and the kept one are two reports of one agency and year: said, as for any two
+    assert s.conflicts and "b.txt" in s.conflicts[0]
     again = comp.indexer.index([folder])                           # across runs: both unchanged, both kept
     assert len(again.unchanged) == 2 and comp.facts.report_ids() == ids
 

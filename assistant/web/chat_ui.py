@@ -203,8 +203,11 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
             history.append({"role": "assistant", "content": f"问题过长（最多{guard.max_chars}个字），请缩短后再问。"})
             yield history, ctx, *KEEP
             return
-        ag = None if agency in (None, "", ALL) else agency
-        yr = None if year in (None, "", ALL) else int(year)
+        # the filters take any value (so a forged one is no Gradio error that echoes it) and apply
+        # only values the index has
+        have = answerer.reports()
+        ag = agency if agency in {r["agency"] for r in have if r["agency"]} else None
+        yr = int(year) if str(year) in {str(r["year"]) for r in have if r["year"]} else None
         turn = answer_turn(answerer, message, agency=ag, year=yr, context=ctx)
         res = turn.result
         history.append({"role": "user", "content": html.escape(message)})
@@ -324,9 +327,10 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
                                          elem_id="question-box", scale=6, max_length=500, lines=1)
                         send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1, min_width=72)
                     with gr.Row():
-                        agency_dd = gr.Dropdown(agencies, value=ALL, label="只看单位", scale=3, elem_id="agency-filter")
+                        agency_dd = gr.Dropdown(agencies, value=ALL, label="只看单位", scale=3, elem_id="agency-filter",
+                                                allow_custom_value=True)
                         year_dd = gr.Dropdown(years, value=ALL, label="只看年份", scale=1, min_width=110,
-                                              elem_id="year-filter")
+                                              elem_id="year-filter", allow_custom_value=True)
                         clear_btn = gr.Button("清空对话", elem_id="clear-button", scale=1, min_width=90)
                 with gr.Column(scale=2, min_width=300):
                     cov = gr.HTML(coverage_md(), elem_id="coverage")

@@ -22,6 +22,7 @@ from .doors import ANSWER as ANSWER_POLICY, FN as FN_POLICY, UPLOAD as UPLOAD_PO
 
 MAX_BODY = 256 * 1024                 # any POST that is not an upload: a question with its chat history
 MULTIPART_OVERHEAD = 64 * 1024        # an upload's form around its file: boundaries, part headers
+ASSET_FACTOR = 10
 UPLOAD_COOKIE = "ra_upload"           # set by POST /api/admin/session after a key check
 UPLOAD_COOKIE_S = 3600
 
@@ -34,6 +35,7 @@ class RateLimiter:
         self.window_s = window_s
         self._hits: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
+        self._calls = 0
 
     def _trim(self, q: deque, now: float) -> None:
         while q and now - q[0] > self.window_s:
@@ -45,6 +47,10 @@ class RateLimiter:
             return True
         now = time.monotonic()
         with self._lock:
+            self._calls += 1
+            if self._calls % 4096 == 0:         # clients gone quiet leave no entry behind
+                for k in [k for k, q in self._hits.items() if not q or now - q[-1] > self.window_s]:
+                    del self._hits[k]
             q = self._hits[key]
             self._trim(q, now)
             if len(q) >= self.per_minute:
@@ -81,6 +87,8 @@ class Guard:
         self.settings = settings
         self.questions = RateLimiter(settings.rate_limit_per_minute)
         self.requests = RateLimiter(settings.request_limit_per_minute)    # every route, per client
+        # a page load fetches ~80 assets: GETs outside the API have a budget of their own, ten times larger
+        self.assets = RateLimiter(settings.request_limit_per_minute * ASSET_FACTOR)
         self.key_failures = RateLimiter(settings.key_failures_per_minute)
         self.max_chars = settings.max_question_chars
         self.max_upload = int(settings.max_upload_mb * 1024 * 1024)
@@ -171,7 +179,8 @@ class GuardMiddleware:
         peer = (scope.get("client") or (None,))[0]
         client = self.guard.client_of(peer, headers)
         send = self._no_echo(send) if not path.startswith("/api/") else send
-        if not self.guard.requests.allow(client):
+        page_asset = method in ("GET", "HEAD") and not path.startswith("/api/")
+        if not (self.guard.assets if page_asset else self.guard.requests).allow(client):
             return await _reply(send, 429, "too many requests; try again in a minute")
         found, params = self.doors.find(method, path)
         if found is None:                      # no route takes it: the app's own 404 or 405
