@@ -262,3 +262,25 @@ def test_the_nearest_row_by_meaning_needs_a_clear_lead(comp):
     (row, sim), (_, second) = nearest_rows(comp.embeddings, "信访类申请不处理", k=2)
     assert row.id == "n_petition"
     assert sim - second >= MIN_MARGIN
+
+
+@pytest.mark.parametrize("question, unread", [
+    ("淮安市政府2024年外资的商业企业申请了几件？", "外资"),              # a modifier right before a column
+    ("洪泽区2023年本地的自然人提了多少件申请？", "本地"),
+    ("上海科委2024年自然人申请里大学教授有几件？", "大学教授"),           # a part of a column
+    ("淮安市政府2024年自然人里面高校学生申请了几件？", "高校学生"),       # another column's word is no part
+])
+def test_a_part_of_a_column_is_not_the_column(comp, question, unread):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == [], res["answer"]
+    assert any(unread in u for u in res["interpretation"]["unread"])
+
+
+@pytest.mark.parametrize("question, want", [
+    ("淮安市政府2024年收到的自然人申请有多少件？", "3001"),
+    ("淮安市政府2024年提出申请的自然人有多少？", "3001"),
+    ("淮安市政府2024年不予公开中属于国家秘密的有几件？", "2"),
+])
+def test_a_column_with_its_own_words_stays_answered(comp, question, want):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] and want in values(res), res["answer"]

@@ -70,6 +70,7 @@ class Narrowing:
     patterns: tuple[re.Pattern, ...] = ()
     after_concept: bool = False                 # patterns read right after a concept word (a part of it)
     excepted: tuple[re.Pattern, ...] = ()        # matches inside these are no narrowing ("1至12月" is the year)
+    before_column: tuple[re.Pattern, ...] = ()   # patterns ending right before a column word (its modifier)
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,12 @@ def load_model(path: Path = DATA) -> QuestionModel:
             excepted = tuple(re.compile(p) for p in _tuple(spec.get("except")))
         except re.error as exc:
             raise InputError(f"{path.name}: narrowing.{kind}.except: bad pattern: {exc}") from exc
+        try:
+            before = tuple(re.compile(p) for p in _tuple(spec.get("before_column")))
+        except re.error as exc:
+            raise InputError(f"{path.name}: narrowing.{kind}.before_column: bad pattern: {exc}") from exc
         narrowing.append(Narrowing(kind, spec["says"], _tuple(spec.get("words")), pats, bool(spec.get("after_concept")),
-                                   excepted))
+                                   excepted, before))
     words = {name: _tuple(raw.get(name)) for name in _WORD_LISTS}
     agency_words = {f: _tuple(ag.get(key)) for f, key in _AGENCY_LISTS.items()}
     asks = raw.get("question_words") or {}

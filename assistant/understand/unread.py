@@ -77,6 +77,18 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
             for mm in re.finditer(re.escape(w), text):
                 found.append((mm.start(), mm.end(), mm.start(), mm.end()))
         anchors: dict[int, object] = {}              # a part's start -> the concept it is a part of
+        for pat in kind.before_column:
+            # a modifier of a column right before it ("外地的自然人", "外资的商业企业")
+            for h in hits:
+                if not any(c.dim == "columns" for c in h.concepts):
+                    continue
+                # the shortest modifier that ends at the column ("申请人里外地的自然人": 外地)
+                x = next((x for i in range(h.start - 2, max(0, h.start - 8) - 1, -1)
+                          if (x := pat.fullmatch(text, i, h.start))), None)
+                if x is not None:
+                    a, b = x.span(1) if pat.groups else x.span()
+                    if not any(a <= k.start < b for k in hits):      # "收到的自然人": a concept, read
+                        found.append((a, b, *x.span()))
         for pat in kind.patterns:
             if kind.after_concept:
                 matches = []
@@ -105,8 +117,7 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
                 # itself again is no other ("商业企业里面外资企业": 企业 is 商业企业 again)
                 own = {c.id for c in anchor.concepts}
                 tables = {c.table for c in anchor.concepts}
-                b = min([h.start for h in hits if a <= h.start < b and {c.table for c in h.concepts} & tables
-                         and {c.id for c in h.concepts} - own] + [b])
+                b = min([h.start for h in hits if a <= h.start < b and _names_within(h, anchor, tables, own)] + [b])
                 span = text[a:b]
                 if not content_of(strip(span)):
                     continue
@@ -171,6 +182,18 @@ def said_by(u: Unread, quotes: list[str]) -> bool:
     from ..stated import near
 
     return any(u.span in q or (len(u.span) >= 3 and near(u.span, q)) for q in quotes)
+
+
+def _names_within(h, anchor, tables: set[str], own: set[str]) -> bool:
+    """A concept inside a part frame that names something within the anchor: the other dimension of
+    its table ("行政诉讼中，结果被纠正") or one of the anchor's own parts ("不予公开中属于国家秘密");
+    another column beside a column is no part of it ("自然人申请里高校老师": 高校 is no 自然人)."""
+    ids = {c.id for c in h.concepts} - own
+    if not ids or not {c.table for c in h.concepts} & tables:
+        return False
+    parts = {p for c in anchor.concepts for p in (*c.parts, *c.parts_when_split, *c.covers)}
+    dims = {c.dim for c in anchor.concepts}
+    return bool(ids & parts) or any(c.dim not in dims for c in h.concepts if c.id in ids)
 
 
 def cited_quotes(result: dict) -> list[str]:
