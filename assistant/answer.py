@@ -21,6 +21,7 @@ from .citations import refusal
 from .evidence import Evidence
 from .nearest import nearest_figures
 from .understand.question import AgencyMatch, Question, parse_question
+from .understand.reader import find_hits, normalise
 from .routes import ROUTES, Case
 from .understand.unread import as_candidates, cite_candidates, gate, refusal_with_candidates
 
@@ -192,7 +193,7 @@ _OWN_ASK = re.compile(r"^\s*(?!(?:占|比|多|少|差|一共|共|合计|总共|�
 _NOT_NAME = r"(?:(?!新收|收到|公开|申请|信息|答复|办理|处理|结转|行政|一共|总共|共)[\u4e00-\u9fff])"
 _NAME = _NOT_NAME + r"{1,16}(?:办公厅|办公室|管理局|委员会|政府|局|委|厅|办|区|县|市)(?![理公室])"
 # the opening "who and when" of a question: a year, with the agency named right before or after it
-_WHO_WHEN = re.compile(r"^[^？?，,]*?\d{4}\s*年度?(?:" + _NAME + ")?")
+_WHO_WHEN = re.compile(r"^[^？?，,]*?(?:\d{4}|(?<!\d)\d{2})\s*年度?(?:" + _NAME + ")?")
 # no year: the agency the question opens with
 _WHO = re.compile("^" + _NAME)
 
@@ -221,12 +222,24 @@ def _split_at_question_marks(question: str) -> list[str] | None:
         second = head + second
     elif second.startswith("其中"):                         # "…一共多少件？其中被纠正的多少件？"
         second = re.sub(r"(一共|总共|共计|合计|共|总计)$", "", head) + "中" + second[2:]
+    elif _names_only_columns(second) and _names_a_row(head):
+        # "…政府集中采购几个项目，总金额多少": a column alone is a column of the row asked before
+        second = head + second
     else:                                                    # a clause of its own: who and when only
         who = _WHO_WHEN.match(head)
         if not who and not tail:
             return None
         second = (who.group(0) if who else "") + second
     return [first + tail, second + tail]
+
+
+def _names_only_columns(text: str) -> bool:
+    hits = find_hits(normalise(text))
+    return bool(hits) and all(c.dim == "columns" for h in hits for c in h.concepts)
+
+
+def _names_a_row(text: str) -> bool:
+    return any(c.dim == "rows" for h in find_hits(normalise(text)) for c in h.concepts)
 
 
 def split_asks(question: str) -> list[str]:
