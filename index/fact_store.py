@@ -248,11 +248,7 @@ class FactStore:
                 db.execute("DELETE FROM manifest WHERE path=?", (path,))
                 dropped = not self._other_sources(rid, path)
                 if dropped:
-                    found = bool(db.query("SELECT 1 FROM reports WHERE report_id=?", (rid,)))
-                    self._delete_rows(rid)
-                    db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (rid,))
-                    if found:
-                        self._bump(db)
+                    self._drop(db, rid)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -260,6 +256,16 @@ class FactStore:
         return rid, dropped
 
     forget_source = remove_source
+
+    def _drop(self, db, report_id: str) -> bool:
+        """Inside the caller's transaction: the report's rows gone, its vectors marked for removal,
+        the generation moved when it existed. True when it existed."""
+        found = bool(db.query("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))
+        self._delete_rows(report_id)
+        db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (report_id,))
+        if found:
+            self._bump(db)
+        return found
 
     def touch_manifest(self, path: str, sha: str, report_id: str, size: int, mtime: float) -> None:
         with self._lock:
@@ -270,12 +276,8 @@ class FactStore:
             db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
-                found = bool(db.query("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))
-                self._delete_rows(report_id)
                 db.execute("DELETE FROM manifest WHERE report_id=?", (report_id,))
-                db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (report_id,))
-                if found:
-                    self._bump(db)
+                found = self._drop(db, report_id)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
