@@ -1,8 +1,9 @@
 """Nothing substituted: a figure is stated only for a question that was read whole.
 
 The commonest wrong number is a substitute: a part of the question that narrows what it asks (a
-period, a channel, a topic, a part of a column, a rate) was not read, and the nearest figure (the
-whole year's, the whole column's) was stated as if it answered. The words that narrow are data
+period, a channel, a topic, a part of a column, a rate, a result column, a concept of another
+table) was not read, and the nearest figure (the whole year's, the whole column's, the block's 总计)
+was stated as if it answered. The words that narrow are data
 (`narrowing` in concepts.yaml); the reader finds them (`narrowing_spans`), and `gate` is the one
 place that decides: a figure stands only when its cited source says the narrowing words too
 ("网上申请办结率100%" answers "网上…办结率"); otherwise the turn is a refusal that says what was not
@@ -19,7 +20,8 @@ from .concepts import QuestionModel
 
 @dataclass(frozen=True)
 class Unread:
-    kind: str           # period, channel, topic, part, rate (the data file's kinds)
+    kind: str           # the data file's kinds (period, channel, topic, office, part, rate), or column
+                        # (a doubtful default) and other_table (a concept of another table)
     span: str           # the question's words, as typed
     says: str           # what the reports give instead
     whole: str          # the whole match to drop for the question the candidates answer
@@ -102,7 +104,7 @@ def narrowing_spans(text: str, hits, m: QuestionModel, content_of, strip) -> lis
                 a, b = mm.span(1) if pat.groups else mm.span()
                 found.append((a, b, *mm.span()))
         whole_spans = [mm.span() for pat in kind.excepted for mm in pat.finditer(text)]
-        for a, b, wa, wb in sorted(found):
+        for a, b, wa, _ in sorted(found):
             span = text[a:b]
             if any(s <= wa and b <= e for s, e in whole_spans):
                 continue                    # inside words that mean the whole ("1月至12月")
