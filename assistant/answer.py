@@ -23,6 +23,7 @@ from .nearest import nearest_figures
 from .understand.question import AgencyMatch, Question, parse_question
 from .understand.reader import find_hits, normalise
 from .routes import ROUTES, Case
+from .routes.guards import without_change
 from .understand.unread import as_candidates, cite_candidates, gate, refusal_with_candidates
 
 
@@ -129,7 +130,7 @@ def _with_nearest_scope(ev: Evidence, q: Question, refused: dict) -> dict:
         have = sorted({r["year"] for r in ev.reports if r["agency"] in names and r["year"]})
         if have and len(q.years) == 1:
             year = min(have, key=lambda y: abs(y - q.years[0]))
-            nearer = replace(q, years=[year], wants_change=False)
+            nearer = replace(without_change(q), years=[year])
             asked = q.text.replace(str(q.years[0]), str(year), 1) if str(q.years[0]) in q.text else None
     if nearer is None:
         return refused
@@ -154,7 +155,9 @@ def route(ev: Evidence, q: Question) -> dict:
         result = gate(result, q, reading.unread)
     if not result["grounded"] and not result["figures"] and not result.get("candidates") and ev.reports:
         scoped = _scope(ev, q)
-        near = nearest_figures(ev, q, scoped[0]) if isinstance(scoped, tuple) else None
+        # what is near the question's words without the unread ones
+        looked_up = replace(q, metric=reading.subject_without_unread) if reading is not None and reading.unread else q
+        near = nearest_figures(ev, looked_up, scoped[0]) if isinstance(scoped, tuple) else None
         if near:
             # nothing answered: what is close, by words and by meaning, is offered
             result = {**result, "candidates": as_candidates(near, None)}

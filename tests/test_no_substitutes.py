@@ -220,7 +220,7 @@ def test_a_filter_from_the_list_names_that_agency_only(comp):
     assert values(res) == ["3119"] and all(c["agency"] == "淮安市人民政府" for c in res["citations"])
 
 
-TRAP_FLOORS = {"trap_qa_a.jsonl": 175, "trap_qa_b.jsonl": 150}     # 178/179 and 154/160 measured
+TRAP_FLOORS = {"trap_qa_a.jsonl": 175, "trap_qa_b.jsonl": 153}     # 178/179 and 157/160 measured
 
 
 @pytest.mark.parametrize("name", sorted(TRAP_FLOORS))
@@ -228,8 +228,8 @@ def test_trap_question_sets(comp, name):
     """Trap sets written from the reports by helpers who never saw the code (first measured: A
     117/179 with 52 wrong figures, B 115/160 with 33): each qualifier the reports cannot answer
     beside its answerable twin, follow-ups with their history, filters that disagree. No figure is
-    stated for a question not read whole; the percentages B's writer wrote without % ("12.3" for
-    the report's "12.3%") are the only figures judged wrong, and they are the report's own."""
+    stated for a question not read whole. (Three of B's percentages were written without their
+    sign, "12.3" for the report's "12.3%"; the gold now has them as the contract keeps values.)"""
     from assistant.evaluate import judge, load_questions
 
     from .conftest import ROOT
@@ -242,8 +242,7 @@ def test_trap_question_sets(comp, name):
         res = answer_turn(comp.answerer, g["question"], agency=g.get("agency"), year=g.get("year"),
                           context=context).result
         outcomes.append((g, res, judge(g, res)))
-    wrong = [(g["id"], [f["value"] for f in res["figures"]]) for g, res, (o, _) in outcomes if o == "wrong"
-             and not all(f["value"].rstrip("%") in g.get("figures", []) for f in res["figures"])]
+    wrong = [(g["id"], [f["value"] for f in res["figures"]]) for g, res, (o, _) in outcomes if o == "wrong"]
     assert wrong == []
     assert sum(o == "pass" for _, _, (o, _) in outcomes) >= TRAP_FLOORS[name]
 

@@ -12,7 +12,8 @@ from .case import Case, Route
 
 # the words that ask for a change on the year before, taken out for this year's own figure
 _VS_LAST_YEAR_WORDS = re.compile(r"(?:同比|环比|比上一?年度?|较上一?年度?|比去年|较去年|与上一?年相比|与去年相比|比前一年|比\d{4}年)"
-                                 r"(?:[^，,？?]{0,8}?)(?:增长率|增长|增加|减少|下降|回落|提高|降低|变化|涨)?了?")
+                                 r"(?:[^，,？?]{0,8}?)(?:增长率|增长|增加|减少|下降|回落|提高|降低|变化|涨)?了?"
+                                 r"(?:百分之|百分比|几个百分点|多少个百分点)?")
 
 
 def _absent_kind(c: Case) -> bool:
@@ -32,18 +33,23 @@ UNREAD_EXCEPTION = Route(
                            "请用表格中的栏目名称（如自然人、商业企业）说明"))
 
 
+def without_change(q):
+    """The question's own figure, without the change it asks for ("同比增长了百分之多少" taken out)."""
+    return replace(q, wants_change=False, wants_compare=False, operation="value", text=_VS_LAST_YEAR_WORDS.sub("", q.text))
+
+
 def with_this_year(c: Case, refused: dict) -> dict:
     """A change the corpus cannot compute, with this year's own figures as candidates (offered,
     never as the change asked)."""
     from . import ROUTES
 
-    this_year = Case(c.ev, replace(c.q, wants_change=False, text=_VS_LAST_YEAR_WORDS.sub("", c.q.text)), c.reports, [])
+    this_year = Case(c.ev, without_change(c.q), c.reports, [])
     for r in ROUTES:
         if r.name.startswith("change") or r.name == "stated_change" or not r.when(this_year):
             continue
         res = r.answer(this_year)
-        if res is not None:
-            return {**refused, "candidates": as_candidates(res, None)} if res["figures"] else refused
+        if res is not None and res["figures"]:
+            return {**refused, "candidates": as_candidates(res, None)}
     return refused
 
 
