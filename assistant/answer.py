@@ -140,35 +140,46 @@ def _with_nearest_scope(ev: Evidence, q: Question, refused: dict) -> dict:
 
 
 def route(ev: Evidence, q: Question) -> dict:
-    """Scope, the declared routes in order, then the one check that no figure answers a question
-    not read whole, and the scope notes."""
-    result = _route(ev, q)
-    reading = q.reading
-    if reading is not None and reading.unread and not result["figures"] and not result.get("candidates") \
-            and reading.subject_without_unread != reading.subject:
-        # nothing found for the whole question: what its words without the unread ones find is offered
-        nearest = _route(ev, replace(q, metric=reading.subject_without_unread))
-        if nearest["figures"]:
-            result = refusal_with_candidates(nearest, q, reading.unread)
-    if reading is not None:
+    """The declared routes over the question's scope, then the one check that no figure answers a
+    question not read whole, the nearest figures for a refusal, and the scope notes."""
+    result = _offer_without_unread(ev, q, _route(ev, q))
+    if q.reading is not None:
         # a figure stands only for a question read whole (the one place this is decided)
-        result = gate(result, q, reading.unread)
-    if not result["grounded"] and not result["figures"] and not result.get("candidates") and ev.reports:
-        scoped = _scope(ev, q)
-        # what is near the question's words without the unread ones
-        looked_up = replace(q, metric=reading.subject_without_unread) if reading is not None and reading.unread else q
-        near = nearest_figures(ev, looked_up, scoped[0]) if isinstance(scoped, tuple) else None
-        if near:
-            # nothing answered: what is close, by words and by meaning, is offered
-            result = {**result, "candidates": as_candidates(near, None)}
+        result = gate(result, q, q.reading.unread)
+    return cite_candidates(_scope_notes(q, _offer_near(ev, q, result)))
+
+
+def _offer_without_unread(ev: Evidence, q: Question, result: dict) -> dict:
+    """Nothing found for the whole question: what its words without the unread ones find is
+    offered ("上半年主动公开了多少条": the year's figure)."""
+    reading = q.reading
+    if reading is None or not reading.unread or result["figures"] or result.get("candidates") \
+            or reading.subject_without_unread == reading.subject:
+        return result
+    nearest = _route(ev, replace(q, metric=reading.subject_without_unread))
+    return refusal_with_candidates(nearest, q, reading.unread) if nearest["figures"] else result
+
+
+def _offer_near(ev: Evidence, q: Question, result: dict) -> dict:
+    """A refusal with no candidates yet: what is close to its words (and meaning) is offered."""
+    if result["grounded"] or result["figures"] or result.get("candidates") or not ev.reports:
+        return result
+    scoped = _scope(ev, q)
+    reading = q.reading
+    looked_up = replace(q, metric=reading.subject_without_unread) if reading is not None and reading.unread else q
+    near = nearest_figures(ev, looked_up, scoped[0]) if isinstance(scoped, tuple) else None
+    return {**result, "candidates": as_candidates(near, None)} if near else result
+
+
+def _scope_notes(q: Question, result: dict) -> dict:
     if q.ignored_filters:
         # the question named its own agency or year: it wins, and the answer says so
-        result["warnings"] = [*result.get("warnings", []),
-                              "筛选条件（" + "、".join(q.ignored_filters) + "）未应用：问题中已指明单位或年份，按问题回答"]
+        result = {**result, "warnings": [*result.get("warnings", []), "筛选条件（" + "、".join(q.ignored_filters)
+                                         + "）未应用：问题中已指明单位或年份，按问题回答"]}
     if q.excluded and result.get("grounded"):
         # the scope the question set by leaving agencies out is said with the answer
-        result["warnings"] = [*result.get("warnings", []), "已按问题要求不计入：" + "、".join(q.excluded)]
-    return cite_candidates(result)
+        result = {**result, "warnings": [*result.get("warnings", []), "已按问题要求不计入：" + "、".join(q.excluded)]}
+    return result
 
 
 def _route(ev: Evidence, q: Question) -> dict:
