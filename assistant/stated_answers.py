@@ -8,7 +8,7 @@ import re
 from .citations import AnswerBuilder, refusal, report_name
 from .compose import change_line, combine_sentence, metric_words, note_missing_years
 from .compute import Value
-from .understand.concepts import share_words_re
+from .understand.concepts import last_year_re, share_words_re
 from .evidence import Evidence
 from .understand.matching import Idf, same_words, grams, overlap
 from .understand.question import Question
@@ -162,12 +162,11 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
     return b.result("\n".join(lines), list(dict.fromkeys(warnings)), checks=ev.checks)
 
 
-_VS_LAST_YEAR = re.compile(r"同比|比上一?年度?|较上一?年度?|比去年|较去年|与上一?年相比|与去年相比|比前一年")
 
 
 def asks_vs_last_year(q: Question) -> bool:
     """"比上一年少了多少", "同比增长": a change against the year before the one asked about."""
-    return bool(_VS_LAST_YEAR.search(q.text)) and len(q.years) <= 1
+    return bool(last_year_re().search(q.text)) and len(q.years) <= 1
 
 
 def _names_year_before(q: Question, report: dict) -> bool:

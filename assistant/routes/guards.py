@@ -2,18 +2,13 @@
 cannot name, a change whose other year the corpus lacks."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from ..citations import refusal, report_name
 from ..stated_answers import asks_vs_last_year
+from ..understand.concepts import change_asked_re
 from ..understand.unread import as_candidates
 from .case import Case, Route
-
-# the words that ask for a change on the year before, taken out for this year's own figure
-_VS_LAST_YEAR_WORDS = re.compile(r"(?:同比|环比|比上一?年度?|较上一?年度?|比去年|较去年|与上一?年相比|与去年相比|比前一年|比\d{4}年)"
-                                 r"(?:[^，,？?]{0,8}?)(?:增长率|增长|增加|减少|下降|回落|提高|降低|变化|涨)?了?"
-                                 r"(?:百分之|百分比|几个百分点|多少个百分点)?")
 
 
 def _absent_kind(c: Case) -> bool:
@@ -35,7 +30,7 @@ UNREAD_EXCEPTION = Route(
 
 def without_change(q):
     """The question's own figure, without the change it asks for ("同比增长了百分之多少" taken out)."""
-    return replace(q, wants_change=False, wants_compare=False, operation="value", text=_VS_LAST_YEAR_WORDS.sub("", q.text))
+    return replace(q, wants_change=False, wants_compare=False, operation="value", text=change_asked_re().sub("", q.text))
 
 
 def with_this_year(c: Case, refused: dict) -> dict:

@@ -100,6 +100,8 @@ class QuestionModel:
     overview_cells: tuple[tuple[str, str, str], ...] = ()       # (table, row, column) concept ids
     narrowing: tuple[Narrowing, ...] = ()
     context_words: tuple[str, ...] = ()
+    last_year_words: tuple[str, ...] = ()      # patterns: a change against the year before
+    changed_words: tuple[str, ...] = ()        # how a figure changed (增长, 回落…)
     typos: tuple[tuple[re.Pattern, str], ...] = ()
     confusable_table: dict = field(default_factory=dict)      # str.translate table of confusable characters
     suffix_in_word: tuple[str, ...] = ()
@@ -194,6 +196,8 @@ def load_model(path: Path = DATA) -> QuestionModel:
                          figure_words=_tuple(asks.get("figure")), words_words=_tuple(asks.get("words")),
                          overview_words=_tuple(overview.get("words")), overview_cells=cells, narrowing=tuple(narrowing),
                          typos=_typos(raw.get("typos") or {}),
+                         last_year_words=_tuple((raw.get("last_year") or {}).get("words")),
+                         changed_words=_tuple((raw.get("last_year") or {}).get("changed")),
                          confusable_table=str.maketrans({str(k): str(v) for k, v in
                                                          (raw.get("confusable_characters") or {}).items()}),
                          whole_report_words=_tuple(overview.get("whole_report_words")))
@@ -217,6 +221,20 @@ _AGENCY_LISTS = {"government_suffixes": "government_suffixes", "agency_suffixes"
 @lru_cache(maxsize=1)
 def model() -> QuestionModel:
     return load_model()
+
+
+@lru_cache(maxsize=1)
+def last_year_re() -> re.Pattern:
+    """"同比", "比上年": a change against the year before (the data file's patterns)."""
+    return re.compile("|".join(model().last_year_words) or "(?!)")
+
+
+@lru_cache(maxsize=1)
+def change_asked_re() -> re.Pattern:
+    """The whole ask for a change ("比2018年增长了百分之多少"): taken out for this year's own figure."""
+    changed = "|".join(sorted(map(re.escape, model().changed_words), key=len, reverse=True))
+    return re.compile(rf"(?:{'|'.join(model().last_year_words)}|比\d{{4}}年)(?:[^，,？?]{{0,8}}?)(?:{changed})?了?"
+                      r"(?:百分之|百分比|几个百分点|多少个百分点)?")
 
 
 @lru_cache(maxsize=1)
