@@ -25,9 +25,6 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _FULL_STOP = re.compile(r"[。！？!?]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _REMAINDER = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[)）、.]?\s*(其他|其它|其余)")
-_SPECIFIC_UNITS = {"期", "次", "篇", "份", "人", "家", "场", "名", "项"}
-# units people use for one another: "多少篇政策解读" is answered by "政策解读83件"
-_SAME_KIND = ({"件", "条", "篇", "份"},)
 
 
 @lru_cache(maxsize=20000)
@@ -42,10 +39,15 @@ def _rows_named(text: str) -> frozenset[str]:
 
 
 def _unit_fits(asked: str, unit: str | None) -> bool:
-    return asked == unit or any(asked in k and unit in k for k in _SAME_KIND)
+    kind = model().same_kind_units
+    return asked == unit or (asked in kind and unit in kind)
 
 
-_UNIT_ASKED = re.compile(r"多少([条件个次篇项人家期份])|几([条件个次篇项人家期份])")
+@lru_cache(maxsize=1)
+def _unit_asked() -> re.Pattern:
+    """"多少条", "几期": the unit a question counts in."""
+    units = "".join(sorted({u for u in (*model().specific_units, *model().same_kind_units, "个") if len(u) == 1}))
+    return re.compile(f"多少([{units}])|几([{units}])")
 
 
 @dataclass
@@ -135,7 +137,7 @@ class StatedFigures:
         asks_other = any(w in question for w in ("其他", "其它", "其余"))
         scope = {r["report_id"] for r in reports}
         cat = self.catalog
-        unit = _UNIT_ASKED.search(question)
+        unit = _unit_asked().search(question)
         unit = (unit.group(1) or unit.group(2)) if unit else None
         wants_rate = "%" in question or "率" in subject
         found: dict[str, list[Scored]] = {}
@@ -175,7 +177,7 @@ class StatedFigures:
                 continue
             if unit and cat.prose_unit[i] == unit:
                 score += 0.04
-            elif (unit in _SPECIFIC_UNITS or (unit and cat.prose_unit[i] in _SPECIFIC_UNITS)) \
+            elif (unit in model().specific_units or (unit and cat.prose_unit[i] in model().specific_units)) \
                     and not _unit_fits(unit, cat.prose_unit[i]):
                 score -= 0.3        # "几期" is not answered by a count of 件, nor "多少条" by 4次
             is_rate = cat.prose_unit[i] in ("%", "％") or "%" in cat.prose_value[i]
@@ -198,7 +200,7 @@ class StatedFigures:
         item = _item_of_part(subject)
         for rid, ranked in found.items():
             ranked.sort(key=lambda s: (-s.score, s.fact["fact_id"]))
-            if unit in _SPECIFIC_UNITS and any(_unit_fits(unit, s.fact["unit"]) for s in ranked):
+            if unit in model().specific_units and any(_unit_fits(unit, s.fact["unit"]) for s in ranked):
                 # "多少场直播": where the report counts in 场, a count in 条 is another thing
                 found[rid] = [s for s in ranked if _unit_fits(unit, s.fact["unit"])]
             if item:
