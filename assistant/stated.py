@@ -38,6 +38,11 @@ def _rows_named(text: str) -> frozenset[str]:
     return frozenset(named)
 
 
+def _other_platform(asked: list[str], said: str) -> bool:
+    """The figure's words name a platform, and none the question asks about."""
+    return not any(w in said for w in asked) and any(w in said for w in model().platform_words)
+
+
 def _unit_fits(asked: str, unit: str | None) -> bool:
     kind = model().same_kind_units
     return asked == unit or (asked in kind and unit in kind)
@@ -153,6 +158,8 @@ class StatedFigures:
                     offer(f, score, recall)
         hits = []
         in_context = len(scope) <= CONTEXT_SCOPE
+        platforms = [w for w in model().platform_words if w in question]
+        before = ""
         for i in cat.prose_candidates(qg, scope):
             score, recall = cat.score_prose(qg, i, qb)
             if in_context:      # words of the question may sit earlier in the figure's sentence
@@ -171,6 +178,8 @@ class StatedFigures:
                     own = recall if label == cat.prose_label[i] else ctx
                     score = max(score, 0.5 * ctx + 0.15 * own + 0.35 * overlap(grams(label), qb, cat.idf) - 0.05)
                     recall = ctx
+            if platforms and _other_platform(platforms, f"{cat.prose_label[i]} {before if in_context else ''}"):
+                continue        # "政务微信发了多少条": a figure counted on 政务微博 is another platform's
             if not asks_other and _REMAINDER.match(re.split(r"[中，,]", cat.prose_label[i])[-1]):
                 # "其他应主动公开政府信息" is the rest of a list: never what a question that does not say
                 # 其他 asks ("其他应公开的政府信息中机关党建" is an item, 机关党建)

@@ -101,6 +101,7 @@ class QuestionModel:
     narrowing: tuple[Narrowing, ...] = ()
     context_words: tuple[str, ...] = ()
     specific_units: tuple[str, ...] = ()
+    platform_words: tuple[str, ...] = ()
     same_kind_units: tuple[str, ...] = ()
     last_year_words: tuple[str, ...] = ()      # patterns: a change against the year before
     changed_words: tuple[str, ...] = ()        # how a figure changed (增长, 回落…)
@@ -213,7 +214,7 @@ def _typos(raw: dict) -> tuple[tuple[re.Pattern, str], ...]:
 
 
 # word lists of the data file read as they are (top-level key = field name)
-_WORD_LISTS = ("specific_units", "same_kind_units", "context_words", "connectors", "filler_words", "generic_words", "measure_words", "absent_metric_words", "rank_ascending",
+_WORD_LISTS = ("platform_words", "specific_units", "same_kind_units", "context_words", "connectors", "filler_words", "generic_words", "measure_words", "absent_metric_words", "rank_ascending",
                "qualifiers", "duration_words", "duration_units", "share_words", "money_words", "money_units")
 _AGENCY_LISTS = {"government_suffixes": "government_suffixes", "agency_suffixes": "agency_suffixes",
                  "place_suffixes": "place_suffixes", "agency_things": "things", "suffix_in_word": "suffix_in_word",
