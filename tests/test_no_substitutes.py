@@ -296,3 +296,35 @@ def test_two_asks_share_what_the_second_leaves_out(comp, question, want):
         assert all("采购" in (f.get("label") or "") for f in res["figures"]), res["answer"]
     else:
         assert set(want) <= set(values(res)), res["answer"]
+
+
+@pytest.mark.parametrize("question, unread", [
+    ("洪泽区2023年区本级新收了几件申请？", "区本级"),                 # a level of the agency
+    ("淮安市政府2024年男性申请人提了多少件申请？", "男性"),             # who, not split
+    ("沭阳发改局2023年国庆期间收到几件申请？", "国庆"),                 # a festival is a period
+    ("淮安市政府2024年市长信箱转来的申请有多少件？", "信箱"),          # a channel
+])
+def test_more_qualifiers_the_reports_do_not_split(comp, question, unread):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == [], res["answer"]
+    assert any(unread in u for u in res["interpretation"]["unread"]), res["interpretation"]
+
+
+def test_a_figure_counted_on_another_platform_is_no_answer(comp):
+    res = comp.answerer.ask("宁波对口支援局2019年政务抖音发了多少条？")
+    assert "692" not in values(res), res["answer"]          # 692 is the 政务微博's count
+
+
+@pytest.mark.parametrize("history, follow, agency, year, want", [
+    (["平潭2020年依申请公开收到多少"], "予以公开的有几件？", None, None, "7"),   # a bare question leans too
+    (["淮安市政府24年收了多少申请"], "那23年的呢？", None, None, None),         # 那23年 is a year: no report
+    (["你们2019年主动公开多少条"], "那平潭国资局呢", "宁波市对口支援和区域合作局", 2019, "24"),
+])
+def test_follow_ups_with_short_years_bare_questions_and_filters(comp, history, follow, agency, year, want):
+    context = context_from_history(comp.answerer, [{"role": "user", "content": h} for h in history],
+                                   agency=agency, year=year)
+    res = answer_turn(comp.answerer, follow, agency=agency, year=year, context=context).result
+    if want is None:
+        assert res["grounded"] is False and res["figures"] == [], res["answer"]
+    else:
+        assert want in values(res), res["answer"]

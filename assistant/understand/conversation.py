@@ -22,12 +22,19 @@ def resolve_followup(question: str, q: Question, prev: dict | None) -> str | Non
     if not prev or not prev.get("metric"):
         return None
     text = question.strip()
-    leaning = bool(_FOLLOW.search(text))
+    # "部分公开的有几件？" right after a question about one agency and year names neither: it leans on
+    # the previous question too (not a ranking or a question over every report)
+    bare = not q.agencies and not q.years and not q.unknown_place and bool(q.metrics) and bool(prev.get("agency")) \
+        and not (q.wants_rank or q.wants_trend or q.wants_sum or q.excluded)
+    leaning = bool(_FOLLOW.search(text)) or bare
     stripped = _FOLLOW.sub("", YEAR_RE.sub("", text)).strip(" ？?，,。")
     if not leaning and stripped:
         return None
     agency = q.agencies[0].agency if len(q.agencies) == 1 else prev.get("agency")
     years = q.years or prev.get("years") or []
+    if bare and not _FOLLOW.search(text):
+        # a whole question of its own: asked about the previous agency and years
+        return f"{agency}{'和'.join(f'{y}年' for y in years)}{text}"
     own = _FOLLOW.sub("", q.metric).strip()
     only_scope_changed = len(re.sub(r"[\s的]", "", own)) <= 1 or not stripped
     if only_scope_changed and prev.get("text"):
@@ -45,9 +52,10 @@ def resolve_followup(question: str, q: Question, prev: dict | None) -> str | Non
 def _with_scope(prev: dict, agency: str | None, years: list[int]) -> str:
     """The previous question with another year and/or agency put in its place."""
     text = prev["text"]
-    if agency and prev.get("mention") and agency != prev.get("agency"):
+    if agency and prev.get("mention") and agency != prev.get("agency") and prev["mention"] in text:
         text = text.replace(prev["mention"], agency, 1)
-    elif agency and not prev.get("mention"):
+    elif agency and (not prev.get("mention") or prev["mention"] not in text):
+        # the previous agency came from a filter, not from the words ("你们2019年…"): named in front
         text = agency + text
     year_text = "和".join(f"{y}年" for y in years)
     spans = list(YEAR_RE.finditer(text))

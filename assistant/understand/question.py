@@ -19,9 +19,9 @@ from .chars import fold, plain_name
 from .concepts import model
 
 # "2024年", and the short "24年" people say (a two-digit year only where it cannot be a count of
-# years: not "近10年", "连续12年", "10年来")
+# years: not "近10年", "连续12年", "10年来", "在那10年里"; a follow-up may open with it: "那23年的呢")
 YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?:度)?"
-                     r"|(?<![\d.近前后过去多数第这那每余续了有])((?:0[89]|[12]\d))年(?:度)?(?![代来间内以多])")
+                     r"|(?<![\d.近前后过去多数第这每余续了有])(?<![^\s]那)((?:0[89]|[12]\d))年(?:度)?(?![代来间内以多])")
 
 
 def years_in(text: str) -> list[int]:
