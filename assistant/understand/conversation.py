@@ -1,7 +1,10 @@
 """Follow-up questions in a chat: "那2020年呢？" reuses the agency and metric of the previous question.
 
 The previous question is kept whole; a follow-up that only changes the year or the agency gets that
-question back with the new year or agency put in, so it is read exactly as before."""
+question back with the new year or agency put in, so it is read exactly as before. A follow-up that
+names one part ("那维持的呢？", "那诉讼呢？") replaces the part of the same kind in the previous
+question; a question of its own that names no agency and no year ("部分公开的有几件？") is asked
+about the previous question's agency and years. The answer shows the question as it was read."""
 from __future__ import annotations
 
 import re
