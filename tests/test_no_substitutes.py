@@ -330,3 +330,22 @@ def test_follow_ups_with_short_years_bare_questions_and_filters(comp, history, f
         assert res["grounded"] is False and res["figures"] == [], res["answer"]
     else:
         assert want in values(res), res["answer"]
+
+
+@pytest.mark.parametrize("question, place", [
+    ("淮安市2024年淮阴区收到多少件信息公开申请？", "淮阴区"),        # a district of the city: no report of its own
+    ("沭阳发改局2023年胡集镇受理了几件申请？", "胡集镇"),
+])
+def test_a_place_under_the_agency_is_not_the_agency(comp, question, place):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] is False and res["figures"] == [], res["answer"]
+    assert place in res["interpretation"]["unread"]
+
+
+@pytest.mark.parametrize("question, want", [
+    ("淮安市政府2024年全区受理多少件申请？", "3119"),
+    ("洪泽区2023年因为区里手上没有这个信息没法提供的有多少件？", "10"),
+])
+def test_place_words_that_are_no_place_stay_answered(comp, question, want):
+    res = comp.answerer.ask(question)
+    assert res["grounded"] and want in values(res), res["answer"]
