@@ -142,29 +142,29 @@ def _with_nearest_scope(ev: Evidence, q: Question, refused: dict) -> dict:
 def route(ev: Evidence, q: Question) -> dict:
     """The declared routes over the question's scope, then the one check that no figure answers a
     question not read whole, the nearest figures for a refusal, and the scope notes."""
-    result = _offer_without_unread(ev, q, _route(ev, q))
+    scoped = _scope(ev, q) if ev.reports else None
+    result = _offer_without_unread(ev, q, scoped, _route(ev, q, scoped))
     if q.reading is not None:
         # a figure stands only for a question read whole (the one place this is decided)
         result = gate(result, q, q.reading.unread)
-    return cite_candidates(_scope_notes(q, _offer_near(ev, q, result)))
+    return cite_candidates(_scope_notes(q, _offer_near(ev, q, scoped, result)))
 
 
-def _offer_without_unread(ev: Evidence, q: Question, result: dict) -> dict:
+def _offer_without_unread(ev: Evidence, q: Question, scoped, result: dict) -> dict:
     """Nothing found for the whole question: what its words without the unread ones find is
     offered ("上半年主动公开了多少条": the year's figure)."""
     reading = q.reading
     if reading is None or not reading.unread or result["figures"] or result.get("candidates") \
             or reading.subject_without_unread == reading.subject:
         return result
-    nearest = _route(ev, replace(q, metric=reading.subject_without_unread))
+    nearest = _route(ev, replace(q, metric=reading.subject_without_unread), scoped)
     return refusal_with_candidates(nearest, q, reading.unread) if nearest["figures"] else result
 
 
-def _offer_near(ev: Evidence, q: Question, result: dict) -> dict:
+def _offer_near(ev: Evidence, q: Question, scoped, result: dict) -> dict:
     """A refusal with no candidates yet: what is close to its words (and meaning) is offered."""
     if result["grounded"] or result["figures"] or result.get("candidates") or not ev.reports:
         return result
-    scoped = _scope(ev, q)
     reading = q.reading
     looked_up = replace(q, metric=reading.subject_without_unread) if reading is not None and reading.unread else q
     near = nearest_figures(ev, looked_up, scoped[0]) if isinstance(scoped, tuple) else None
@@ -182,10 +182,10 @@ def _scope_notes(q: Question, result: dict) -> dict:
     return result
 
 
-def _route(ev: Evidence, q: Question) -> dict:
+def _route(ev: Evidence, q: Question, scoped) -> dict:
+    """`scoped`: the question's scope (`_scope`), computed once per reading."""
     if not ev.reports:
         return refusal(q, "索引中还没有任何报告")
-    scoped = _scope(ev, q)
     if isinstance(scoped, dict):
         return _with_nearest_scope(ev, q, scoped)
     case = Case(ev, q, *scoped)

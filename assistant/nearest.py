@@ -83,7 +83,11 @@ def nearest_figures(ev, q, reports: list[dict]) -> dict | None:
         if cells and cells.get("figures"):
             shift = len(citations)
             citations += [{**c, "id": c["id"] + shift} for c in cells["citations"]]
-            figures += [{**f, "citation": f["citation"] + shift} for f in cells["figures"][:1] if f.get("citation")]
+            for f in cells["figures"][:1]:
+                # every source id moves with the citations (a computed cell cites several)
+                ids = [i + shift for i in (f.get("citations") or [f.get("citation")]) if i is not None]
+                if ids:
+                    figures.append({**f, "citation": ids[0], "citations": ids})
     return {"figures": figures, "citations": citations} if figures else None
 
 

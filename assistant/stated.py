@@ -62,12 +62,12 @@ class Scored:
     recall: float
 
 
-def near(word: str, text: str) -> bool:
-    """Most of a word's character pairs occur in the text (土地出让信息 ~ 土地出让类信息)."""
+def near(word: str, text: str, share: float = 0.6) -> bool:
+    """Most (`share`) of a word's character pairs occur in the text (土地出让信息 ~ 土地出让类信息)."""
     if word in text:
         return True
     pairs = {word[i:i + 2] for i in range(len(word) - 1)}
-    return bool(pairs) and sum(p in text for p in pairs) / len(pairs) >= 0.6
+    return bool(pairs) and sum(p in text for p in pairs) / len(pairs) >= share
 
 
 def _clause_is_about(clause: str, subject: str, question: str) -> bool:

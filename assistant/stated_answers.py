@@ -215,7 +215,7 @@ def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict
         # every word of the subject, by half its character pairs ("申请量" ~ "申请数量"); "答复的申请数"
         # is not the 申请数量 the clause changes
         words = [w for w in q.metric.split() if len(w) >= 2] or [head(q.metric, [q.metric])]
-        return all(_half_said(w, said) for w in words)
+        return all(near(w, said, share=0.5) for w in words)
 
     pick = next((s for s in found.get(r["report_id"], []) if changes_what_was_asked(s)), None)
     if pick is None:
@@ -226,11 +226,6 @@ def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict
     b.figure(fact, cid)
     return b.result(b.sentence(fact, r, cid), ["语料中没有上一年的报告可供计算，以上是报告正文所述的同比变化"],
                     checks=ev.checks)
-
-
-def _half_said(word: str, said: str) -> bool:
-    pairs = {word[i:i + 2] for i in range(len(word) - 1)}
-    return bool(pairs) and sum(p in said for p in pairs) * 2 >= len(pairs)
 
 
 def _names_cell(metric: Metric, text: str) -> bool:

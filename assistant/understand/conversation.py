@@ -71,7 +71,8 @@ def _with_scope(prev: dict, agency: str | None, years: list[int]) -> str:
 
 def _replace_part(prev_text: str, own: str) -> str | None:
     """The previous question with the follow-up's concept words put in place of the previous
-    concept of the same table and dimension (or added after the last concept when it had none)."""
+    concept of the same table and dimension, or added after its last concept when the word is the
+    other dimension of the same table; None for a concept of another table."""
     from .reader import find_hits, normalise
 
     new_hits = find_hits(normalise(own))
