@@ -245,3 +245,23 @@ def share_words_re() -> re.Pattern:
     """The data file's words for a share (longest first), as one pattern: asked, and removed from a subject."""
     words = sorted(map(re.escape, model().share_words), key=len, reverse=True)
     return re.compile("|".join(words) if words else "(?!)")
+
+
+@dataclass(frozen=True)
+class PassageModel:
+    """What the data file says about questions that ask for words (its `passages` part)."""
+    asking_words: tuple[str, ...]                       # longest first: taken out of the question
+    sections: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]   # (words of its heading, words pointing at it)
+    shortcoming_words: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def passage_model(path: Path = DATA) -> PassageModel:
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("passages") or {}
+    sections = []
+    for spec in raw.get("sections") or []:
+        if not isinstance(spec, dict) or not spec.get("about") or not spec.get("words"):
+            raise InputError(f"{path.name}: passages.sections: each needs `about` and `words`, got {spec!r}")
+        sections.append((_tuple(spec["about"]), _tuple(spec["words"])))
+    return PassageModel(asking_words=tuple(sorted(_tuple(raw.get("asking_words")), key=len, reverse=True)),
+                        sections=tuple(sections), shortcoming_words=_tuple(raw.get("shortcoming_words")))

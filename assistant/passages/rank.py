@@ -1,0 +1,136 @@
+"""Score sentences and blocks against a question that asks for words.
+
+Three signals, each cheap: the question's words in the sentence (character pairs weighted by how
+rare they are among the candidate sentences), the block's own heading (a body sentence under
+"（四）政府信息公开平台建设情况" is about 平台建设 even when it does not say so), the meaning of the
+paragraph (the hybrid BM25 + dense retriever's rank, when it is open), and the report section the
+question points at by its words (data: `passages.sections` in concepts.yaml).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..understand.concepts import model, passage_model
+from ..understand.reader import tokens
+from .units import Block, Sentence
+
+SECTION_BONUS = 0.12
+MEANING_BONUS = 0.12
+PREAMBLE_PENALTY = 0.3
+
+
+def query_of(subject: str) -> str:
+    """The question's subject without the words that only ask ("是怎么做的", "有哪些", "咋样"): the
+    longer asking words go wherever they stand, one-character ones ("吗", "的") only as whole words."""
+    asking = passage_model().asking_words
+    for w in asking:
+        if len(w) > 1:
+            subject = subject.replace(w, " ")
+    kept = [t for t in tokens(subject) if t.strip() and t not in asking and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", t)]
+    return " ".join(kept)
+
+
+def pointed_sections(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The report sections the question's words point at: (words of the heading, words that pointed)."""
+    return [(about, tuple(w for w in words if w in text)) for about, words in passage_model().sections
+            if any(w in text for w in words)]
+
+
+def in_section(block: Block, about: tuple[str, ...]) -> bool:
+    top = block.section.split("›")[0]
+    return any(w in top for w in about)
+
+
+def shortcoming(text: str) -> bool:
+    return any(w in text for w in passage_model().shortcoming_words)
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    words: float             # the question's words found in the sentence and its heading
+    sentence: Sentence
+
+
+class Ranker:
+    def __init__(self, question: str, subject: str, blocks: dict[str, list[Block]],
+                 meaning: dict[tuple[str, int], float] | None = None):
+        self.query = query_of(subject)
+        self.terms = list(dict.fromkeys(self.query.split()))
+        self.sections = pointed_sections(question)
+        self.asks_problems = any("问题" in about for about, _ in self.sections)
+        # "有哪些不足": the question says nothing but which section it means; that section answers
+        said = [w for _, words in self.sections for w in words]
+        whole = model().whole_report_words
+        self.only_section = bool(said) and all(any(t in w or w in t for w in said) or t in whole
+                                               for t in self.terms)
+        self.blocks = blocks
+        self.meaning = meaning or {}
+        every = [s.text for bs in blocks.values() for b in bs for s in b.sentences]
+        self.weights = self._weights(every)
+
+    def _weights(self, texts: list[str]) -> dict[str, float]:
+        """A word weighs by how rare it is among the sentences in scope; a word that no sentence
+        says ("咋样", "使劲", or a subject the report does not treat) weighs half, and a one-character
+        word little."""
+        n = max(1, len(texts))
+        out = {}
+        for t in self.terms:
+            df = sum(1 for x in texts if t in x)
+            w = math.log(1 + n / (1 + df))
+            if df == 0:
+                w *= 0.5
+            if len(t) == 1:
+                w *= 0.3
+            out[t] = w
+        return out
+
+    def coverage(self, text: str) -> float:
+        """How much of the question's words `text` says: a word counts whole when it stands in the
+        text, else by the share of its character pairs that do ("业务培训" ~ "业务指导培训")."""
+        total = sum(self.weights.values())
+        if not total:
+            return 0.0
+        got = 0.0
+        for t, w in self.weights.items():
+            if t in text:
+                got += w
+            elif len(t) >= 3:
+                pairs = {t[i:i + 2] for i in range(len(t) - 1)}
+                got += w * sum(1 for p in pairs if p in text) / len(pairs)
+        return got / total
+
+    def sentence(self, block: Block, s: Sentence) -> Scored:
+        words = 0.6 * self.coverage(s.text) + 0.4 * self.coverage(s.text + block.leaf)
+        pointed = any(in_section(block, about) for about, _ in self.sections)
+        if pointed and self.only_section:
+            words = max(words, 0.5)
+        score = words
+        if pointed:
+            score += SECTION_BONUS
+        if self.asks_problems and pointed and shortcoming(s.text):
+            score += SECTION_BONUS
+        if not block.section:          # the preamble before section 一 names every section: rarely the answer
+            score -= PREAMBLE_PENALTY
+        score += MEANING_BONUS * self.meaning.get((s.report_id, s.paragraph["start_pos"] or 0), 0.0)
+        return Scored(score, words, s)
+
+    def ranked(self) -> list[tuple[float, Block, list[Scored]]]:
+        """Blocks with their sentences scored, best block first. A block's score is its best
+        sentence's, lifted a little by how much of the question the block says as a whole. A
+        question that names nothing but a section ("有哪些不足") is answered from that section when
+        the report has it."""
+        blocks = [b for bs in self.blocks.values() for b in bs if b.sentences]
+        if self.only_section:
+            inside = [b for b in blocks if any(in_section(b, about) for about, _ in self.sections)]
+            blocks = inside or blocks
+        out = []
+        for b in blocks:
+            scored = [self.sentence(b, s) for s in b.sentences]
+            best = max(x.score for x in scored)
+            whole = self.coverage("".join(s.text for s in b.sentences) + b.leaf)
+            out.append((0.8 * best + 0.2 * whole, b, scored))
+        out.sort(key=lambda x: -x[0])
+        return out

@@ -1,0 +1,77 @@
+"""Sentences with their place in the report.
+
+A report's paragraphs come from the fact store in reading order, each with its section path
+("一、总体情况 › （二）依申请公开情况"). A *block* is the run of paragraphs under one section path: a
+heading and what it heads. Within a block, sentences are cut at 。！？； (items "一是…；二是…" become
+sentences of their own) and each knows whether it is only a heading ("（二）依申请公开情况。"), an
+introduction that announces items ("主要做了以下工作："), or an item.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_CUT = re.compile(r"(?<=[。！？；])|(?<=[：:])(?=\s*(?:[一二三四五六七八九十]是|[（(]?[一二三四五六七八九十\d]+[)）、.．]))")
+_HEADING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])\s*[^，,；;。]{0,28}[。.]?\s*$")
+_ITEM = re.compile(r"^\s*(?:[一二三四五六七八九十]是|[（(]?[一二三四五六七八九十\d]+[)）、.．]|第[一二三四五六七八九十]，|首先|其次|再次|最后)")
+_INTRO = re.compile(r"[：:]\s*$|以下(?:工作|几个方面|方面)|如下")
+MIN_CHARS = 4
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    paragraph: dict          # the fact store's paragraph row it is in
+    block: int               # index of its block in the report
+    order: int               # position in the report's reading order
+    heading: bool            # a heading and nothing else
+    intro: bool              # announces the items that follow
+    item: bool               # one of a list (一是…, （1）…)
+
+    @property
+    def report_id(self) -> str:
+        return self.paragraph["report_id"]
+
+    @property
+    def section(self) -> str:
+        return self.paragraph["section"] or ""
+
+
+@dataclass
+class Block:
+    """The paragraphs under one section path, in order."""
+    index: int
+    section: str
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def leaf(self) -> str:
+        """The section's own heading (its last part), without its number."""
+        last = self.section.split("›")[-1].strip()
+        return re.sub(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])", "", last)
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s.strip() for s in _CUT.split(text) if s and s.strip()]
+
+
+def is_heading(text: str) -> bool:
+    return bool(_HEADING.match(text)) and len(text) <= 34
+
+
+def blocks_of(paragraphs: list[dict]) -> dict[str, list[Block]]:
+    """Per report, its blocks in reading order; sentences too short to say anything are left out."""
+    by_report: dict[str, list[Block]] = {}
+    for p in sorted(paragraphs, key=lambda p: (p["report_id"], p["start_pos"] or 0)):
+        blocks = by_report.setdefault(p["report_id"], [])
+        section = p["section"] or ""
+        if not blocks or blocks[-1].section != section:
+            blocks.append(Block(index=len(blocks), section=section))
+        block = blocks[-1]
+        for s in sentences_of(p["text"]):
+            if len(re.sub(r"\W", "", s)) < MIN_CHARS:
+                continue
+            block.sentences.append(Sentence(text=s, paragraph=p, block=block.index,
+                                            order=len(block.sentences), heading=is_heading(s),
+                                            intro=bool(_INTRO.search(s)), item=bool(_ITEM.match(s))))
+    return by_report
