@@ -5,6 +5,6 @@ enumerated item); `rank` scores them against a question (words, meaning, the sec
 points at); `compose` turns the best into one to three whole passages, each cited, or a refusal with
 the nearest passages as candidates.
 """
-from .compose import answer_passage
+from .compose import answer_passage, asks_words
 
-__all__ = ["answer_passage"]
+__all__ = ["answer_passage", "asks_words"]

@@ -13,12 +13,14 @@ import logging
 from ..citations import AnswerBuilder, refusal, report_name
 from ..evidence import Evidence
 from ..understand.question import Question
+from ..understand.concepts import model, passage_model
 from .rank import Ranker, Scored, query_of
 from .units import Block, Sentence, blocks_of
 
 log = logging.getLogger(__name__)
 
 THRESHOLD = 0.34          # the question's words a best sentence (with its heading) must say
+STRICT = 0.6              # and before any table cell is tried (a question that asks for words)
 WHOLE_BLOCK = 320         # a block this short is quoted whole
 WINDOW = 260              # else the best sentence and its neighbours up to this many characters
 MAX_PASSAGES = 3
@@ -27,10 +29,19 @@ NEAR_TOP = 0.85           # another block joins when it scores this close to the
 WIDE_SCOPE = 5            # more reports than this: the retriever picks which to read
 
 
-def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:
+def asks_words(q: Question) -> bool:
+    """The question asks for words and for no number ("是怎么做的", "收费了吗", "咋样")."""
+    if q.wants_figure or q.reading is None or q.reading.ops - {"value"} \
+            or any(w in q.text for w in model().figure_words):       # "有没有…？有几件": a number too
+        return False
+    return any(w in q.text for w in passage_model().words_question)
+
+
+def answer_passage(ev: Evidence, q: Question, reports: list[dict], strict: bool = False) -> dict | None:
+    """`strict`: tried before the figure routes; None unless a passage says most of the question."""
     subject = q.metric or ""
     if not query_of(subject).strip():
-        return refusal(q, "问题中没有可查找的内容")
+        return None if strict else refusal(q, "问题中没有可查找的内容")
     ids = [r["report_id"] for r in reports]
     meaning = _meaning(ev, q, ids)
     if len(ids) > WIDE_SCOPE:
@@ -38,6 +49,8 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:
     blocks = blocks_of(ev.store.paragraphs(ids))
     ranked = Ranker(q.text, subject, blocks, meaning).ranked()
     ranked = [(s, b, sc) for s, b, sc in ranked if any(not x.sentence.heading for x in sc)]
+    if strict and (not ranked or max(x.words for x in ranked[0][2]) < STRICT):
+        return None
     if not ranked:
         return refusal(q, f"没有找到与“{query_of(subject)}”相关的内容")
     by_report = {r["report_id"]: r for r in reports}
@@ -51,7 +64,6 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:
             break
         if scored[0].sentence.report_id == rid and max(x.words for x in scored) >= THRESHOLD:
             chosen.append((b, passage(b, scored)))
-    chosen.sort(key=lambda bp: bp[0].index)
     b = AnswerBuilder(q)
     r = by_report[rid]
     parts, used = [], 0
@@ -70,10 +82,11 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:
 
 
 def passage(block: Block, scored: list[Scored]) -> list[Sentence]:
-    """The sentences of `block` that answer: whole when short, else the best one completed."""
+    """The sentences of `block` that answer: whole when short, else the best one completed. A
+    heading comes with the sentences under it, never alone."""
     content = [x for x in scored if not x.sentence.heading]
     if sum(len(x.sentence.text) for x in content) <= WHOLE_BLOCK:
-        return [x.sentence for x in content]
+        return [x.sentence for x in scored]
     best = max(content, key=lambda x: x.score)
     at = content.index(best)
     picked = {at}
@@ -93,7 +106,11 @@ def passage(block: Block, scored: list[Scored]) -> list[Sentence]:
     for i, x in enumerate(content):                  # and whatever else in the block says as much
         if x.score >= NEAR_TOP * best.score:
             picked.add(i)
-    return [content[i].sentence for i in sorted(picked)]
+    sents = [content[i].sentence for i in sorted(picked)]
+    first = scored[0].sentence
+    if first.heading and sents and sents[0] is content[0].sentence:
+        sents.insert(0, first)
+    return sents
 
 
 def _cite(b: AnswerBuilder, sents: list[Sentence], r: dict) -> str:

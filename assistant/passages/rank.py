@@ -19,6 +19,7 @@ from .units import Block, Sentence
 SECTION_BONUS = 0.12
 MEANING_BONUS = 0.12
 PREAMBLE_PENALTY = 0.3
+HEADING_SHARE = 0.95
 
 
 def query_of(subject: str) -> str:
@@ -39,8 +40,8 @@ def pointed_sections(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]
 
 
 def in_section(block: Block, about: tuple[str, ...]) -> bool:
-    top = block.section.split("›")[0]
-    return any(w in top for w in about)
+    """Any heading of the block's path says it ("（一）主要问题" under a mis-numbered section too)."""
+    return any(w in block.section for w in about)
 
 
 def shortcoming(text: str) -> bool:
@@ -64,7 +65,7 @@ class Ranker:
         # "有哪些不足": the question says nothing but which section it means; that section answers
         said = [w for _, words in self.sections for w in words]
         whole = model().whole_report_words
-        self.only_section = bool(said) and all(any(t in w or w in t for w in said) or t in whole
+        self.only_section = bool(said) and all(any(t in w or w in t for w in said) or any(t in w for w in whole)
                                                for t in self.terms)
         self.blocks = blocks
         self.meaning = meaning or {}
@@ -103,7 +104,8 @@ class Ranker:
         return got / total
 
     def sentence(self, block: Block, s: Sentence) -> Scored:
-        words = 0.6 * self.coverage(s.text) + 0.4 * self.coverage(s.text + block.leaf)
+        # a sentence under a heading that names the question ("（四）加强平台建设" for 平台建设) is about it
+        words = max(self.coverage(s.text), HEADING_SHARE * self.coverage(s.text + " " + block.leaf))
         pointed = any(in_section(block, about) for about, _ in self.sections)
         if pointed and self.only_section:
             words = max(words, 0.5)

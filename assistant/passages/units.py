@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 _CUT = re.compile(r"(?<=[。！？；])|(?<=[：:])(?=\s*(?:[一二三四五六七八九十]是|[（(]?[一二三四五六七八九十\d]+[)）、.．]))")
+# a sentence that opens a part of its own inside a block ("（二）围绕工作重点，扎实推进主动公开…",
+# "3.加强政务信息公开"): portal pages run a whole section's sub-headings into one paragraph
+_OPENS_PART = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、](?!\d))")
+_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
 _HEADING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])\s*[^，,；;。]{0,28}[。.]?\s*$")
 _ITEM = re.compile(r"^\s*(?:[一二三四五六七八九十]是|[（(]?[一二三四五六七八九十\d]+[)）、.．]|第[一二三四五六七八九十]，|首先|其次|再次|最后)")
 _INTRO = re.compile(r"[：:]\s*$|以下(?:工作|几个方面|方面)|如下")
@@ -39,16 +43,19 @@ class Sentence:
 
 @dataclass
 class Block:
-    """The paragraphs under one section path, in order."""
+    """The paragraphs under one section path, in order; or a part of them that opens with a
+    numbered sentence of its own ("（二）围绕工作重点…", "3.加强政务信息公开"), which portal pages run
+    into one paragraph with the rest of their section."""
     index: int
     section: str
+    opener: str = ""         # the numbered words that open this part, when it is one
     sentences: list[Sentence] = field(default_factory=list)
 
     @property
     def leaf(self) -> str:
-        """The section's own heading (its last part), without its number."""
+        """The section's own heading (its last part) and the part's opening words, without numbers."""
         last = self.section.split("›")[-1].strip()
-        return re.sub(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])", "", last)
+        return " ".join(_NUMBER.sub("", x) for x in (last, self.opener) if x)
 
 
 def sentences_of(text: str) -> list[str]:
@@ -67,10 +74,13 @@ def blocks_of(paragraphs: list[dict]) -> dict[str, list[Block]]:
         section = p["section"] or ""
         if not blocks or blocks[-1].section != section:
             blocks.append(Block(index=len(blocks), section=section))
-        block = blocks[-1]
         for s in sentences_of(p["text"]):
             if len(re.sub(r"\W", "", s)) < MIN_CHARS:
                 continue
+            block = blocks[-1]
+            if block.sentences and _OPENS_PART.match(s):
+                block = Block(index=len(blocks), section=section, opener=re.split(r"[，,。；]", s)[0][:30])
+                blocks.append(block)
             block.sentences.append(Sentence(text=s, paragraph=p, block=block.index,
                                             order=len(block.sentences), heading=is_heading(s),
                                             intro=bool(_INTRO.search(s)), item=bool(_ITEM.match(s))))

@@ -13,10 +13,12 @@ from __future__ import annotations
 from . import cells, guards, overview, passages, shares, stated, two_items
 from .case import Case, Route
 
-# The order is the policy: refusals that protect against a wrong figure first, then the figures the
+# The order is the policy: a question that asks for words and no number is answered by a passage
+# that says it, when one does; then refusals that protect against a wrong figure first, then the figures the
 # text states against the year before, two named items, template cells, shares, stated figures, the
 # report's headline figures, and last the passages.
 ROUTES: tuple[Route, ...] = (
+    passages.WORDS_FIRST,
     guards.ABSENT_KIND,
     guards.UNREAD_EXCEPTION,
     stated.STATED_CHANGE,

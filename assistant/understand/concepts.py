@@ -253,6 +253,7 @@ class PassageModel:
     asking_words: tuple[str, ...]                       # longest first: taken out of the question
     sections: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]   # (words of its heading, words pointing at it)
     shortcoming_words: tuple[str, ...]
+    words_question: tuple[str, ...] = ()                # a question with these (and no figure words) asks for words
 
 
 @lru_cache(maxsize=1)
@@ -264,4 +265,5 @@ def passage_model(path: Path = DATA) -> PassageModel:
             raise InputError(f"{path.name}: passages.sections: each needs `about` and `words`, got {spec!r}")
         sections.append((_tuple(spec["about"]), _tuple(spec["words"])))
     return PassageModel(asking_words=tuple(sorted(_tuple(raw.get("asking_words")), key=len, reverse=True)),
-                        sections=tuple(sections), shortcoming_words=_tuple(raw.get("shortcoming_words")))
+                        sections=tuple(sections), shortcoming_words=_tuple(raw.get("shortcoming_words")),
+                        words_question=_tuple(raw.get("words_question")))

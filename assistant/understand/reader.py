@@ -111,6 +111,9 @@ def _op_patterns() -> dict[str, list[re.Pattern]]:
             for op, words in model().operations.items()}
 
 
+_COUNTING = re.compile(r"(?:几|多少|[一二两三四五六七八九十百千\d])$")
+
+
 def find_hits(text: str) -> list[Hit]:
     """Concept mentions in `text`; where two overlap the longer stays (same span: both stay)."""
     raw: list[Hit] = []
@@ -132,6 +135,10 @@ def find_hits(text: str) -> list[Hit]:
     # "逾期答复了": a qualifier right before the word makes it another measure, not this concept
     quals = model().qualifiers
     kept = [h for h in kept if not any(text.endswith(w, 0, h.start) for w in quals)]
+    # "几个人具体办": a word that starts with a measure word right after a number word counts people
+    # (几|个人), it is not the concept (个人 = 自然人)
+    kept = [h for h in kept if not (h.word[:1] in model().measure_words and h.start > 0
+                                    and _COUNTING.search(text[:h.start]))]
     kept.sort(key=lambda h: h.start)
     return kept
 

@@ -216,7 +216,10 @@ def gate(result: dict, q, unread: list[Unread]) -> dict:
         result = {**result, "figures": [f for f in result["figures"] if not f.get("candidate")]}
         if not result["figures"]:
             return refusal_with_candidates({**result, "figures": offered}, q, [], said=result["answer"])
-    if not unread or not result.get("figures"):
+    # a passage states no figure but is still an answer: its words must say the narrowing too
+    # ("清江浦区…收费了吗" is not answered by the city's own passage)
+    answers = result.get("figures") or (result.get("grounded") and result.get("citations"))
+    if not unread or not answers:
         return result
     quotes = cited_quotes(result)
     missing = [u for u in unread if not (u.checkable and said_by(u, quotes))]
