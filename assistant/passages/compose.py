@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 THRESHOLD = 0.34          # the question's words a best sentence (with its heading) must say
 STRICT = 0.6              # and before any table cell is tried (a question that asks for words)
 WHOLE_BLOCK = 320         # a block this short is quoted whole
+SECTION_CHARS = 600       # a section asked for as a whole: this much of it, from its start
 WINDOW = 260              # else the best sentence and its neighbours up to this many characters
 MAX_PASSAGES = 3
 MAX_CHARS = 900
@@ -47,7 +48,8 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict], strict: bool 
     if len(ids) > WIDE_SCOPE:
         ids = list(dict.fromkeys(rid for rid, _ in sorted(meaning, key=lambda k: -meaning[k])))[:WIDE_SCOPE]
     blocks = blocks_of(ev.store.paragraphs(ids))
-    ranked = Ranker(q.text, subject, blocks, meaning).ranked()
+    ranker = Ranker(q.text, subject, blocks, meaning)
+    ranked = ranker.ranked()
     ranked = [(s, b, sc) for s, b, sc in ranked if any(not x.sentence.heading for x in sc)]
     if strict and (not ranked or max(x.words for x in ranked[0][2]) < STRICT):
         return None
@@ -58,12 +60,12 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict], strict: bool 
     if max(x.words for x in top_scored) < THRESHOLD:
         return _refuse_with_nearest(q, subject, ranked, by_report)
     rid = top_scored[0].sentence.report_id
-    chosen = [(top_block, passage(top_block, top_scored))]
+    chosen = [(top_block, passage(top_block, top_scored, ranker.only_section))]
     for score, b, scored in ranked[1:]:
         if len(chosen) >= MAX_PASSAGES or score < NEAR_TOP * top_score:
             break
         if scored[0].sentence.report_id == rid and max(x.words for x in scored) >= THRESHOLD:
-            chosen.append((b, passage(b, scored)))
+            chosen.append((b, passage(b, scored, ranker.only_section)))
     b = AnswerBuilder(q)
     r = by_report[rid]
     parts, used = [], 0
@@ -81,12 +83,21 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict], strict: bool 
     return b.result(answer, warnings)
 
 
-def passage(block: Block, scored: list[Scored]) -> list[Sentence]:
+def passage(block: Block, scored: list[Scored], whole_section: bool = False) -> list[Sentence]:
     """The sentences of `block` that answer: whole when short, else the best one completed. A
-    heading comes with the sentences under it, never alone."""
+    heading comes with the sentences under it, never alone. `whole_section`: the question names
+    nothing but the section ("下一步怎么改"): the section from its start, its items in order."""
     content = [x for x in scored if not x.sentence.heading]
     if sum(len(x.sentence.text) for x in content) <= WHOLE_BLOCK:
         return [x.sentence for x in scored]
+    if whole_section:
+        out, size = [], 0
+        for x in scored:
+            if size >= SECTION_CHARS:
+                break
+            out.append(x.sentence)
+            size += len(x.sentence.text)
+        return out
     best = max(content, key=lambda x: x.score)
     at = content.index(best)
     picked = {at}

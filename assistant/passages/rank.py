@@ -20,6 +20,7 @@ SECTION_BONUS = 0.12
 MEANING_BONUS = 0.12
 PREAMBLE_PENALTY = 0.3
 HEADING_SHARE = 0.95
+SECTION_ANSWERS = 0.6     # as much of the question as a sentence can say, for the section a question names alone
 
 
 def query_of(subject: str) -> str:
@@ -29,7 +30,10 @@ def query_of(subject: str) -> str:
     for w in asking:
         if len(w) > 1:
             subject = subject.replace(w, " ")
-    kept = [t for t in tokens(subject) if t.strip() and t not in asking and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", t)]
+    whole = passage_model().whole_words
+    pieces = re.split("(" + "|".join(map(re.escape, whole)) + ")", subject) if whole else [subject]
+    words = [t for i, piece in enumerate(pieces) for t in ([piece] if i % 2 else tokens(piece))]
+    kept = [t for t in words if t.strip() and t not in asking and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", t)]
     return " ".join(kept)
 
 
@@ -65,8 +69,11 @@ class Ranker:
         # "有哪些不足": the question says nothing but which section it means; that section answers
         said = [w for _, words in self.sections for w in words]
         whole = model().whole_report_words
-        self.only_section = bool(said) and all(any(t in w or w in t for w in said) or any(t in w for w in whole)
-                                               for t in self.terms)
+        rest = "".join(self.terms)
+        for w in sorted({*said, *whole}, key=len, reverse=True):
+            rest = rest.replace(w, " ")
+        self.only_section = bool(said) and all(len(t) == 1 or any(t in w for w in (*said, *whole))
+                                               for t in rest.split())
         self.blocks = blocks
         self.meaning = meaning or {}
         every = [s.text for bs in blocks.values() for b in bs for s in b.sentences]
@@ -78,8 +85,9 @@ class Ranker:
         word little."""
         n = max(1, len(texts))
         out = {}
+        same_as = passage_model().same_as
         for t in self.terms:
-            df = sum(1 for x in texts if t in x)
+            df = sum(1 for x in texts if t in x or any(y in x for y in same_as.get(t, ())))
             w = math.log(1 + n / (1 + df))
             if df == 0:
                 w *= 0.5
@@ -95,10 +103,12 @@ class Ranker:
         if not total:
             return 0.0
         got = 0.0
+        pm = passage_model()
         for t, w in self.weights.items():
-            if t in text:
-                got += w
-            elif len(t) >= 3:
+            said = pm.same_as.get(t, ())
+            if (t in text and not (len(t) == 1 and said)) or any(x in text for x in said):
+                got += w               # a one-character word with fuller spellings counts by them (管: 管理, not 分管)
+            elif len(t) >= 3 and t not in pm.whole_words:
                 pairs = {t[i:i + 2] for i in range(len(t) - 1)}
                 got += w * sum(1 for p in pairs if p in text) / len(pairs)
         return got / total
@@ -107,8 +117,8 @@ class Ranker:
         # a sentence under a heading that names the question ("（四）加强平台建设" for 平台建设) is about it
         words = max(self.coverage(s.text), HEADING_SHARE * self.coverage(s.text + " " + block.leaf))
         pointed = any(in_section(block, about) for about, _ in self.sections)
-        if pointed and self.only_section:
-            words = max(words, 0.5)
+        if pointed and self.only_section:      # the section it names is what it asks
+            words = max(words, SECTION_ANSWERS)
         score = words
         if pointed:
             score += SECTION_BONUS

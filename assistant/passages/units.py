@@ -20,6 +20,8 @@ _HEADING = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[
 _ITEM = re.compile(r"^\s*(?:[一二三四五六七八九十]是|[（(]?[一二三四五六七八九十\d]+[)）、.．]|第[一二三四五六七八九十]，|首先|其次|再次|最后)")
 _INTRO = re.compile(r"[：:]\s*$|以下(?:工作|几个方面|方面)|如下")
 MIN_CHARS = 4
+# the signature and date under a report ("沭阳县发展和改革局2024年1月17日"): nothing it says answers
+_SIGNATURE = re.compile(r"^[^，,。；]{0,30}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def blocks_of(paragraphs: list[dict]) -> dict[str, list[Block]]:
         if not blocks or blocks[-1].section != section:
             blocks.append(Block(index=len(blocks), section=section))
         for s in sentences_of(p["text"]):
-            if len(re.sub(r"\W", "", s)) < MIN_CHARS:
+            if len(re.sub(r"\W", "", s)) < MIN_CHARS or _SIGNATURE.match(s):
                 continue
             block = blocks[-1]
             if block.sentences and _OPENS_PART.match(s):

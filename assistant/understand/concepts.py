@@ -254,6 +254,8 @@ class PassageModel:
     sections: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]   # (words of its heading, words pointing at it)
     shortcoming_words: tuple[str, ...]
     words_question: tuple[str, ...] = ()                # a question with these (and no figure words) asks for words
+    same_as: dict = field(default_factory=dict)         # everyday word -> the words reports write for it
+    whole_words: tuple[str, ...] = ()                   # kept whole when a question is cut into words
 
 
 @lru_cache(maxsize=1)
@@ -266,4 +268,6 @@ def passage_model(path: Path = DATA) -> PassageModel:
         sections.append((_tuple(spec["about"]), _tuple(spec["words"])))
     return PassageModel(asking_words=tuple(sorted(_tuple(raw.get("asking_words")), key=len, reverse=True)),
                         sections=tuple(sections), shortcoming_words=_tuple(raw.get("shortcoming_words")),
-                        words_question=_tuple(raw.get("words_question")))
+                        words_question=_tuple(raw.get("words_question")),
+                        same_as={str(k): _tuple(v) for k, v in (raw.get("same_as") or {}).items()},
+                        whole_words=tuple(sorted(_tuple(raw.get("whole_words")), key=len, reverse=True)))

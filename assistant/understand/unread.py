@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .concepts import QuestionModel
+from .concepts import QuestionModel, passage_model
 
 
 @dataclass(frozen=True)
@@ -202,6 +202,8 @@ def cited_quotes(result: dict) -> list[str]:
     """The quotes of every citation a figure of the answer leans on."""
     cits = {c["id"]: c for c in result.get("citations", [])}
     ids = {i for f in result.get("figures", []) for i in (f.get("citations") or [f.get("citation")]) if i is not None}
+    if not result.get("figures"):          # a passage answer: every passage it quotes
+        ids = set(cits)
     return [(cits[i].get("quote") or "") + " " + (cits[i].get("row") or "") + " " + (cits[i].get("column") or "")
             for i in ids if i in cits]
 
@@ -223,6 +225,10 @@ def gate(result: dict, q, unread: list[Unread]) -> dict:
         return result
     quotes = cited_quotes(result)
     missing = [u for u in unread if not (u.checkable and said_by(u, quotes))]
+    if not result.get("figures"):
+        # a passage answers a question that asks for words: words that only ask ("结果咋样") are read
+        asking = passage_model().asking_words
+        missing = [u for u in missing if re.sub("|".join(map(re.escape, asking)), "", u.span).strip()]
     if not missing:
         # every narrowing word is in a cited source: read, and so not listed as unread
         return {**result, "interpretation": {**(result.get("interpretation") or {}), **unread_json([])}}
