@@ -48,7 +48,7 @@ def answer_passage(ev: Evidence, q: Question, reports: list[dict], strict: bool 
     if len(ids) > WIDE_SCOPE:
         ids = list(dict.fromkeys(rid for rid, _ in sorted(meaning, key=lambda k: -meaning[k])))[:WIDE_SCOPE]
     blocks = blocks_of(ev.store.paragraphs(ids))
-    ranker = Ranker(q.text, subject, blocks, meaning)
+    ranker = Ranker(q.text, subject, blocks, meaning, agencies=[r["agency"] or "" for r in reports])
     ranked = ranker.ranked()
     ranked = [(s, b, sc) for s, b, sc in ranked if any(not x.sentence.heading for x in sc)]
     if strict and (not ranked or max(x.words for x in ranked[0][2]) < STRICT):

@@ -61,9 +61,11 @@ class Scored:
 
 class Ranker:
     def __init__(self, question: str, subject: str, blocks: dict[str, list[Block]],
-                 meaning: dict[tuple[str, int], float] | None = None):
+                 meaning: dict[tuple[str, int], float] | None = None, agencies: list[str] = ()):
         self.query = query_of(subject)
-        self.terms = list(dict.fromkeys(self.query.split()))
+        # words of the agency's own name left in the subject ("上海每个季度") say nothing about the passage
+        self.terms = [t for t in dict.fromkeys(self.query.split())
+                      if not (len(t) >= 2 and any(t in a for a in agencies))]
         self.sections = pointed_sections(question)
         self.asks_problems = any("问题" in about for about, _ in self.sections)
         # "有哪些不足": the question says nothing but which section it means; that section answers

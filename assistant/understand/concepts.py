@@ -90,6 +90,7 @@ class QuestionModel:
     rank_ascending: tuple[str, ...]
     overview_words: tuple[str, ...] = ()
     qualifiers: tuple[str, ...] = ()
+    other_words: tuple[str, ...] = ()       # words that hold a concept word's characters and mean another thing
     duration_words: tuple[str, ...] = ()
     duration_units: tuple[str, ...] = ()
     share_words: tuple[str, ...] = ()
@@ -215,7 +216,7 @@ def _typos(raw: dict) -> tuple[tuple[re.Pattern, str], ...]:
 
 # word lists of the data file read as they are (top-level key = field name)
 _WORD_LISTS = ("platform_words", "specific_units", "same_kind_units", "context_words", "connectors", "filler_words", "generic_words", "measure_words", "absent_metric_words", "rank_ascending",
-               "qualifiers", "duration_words", "duration_units", "share_words", "money_words", "money_units")
+               "qualifiers", "other_words", "duration_words", "duration_units", "share_words", "money_words", "money_units")
 _AGENCY_LISTS = {"government_suffixes": "government_suffixes", "agency_suffixes": "agency_suffixes",
                  "place_suffixes": "place_suffixes", "agency_things": "things", "suffix_in_word": "suffix_in_word",
                  "words_not_agency": "words_not_agency", "zone_words": "zone_words", "office_words": "office_words"}
@@ -256,6 +257,8 @@ class PassageModel:
     words_question: tuple[str, ...] = ()                # a question with these (and no figure words) asks for words
     same_as: dict = field(default_factory=dict)         # everyday word -> the words reports write for it
     whole_words: tuple[str, ...] = ()                   # kept whole when a question is cut into words
+    figure_units: tuple[str, ...] = ()                  # what a number in the text counts in (longest first)
+    unit_kin: tuple[frozenset, ...] = ()                # units that answer one another
 
 
 @lru_cache(maxsize=1)
@@ -270,4 +273,6 @@ def passage_model(path: Path = DATA) -> PassageModel:
                         sections=tuple(sections), shortcoming_words=_tuple(raw.get("shortcoming_words")),
                         words_question=_tuple(raw.get("words_question")),
                         same_as={str(k): _tuple(v) for k, v in (raw.get("same_as") or {}).items()},
-                        whole_words=tuple(sorted(_tuple(raw.get("whole_words")), key=len, reverse=True)))
+                        whole_words=tuple(sorted(_tuple(raw.get("whole_words")), key=len, reverse=True)),
+                        figure_units=tuple(sorted(set(_tuple(raw.get("figure_units"))), key=len, reverse=True)),
+                        unit_kin=tuple(frozenset(_tuple(k)) for k in raw.get("unit_kin") or []))

@@ -135,6 +135,10 @@ def find_hits(text: str) -> list[Hit]:
     # "逾期答复了": a qualifier right before the word makes it another measure, not this concept
     quals = model().qualifiers
     kept = [h for h in kept if not any(text.endswith(w, 0, h.start) for w in quals)]
+    # "一共收获了": 共收 cut out of 收获 is no mention of 本年新收
+    others = [(m.start(), m.end()) for w in model().other_words for m in re.finditer(re.escape(w), text)]
+    kept = [h for h in kept if not any(h.start < e and s < h.end and not (h.start <= s and e <= h.end)
+                                       for s, e in others)]
     # "几个人具体办": a word that starts with a measure word right after a number word counts people
     # (几|个人), it is not the concept (个人 = 自然人)
     kept = [h for h in kept if not (h.word[:1] in model().measure_words and h.start > 0

@@ -268,7 +268,8 @@ def as_candidates(result: dict, asked: str | None) -> list[dict]:
     return candidates
 
 
-def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | None = None) -> dict:
+def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | None = None,
+                            listed: str = "同一行的其他数字") -> dict:
     """`said`: the route's own words on why the asked figure is not there (a blank cell)."""
     what = "、".join(dict.fromkeys(f"“{u.span}”" for u in missing))
     why = "；".join(dict.fromkeys(u.says for u in missing))
@@ -279,7 +280,7 @@ def refusal_with_candidates(result: dict, q, missing: list[Unread], said: str | 
     answer = f"未能回答：没有读懂{what}——{why}。" if missing else \
         "未能回答：" + re.sub(r"\[\d+\]", "", (said or "").split("\n")[0]).rstrip("。") + "。"
     if candidates and not missing:
-        answer += "\n报告中同一行的其他数字列在下方，不是本问题的答案。"
+        answer += f"\n报告中{listed}列在下方，不是本问题的答案。"
     elif candidates:
         answer += "\n报告中相近的数字列在下方，不是本问题的答案" + (f"；可以改问：“{asked}”" if asked else "。")
     out = {**result, "answer": answer, "grounded": False, "figures": [], "citations": [],

@@ -1,0 +1,195 @@
+"""A figure the text states, asked in other words: "君山片区公众号推送了多少篇文章" is answered by
+"微信公众号共发布903篇公众号信息" although no label says 推送 or 文章.
+
+When no concept and no stated figure's label names what is asked, the report's sentences are read
+for every number with the thing it counts (条, 件, 期, 场, 人 …), each in its clause (between the
+punctuation around it) and its clause group (back to the last "；" or "。": the topic a run of
+figures shares). A number answers only when
+- it counts in the unit asked or one of its kin (几期 -> 期; 多少人 -> 人, 名, 位), a share is asked
+  as a share and money as money;
+- the question's words are said in its clause group (most of their weight, the passages' measure);
+- its clause does not lump the thing asked with others ("行政公文和政策解读信息9条" is no count of
+  政策解读 alone);
+- no other number with another value fits as well.
+Otherwise the best numbers are offered as candidates and never stated as the answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..citations import AnswerBuilder, refusal, report_name
+from ..evidence import Evidence
+from ..understand.concepts import model, passage_model
+from ..understand.question import Question
+from .rank import Ranker
+from .units import Block, Sentence, blocks_of
+
+ENOUGH = 0.7            # the share of the question's words a figure's clause group must say
+OWN = 0.2               # and its own clause (the thing it counts is named there, not only nearby)
+TIE = 0.05              # another value this close is as good an answer: none is picked
+SAYS_THE_SUBJECT = 0.5  # a figure found by its label must say at least this much of the question
+NEAR = 0.4              # a figure this close is offered as a candidate
+MAX_REPORTS = 3
+_CLAUSE_CUT = "，,；;：:。！？"
+
+
+@dataclass(frozen=True)
+class Said:
+    value: str
+    unit: str
+    clause: str          # from the punctuation before the number to the punctuation after it
+    group: str           # the clause group up to the end of the clause
+    sentence: Sentence
+    block: Block
+    score: float = 0.0
+    lumped: bool = False
+
+
+@lru_cache(maxsize=1)
+def _number_re() -> re.Pattern:
+    units = "|".join(map(re.escape, passage_model().figure_units))
+    return re.compile(r"(?<![\d.第月])(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*"
+                      rf"(?P<unit>{units})")
+
+
+def asked_unit(text: str) -> str | None:
+    """What the question counts in: "几期" -> 期, "多少个单位" -> 个, "多少人" -> 人, money -> 元,
+    a share -> %."""
+    pm = passage_model()
+    if any(w in text for w in model().share_words) or re.search(r"率(?:是|为|有)?多少", text):
+        return "%"
+    if any(w in text for w in model().money_words):
+        return "元"
+    units = "|".join(map(re.escape, pm.figure_units))
+    m = re.search(rf"(?:几|多少)\s*(?:个(?=人|单位|部门))?(?P<u>{units})?", text)
+    if not m:
+        return None
+    u = m.group("u")
+    if u is None and re.search(r"(?:几|多少)\s*个", text):
+        return "个"
+    return u
+
+
+def asks_several(text: str) -> bool:
+    """The question itself names several things ("环保、公共卫生…这类信息", "A和B")."""
+    return "、" in text or any(c in text for c in model().connectors)
+
+
+def _kin(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    return any(a in k and b in k for k in passage_model().unit_kin)
+
+
+def _lumped(clause_before: str, ranker: Ranker) -> bool:
+    """The clause names several things joined ("行政公文和政策解读信息") and the question only some:
+    around each joining word, the question's words are said on one side and not on the other."""
+    clause_before = re.sub(r"《[^》]*》", "", clause_before)       # a title's own 和 joins nothing counted
+    for m in re.finditer(r"以及|[和及与、]", clause_before):
+        left = clause_before[max(0, m.start() - 4):m.start()]
+        right = clause_before[m.end():m.end() + 4]
+        if min(len(re.findall(r"[\u4e00-\u9fff]", x)) for x in (left, right)) < 2:
+            continue                      # nothing named on one side ("、92%…", "》及主合办…")
+        if (ranker.coverage(left) > 0) != (ranker.coverage(right) > 0):
+            return True
+    return False
+
+
+def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join: bool,
+               question: str = "") -> list[Said]:
+    out = []
+    for b in blocks:
+        for s in b.sentences:
+            text = s.text
+            for m in _number_re().finditer(text):
+                if unit is not None and not _kin(unit, m.group("unit")):
+                    continue
+                if m.group(0) in question:        # "四个季度" the question says itself is no answer
+                    continue
+                if unit is None and m.group("unit") == "%":
+                    continue
+                start = max((text.rfind(c, 0, m.start()) for c in _CLAUSE_CUT), default=-1) + 1
+                ends = [i for c in _CLAUSE_CUT if (i := text.find(c, m.end())) >= 0]
+                end = min(ends) if ends else len(text)
+                group_start = max((text.rfind(c, 0, start) for c in "；;。！？"), default=-1) + 1
+                clause, group = text[start:end], text[group_start:end]
+                cover = max(ranker.coverage(group), 0.9 * ranker.coverage(b.leaf + " " + group))
+                own = ranker.coverage(clause)
+                cover = 0.8 * cover + 0.2 * own if own >= OWN else min(cover, NEAR)
+                value, unit_said = m.group("num"), m.group("unit")
+                if unit_said == "%":              # a share is written with its sign, as the report does
+                    value, unit_said = value + "%", ""
+                out.append(Said(value, unit_said, clause, group, s, b, cover,
+                                lumped=not asks_join and _lumped(text[start:m.start()], ranker)))
+    out.sort(key=lambda x: -x.score)
+    return out
+
+
+def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
+    """The figure the question asks for, found in the text's own words; None when the scope is too
+    wide to read (the stated-figure refusal stands)."""
+    if not reports or len(reports) > MAX_REPORTS or not q.metric:
+        return None
+    ids = [r["report_id"] for r in reports]
+    blocks = blocks_of(ev.store.paragraphs(ids))
+    ranker = Ranker(q.text, q.metric, blocks, agencies=[r["agency"] or "" for r in reports])
+    if not ranker.terms:
+        return None
+    unit = asked_unit(q.text)
+    asks_join = asks_several(q.text)
+    found = figures_in([b for bs in blocks.values() for b in bs], ranker, unit, asks_join, q.text)
+    by_report = {r["report_id"]: r for r in reports}
+    best = found[0] if found else None
+    rivals = [x for x in found[1:] if best and x.score >= best.score - TIE and x.value != best.value]
+    if best is None or best.score < ENOUGH or best.lumped or rivals:
+        return _offer(q, [x for x in found if x.score >= NEAR][:3], by_report)
+    r = by_report[best.sentence.report_id]
+    b = AnswerBuilder(q)
+    cid = b.cite_sentence(best.sentence.paragraph, best.group, r)
+    b.figures.append({"value": best.value, "unit": best.unit, "label": best.clause, "citation": cid})
+    answer = f"据{report_name(r)}{r['year'] or ''}年报告：“{best.group}”[{cid}]，即{best.value}{best.unit}。"
+    return b.result(answer, ["报告没有这一项的统计栏目，以上数字出自报告正文的这句话，请核对它说的是否正是所问"])
+
+
+def _offer(q: Question, near: list[Said], by_report: dict) -> dict | None:
+    if not near:
+        return None
+    out = refusal(q, f"报告正文中没有正好说“{q.metric}”的数字")
+    out["candidates"] = [{
+        "value": x.value, "unit": x.unit, "label": x.clause,
+        "text": f"{report_name(by_report[x.sentence.report_id])} {x.clause}",
+        "question": None,
+        "sources": [{"report_id": x.sentence.report_id, "source": by_report[x.sentence.report_id]["source"],
+                     "agency": by_report[x.sentence.report_id]["agency"], "year": by_report[x.sentence.report_id]["year"],
+                     "section": x.sentence.section, "table": None, "row": None, "column": None,
+                     "quote": x.group, "page": x.sentence.paragraph["page"]}]} for x in near]
+    out["answer"] += "\n正文中相近的数字列在下方，不是本问题的答案。"
+    return out
+
+
+def does_not_count_what_was_asked(ev: Evidence, q: Question, result: dict) -> str | None:
+    """Why a stated figure found by its label is no answer after all: the kind of number asked
+    ("点赞", "访问量") is not what its clause counts, or its clause lumps the thing asked with others
+    ("行政公文和政策解读信息9条" for 政策解读 alone). None when it stands."""
+    cits = {c["id"]: c for c in result.get("citations", [])}
+    quotes = []
+    for f in result["figures"]:
+        c = cits.get(f.get("citation")) or {}
+        said = ev.stated.sentence(c["report_id"], c.get("quote") or "", upto_quote=True) if c.get("report_id") else ""
+        quotes.append(f"{f.get('label') or ''} {c.get('quote') or ''} {said}")
+    kind = q.reading.absent_word if q.reading is not None else None
+    if kind and not all(kind in t for t in quotes):
+        return f"报告中这句话说的不是“{kind}”的数字"
+    ranker = Ranker(q.text, q.metric, {})
+    if ranker.terms and min(ranker.coverage(t) for t in quotes) < SAYS_THE_SUBJECT:
+        return "报告中找到的这句话没有说到所问的内容"
+    if asks_several(q.text):
+        return None
+    for f in result["figures"]:
+        label = f.get("label") or ""
+        at = label.rfind(f.get("value") or "\0")
+        if _lumped(label[:at] if at > 0 else label, ranker):
+            return f"报告中“{label}”是几项合在一起的数字，没有单列所问的一项"
+    return None
