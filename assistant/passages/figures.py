@@ -29,7 +29,7 @@ from .units import Block, Sentence, blocks_of
 ENOUGH = 0.7            # the share of the question's words a figure's clause group must say
 OWN = 0.2               # and its own clause (the thing it counts is named there, not only nearby)
 TIE = 0.05              # another value this close is as good an answer: none is picked
-SAYS_THE_SUBJECT = 0.5  # a figure found by its label must say at least this much of the question
+BETTER = 0.15          # a figure in the text's words replaces one found by its label when it fits this much better
 NEAR = 0.4              # a figure this close is offered as a candidate
 MAX_REPORTS = 3
 _CLAUSE_CUT = "，,；;：:。！？"
@@ -110,10 +110,11 @@ def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join:
                     continue
                 if unit is None and m.group("unit") == "%":
                     continue
-                start = max((text.rfind(c, 0, m.start()) for c in _CLAUSE_CUT), default=-1) + 1
-                ends = [i for c in _CLAUSE_CUT if (i := text.find(c, m.end())) >= 0]
+                joined_from = max((text.rfind(c, 0, m.start()) for c in _CLAUSE_CUT), default=-1) + 1
+                start = max(joined_from, text.rfind("、", 0, m.start()) + 1)     # "文件4条、政策解读3条"
+                ends = [i for c in _CLAUSE_CUT + "、" if (i := text.find(c, m.end())) >= 0]
                 end = min(ends) if ends else len(text)
-                group_start = max((text.rfind(c, 0, start) for c in "；;。！？"), default=-1) + 1
+                group_start = max((text.rfind(c, 0, joined_from) for c in "；;。！？"), default=-1) + 1
                 clause, group = text[start:end], text[group_start:end]
                 cover = max(ranker.coverage(group), 0.9 * ranker.coverage(b.leaf + " " + group))
                 own = ranker.coverage(clause)
@@ -122,7 +123,7 @@ def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join:
                 if unit_said == "%":              # a share is written with its sign, as the report does
                     value, unit_said = value + "%", ""
                 out.append(Said(value, unit_said, clause, group, s, b, cover,
-                                lumped=not asks_join and _lumped(text[start:m.start()], ranker)))
+                                lumped=not asks_join and _lumped(text[joined_from:m.start()], ranker)))
     out.sort(key=lambda x: -x.score)
     return out
 
@@ -150,7 +151,9 @@ def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> di
     cid = b.cite_sentence(best.sentence.paragraph, best.group, r)
     b.figures.append({"value": best.value, "unit": best.unit, "label": best.clause, "citation": cid})
     answer = f"据{report_name(r)}{r['year'] or ''}年报告：“{best.group}”[{cid}]，即{best.value}{best.unit}。"
-    return b.result(answer, ["报告没有这一项的统计栏目，以上数字出自报告正文的这句话，请核对它说的是否正是所问"])
+    out = b.result(answer, ["报告没有这一项的统计栏目，以上数字出自报告正文的这句话，请核对它说的是否正是所问"])
+    out["_score"] = best.score
+    return out
 
 
 def _offer(q: Question, near: list[Said], by_report: dict) -> dict | None:
@@ -173,23 +176,42 @@ def does_not_count_what_was_asked(ev: Evidence, q: Question, result: dict) -> st
     """Why a stated figure found by its label is no answer after all: the kind of number asked
     ("点赞", "访问量") is not what its clause counts, or its clause lumps the thing asked with others
     ("行政公文和政策解读信息9条" for 政策解读 alone). None when it stands."""
-    cits = {c["id"]: c for c in result.get("citations", [])}
-    quotes = []
-    for f in result["figures"]:
-        c = cits.get(f.get("citation")) or {}
-        said = ev.stated.sentence(c["report_id"], c.get("quote") or "", upto_quote=True) if c.get("report_id") else ""
-        quotes.append(f"{f.get('label') or ''} {c.get('quote') or ''} {said}")
+    quotes = _figure_sentences(ev, result)
     kind = q.reading.absent_word if q.reading is not None else None
     if kind and not all(kind in t for t in quotes):
         return f"报告中这句话说的不是“{kind}”的数字"
-    ranker = Ranker(q.text, q.metric, {})
-    if ranker.terms and min(ranker.coverage(t) for t in quotes) < SAYS_THE_SUBJECT:
-        return "报告中找到的这句话没有说到所问的内容"
     if asks_several(q.text):
         return None
+    ranker = Ranker(q.text, q.metric, {})
     for f in result["figures"]:
         label = f.get("label") or ""
         at = label.rfind(f.get("value") or "\0")
         if _lumped(label[:at] if at > 0 else label, ranker):
             return f"报告中“{label}”是几项合在一起的数字，没有单列所问的一项"
     return None
+
+
+def _figure_sentences(ev: Evidence, result: dict) -> list[str]:
+    """Each figure's label, quote and its sentence up to the quote: what the figure says it counts."""
+    cits = {c["id"]: c for c in result.get("citations", [])}
+    out = []
+    for f in result["figures"]:
+        c = cits.get(f.get("citation")) or {}
+        said = ev.stated.sentence(c["report_id"], c.get("quote") or "", upto_quote=True) if c.get("report_id") else ""
+        out.append(f"{f.get('label') or ''} {c.get('quote') or ''} {said}")
+    return out
+
+
+def better_in_words(ev: Evidence, q: Question, reports: list[dict], result: dict) -> dict | None:
+    """A figure found by its label ("微信公众号共编发文章1640篇" for "原创的有多少篇") gives way to one
+    the text states in words that say clearly more of the question ("其中原创文章294篇")."""
+    if len(result["figures"]) != 1:
+        return None
+    found = answer_figure_in_words(ev, q, reports)
+    if found is None or not found["grounded"] or found["figures"][0]["value"] == result["figures"][0]["value"]:
+        return None
+    ids = [r["report_id"] for r in reports]
+    ranker = Ranker(q.text, q.metric, blocks_of(ev.store.paragraphs(ids)),
+                    agencies=[r["agency"] or "" for r in reports])
+    said = ranker.coverage(_figure_sentences(ev, result)[0])
+    return found if found["_score"] >= said + BETTER else None

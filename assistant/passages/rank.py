@@ -104,16 +104,21 @@ class Ranker:
         total = sum(self.weights.values())
         if not total:
             return 0.0
-        got = 0.0
+        return sum(w * self.coverage_of(t, text) for t, w in self.weights.items()) / total
+
+    @staticmethod
+    def coverage_of(t: str, text: str) -> float:
+        """1 when `text` says the word (or one of its spellings in the data), else the share of its
+        character pairs it says (not for words kept whole); a one-character word with fuller
+        spellings counts by them (管: 管理, not 分管)."""
         pm = passage_model()
-        for t, w in self.weights.items():
-            said = pm.same_as.get(t, ())
-            if (t in text and not (len(t) == 1 and said)) or any(x in text for x in said):
-                got += w               # a one-character word with fuller spellings counts by them (管: 管理, not 分管)
-            elif len(t) >= 3 and t not in pm.whole_words:
-                pairs = {t[i:i + 2] for i in range(len(t) - 1)}
-                got += w * sum(1 for p in pairs if p in text) / len(pairs)
-        return got / total
+        said = pm.same_as.get(t, ())
+        if (t in text and not (len(t) == 1 and said)) or any(x in text for x in said):
+            return 1.0
+        if len(t) >= 3 and t not in pm.whole_words:
+            pairs = {t[i:i + 2] for i in range(len(t) - 1)}
+            return sum(1 for p in pairs if p in text) / len(pairs)
+        return 0.0
 
     def sentence(self, block: Block, s: Sentence) -> Scored:
         # a sentence under a heading that names the question ("（四）加强平台建设" for 平台建设) is about it

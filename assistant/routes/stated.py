@@ -2,7 +2,7 @@
 question's subject."""
 from __future__ import annotations
 
-from ..passages.figures import answer_figure_in_words, does_not_count_what_was_asked
+from ..passages.figures import answer_figure_in_words, better_in_words, does_not_count_what_was_asked
 from ..understand.unread import refusal_with_candidates
 from ..stated_answers import answer_stated_change, answer_stated_figure
 from .case import Case, Route
@@ -17,13 +17,15 @@ def _figure(c: Case) -> dict:
     if res["grounded"] and res["figures"] and not c.q.metrics:
         why = does_not_count_what_was_asked(c.ev, c.q, res)
         if why:
-            in_words = answer_figure_in_words(c.ev, c.q, c.reports)
-            if in_words is not None and in_words["grounded"]:
-                return in_words
             return refusal_with_candidates(res, c.q, [], said=why, listed="找到的数字")
+        return _public(better_in_words(c.ev, c.q, c.reports, res)) or res
     if res["grounded"] or res.get("candidates") or c.q.metrics:
         return res
-    return answer_figure_in_words(c.ev, c.q, c.reports) or res
+    return _public(answer_figure_in_words(c.ev, c.q, c.reports)) or res
+
+
+def _public(res: dict | None) -> dict | None:
+    return {k: v for k, v in res.items() if not k.startswith("_")} if res else res
 
 
 FIGURE = Route("stated_figure", lambda c: c.q.wants_figure or bool(c.q.metrics), _figure)
