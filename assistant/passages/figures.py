@@ -72,6 +72,13 @@ def asked_unit(text: str) -> str | None:
     return u
 
 
+def counted_thing(text: str) -> str | None:
+    """What the question counts, named after its ask: "收到多少条意见" -> 意见."""
+    units = "|".join(map(re.escape, passage_model().figure_units))
+    m = re.search(rf"(?:几|多少)\s*(?:{units})(?P<what>[\u4e00-\u9fff]{{1,4}}?)(?:[？?，,。！!]|$|呢|啊|吗)", text)
+    return m.group("what") if m and len(m.group("what")) >= 2 else None
+
+
 def asks_several(text: str) -> bool:
     """The question itself names several things ("环保、公共卫生…这类信息", "A和B")."""
     return "、" in text or any(c in text for c in model().connectors)
@@ -122,8 +129,10 @@ def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join:
                 value, unit_said = m.group("num"), m.group("unit")
                 if unit_said == "%":              # a share is written with its sign, as the report does
                     value, unit_said = value + "%", ""
+                # a list of figures ("问卷四次、意见征集四次") is no lump: only the words since the last figure
+                since = max([joined_from] + [p.end() for p in _number_re().finditer(text, 0, m.start())])
                 out.append(Said(value, unit_said, clause, group, s, b, cover,
-                                lumped=not asks_join and _lumped(text[joined_from:m.start()], ranker)))
+                                lumped=not asks_join and _lumped(text[since:m.start()], ranker)))
     out.sort(key=lambda x: -x.score)
     return out
 
@@ -136,9 +145,11 @@ def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> di
     ids = [r["report_id"] for r in reports]
     blocks = blocks_of(ev.store.paragraphs(ids))
     ranker = Ranker(q.text, q.metric, blocks, agencies=[r["agency"] or "" for r in reports])
+    unit = asked_unit(q.text)
+    if unit:                       # the unit asked is matched as a unit, not as a word ("几个人": 人)
+        ranker.drop({t for t in ranker.terms if t == unit or _kin(unit, t)})
     if not ranker.terms:
         return None
-    unit = asked_unit(q.text)
     asks_join = asks_several(q.text)
     found = figures_in([b for bs in blocks.values() for b in bs], ranker, unit, asks_join, q.text)
     by_report = {r["report_id"]: r for r in reports}
@@ -150,7 +161,8 @@ def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> di
     b = AnswerBuilder(q)
     cid = b.cite_sentence(best.sentence.paragraph, best.group, r)
     b.figures.append({"value": best.value, "unit": best.unit, "label": best.clause, "citation": cid})
-    answer = f"据{report_name(r)}{r['year'] or ''}年报告：“{best.group}”[{cid}]，即{best.value}{best.unit}。"
+    lead = "…" if len(best.group) > len(best.clause) else ""
+    answer = f"{report_name(r, with_year=True)}报告正文写道：“{lead}{best.clause}”[{cid}]，即{best.value}{best.unit}。"
     out = b.result(answer, ["报告没有这一项的统计栏目，以上数字出自报告正文的这句话，请核对它说的是否正是所问"])
     out["_score"] = best.score
     return out

@@ -81,6 +81,11 @@ class Ranker:
         every = [s.text for bs in blocks.values() for b in bs for s in b.sentences]
         self.weights = self._weights(every)
 
+    def drop(self, words: set[str]) -> None:
+        """Leave these words out of the question's words (they are read another way)."""
+        self.terms = [t for t in self.terms if t not in words]
+        self.weights = {t: w for t, w in self.weights.items() if t not in words}
+
     def _weights(self, texts: list[str]) -> dict[str, float]:
         """A word weighs by how rare it is among the sentences in scope; a word that no sentence
         says ("咋样", "使劲", or a subject the report does not treat) weighs half, and a one-character

@@ -20,6 +20,7 @@ from .case import Case, Route
 ROUTES: tuple[Route, ...] = (
     passages.WORDS_FIRST,
     guards.ABSENT_KIND,
+    guards.COUNTS_ANOTHER_THING,
     guards.UNREAD_EXCEPTION,
     stated.STATED_CHANGE,
     guards.CHANGE_WITHOUT_YEAR,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..citations import refusal, report_name
+from ..passages.figures import answer_figure_in_words, counted_thing
 from ..stated_answers import asks_vs_last_year
 from ..understand.concepts import change_asked_re
 from ..understand.unread import as_candidates
@@ -20,6 +21,28 @@ ABSENT_KIND = Route(
     "absent_kind", _absent_kind,
     # a kind of number no template holds and no report states: not the nearest cell
     lambda c: refusal(c.q, f"报告中没有关于“{c.reading.absent_word}”的数据"))
+
+def _counts_another_thing(c: Case) -> bool:
+    """"意见征集收到多少条意见": a table cell is read (收到 -> 本年新收) but the thing counted (意见)
+    is a word no concept explains: the tables do not count it."""
+    thing = counted_thing(c.q.text)
+    r = c.reading
+    return bool(c.q.metrics) and r is not None and thing is not None \
+        and any(thing in w for w in r.leftover.split())
+
+
+def _another_thing(c: Case) -> dict:
+    thing = counted_thing(c.q.text)
+    said = answer_figure_in_words(c.ev, c.q, c.reports)
+    if said is not None and said["grounded"]:
+        return {k: v for k, v in said.items() if not k.startswith("_")}
+    out = refusal(c.q, f"报告的统计表不按“{thing}”计数，正文中也没有正好说它的数字")
+    if said is not None and said.get("candidates"):
+        out["candidates"] = said["candidates"]
+    return out
+
+
+COUNTS_ANOTHER_THING = Route("counts_another_thing", _counts_another_thing, _another_thing)
 
 UNREAD_EXCEPTION = Route(
     "unread_exception", lambda c: c.reading is not None and bool(c.reading.unread_exception) and bool(c.q.metrics),
