@@ -201,6 +201,8 @@ _TWO_ASKS = re.compile(r"^(?P<head>.*?)(?P<a>(?:多少|几)\S{0,8}?)(?:、|，|�
 
 
 _ASK = re.compile(r"多少|几")
+# a second ask that compares the first's figure ("比上年下降了多少", "同比增长多少"): its subject is the first's
+_LEANS_ON_FIRST = re.compile(r"^\s*(?:比|较|同比|环比|与上年|和上年|跟上年)")
 # a clause asking for a figure with a verb or noun of its own before the ask ("办结了多少件",
 # "其中原创的有多少篇"), not only an operation on the first ask ("占比多少", "多几件")
 _OWN_ASK = re.compile(r"^\s*(?!(?:占|比|多|少|差|一共|共|合计|总共|分别|各))[\u4e00-\u9fff“”《》]{2,}?(?:有|是)?(?:多少|几)")
@@ -224,7 +226,7 @@ def _split_at_question_marks(question: str) -> list[str] | None:
     if len(parts) == 1:
         # "…一共收了多少件，办结了多少件": two asks in one sentence, at the last comma both sides of
         # which ask for a number, the second with words of its own ("，占比多少" leans on the first)
-        cut = next((m.start() for m in reversed(list(re.finditer(r"[，,；;]", text)))
+        cut = next((m.start() for m in reversed(list(re.finditer(r"[，,；;、]", text)))
                     if _ASK.search(text[:m.start()]) and _OWN_ASK.search(text[m.end():])), None)
         if cut is not None:
             parts = [text[:cut], text[cut + 1:]]
@@ -233,6 +235,8 @@ def _split_at_question_marks(question: str) -> list[str] | None:
     first, second = parts
     head = first[:_ASK.search(first).start()]
     if _ASK.match(second):                                  # "…接入了多少个部门？多少项事项？"
+        second = head + second
+    elif _LEANS_ON_FIRST.match(second):                     # "…受理了多少件？比上年下降了多少？"
         second = head + second
     elif second.startswith("其中"):                         # "…一共多少件？其中被纠正的多少件？"
         second = re.sub(r"(一共|总共|共计|合计|共|总计)$", "", head) + "中" + second[2:]

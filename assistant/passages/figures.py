@@ -30,6 +30,8 @@ ENOUGH = 0.7            # the share of the question's words a figure's clause gr
 OWN = 0.2               # and its own clause (the thing it counts is named there, not only nearby)
 TIE = 0.05              # another value this close is as good an answer: none is picked
 BETTER = 0.15          # a figure in the text's words replaces one found by its label when it fits this much better
+THING_BONUS = 0.15      # the thing counted right after the number is the one asked
+PART_PENALTY = 0.2      # a figure inside brackets breaks down the one before it
 NEAR = 0.4              # a figure this close is offered as a candidate
 MAX_REPORTS = 3
 _CLAUSE_CUT = "，,；;：:。！？"
@@ -106,6 +108,8 @@ def _lumped(clause_before: str, ranker: Ranker) -> bool:
 
 def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join: bool,
                question: str = "") -> list[Said]:
+    thing = counted_thing(question)
+    asks_other = bool(re.search(r"其他|其它|其余", question))
     out = []
     for b in blocks:
         for s in b.sentences:
@@ -126,6 +130,13 @@ def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join:
                 cover = max(ranker.coverage(group), 0.9 * ranker.coverage(b.leaf + " " + group))
                 own = ranker.coverage(clause)
                 cover = 0.8 * cover + 0.2 * own if own >= OWN else min(cover, NEAR)
+                if thing and ranker.coverage_of(thing, text[m.end():m.end() + len(thing) + 2]) > 0:
+                    cover += THING_BONUS      # "53个部门2261项事项": 多少个部门 is the 53
+                if not asks_other and re.search(r"其他|其它|其余", clause):
+                    continue                  # "其他应主动公开政府信息1053条" is the rest, not the whole
+                if text.count("(", 0, m.start()) + text.count("（", 0, m.start()) > \
+                        text.count(")", 0, m.start()) + text.count("）", 0, m.start()):
+                    cover -= PART_PENALTY     # inside "(其中…)": a part of the figure before it
                 value, unit_said = m.group("num"), m.group("unit")
                 if unit_said == "%":              # a share is written with its sign, as the report does
                     value, unit_said = value + "%", ""
