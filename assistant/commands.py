@@ -77,12 +77,15 @@ def format_text(res: dict) -> str:
     for w in res.get("warnings", []):
         out.append(f"  ⚠ {w}")
     if res.get("candidates"):
-        out.append("  您是不是想问（以下不是本问题的答案，只是报告中最接近的数字）：")
+        what = "数字" if any(c.get("value") is not None for c in res["candidates"]) else "段落"
+        out.append(f"  您是不是想问（以下不是本问题的答案，只是报告中最接近的{what}）：")
     cites = {c["id"]: c for c in res.get("citations", [])}
     for c in res.get("candidates", []):
         src = cites.get(c.get("citation")) or {}
-        out.append(f"    · {src.get('agency', '')} {src.get('year', '')}年 {c.get('label') or ''} {c['value']}{c.get('unit') or ''}"
-                   f"  “{src.get('quote', '')}”  问：{c.get('question', '')}")
+        value = "" if c.get("value") is None else f" {c['value']}{c.get('unit') or ''}"
+        ask = f"  问：{c['question']}" if c.get("question") else ""
+        out.append(f"    · {src.get('agency', '')} {src.get('year', '')}年 {c.get('label') or ''}{value}"
+                   f"  “{src.get('quote', '')}”{ask}")
     return "\n".join(out)
 
 

@@ -123,7 +123,7 @@ def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join:
                     continue
                 joined_from = max((text.rfind(c, 0, m.start()) for c in _CLAUSE_CUT), default=-1) + 1
                 start = max(joined_from, text.rfind("、", 0, m.start()) + 1)     # "文件4条、政策解读3条"
-                ends = [i for c in _CLAUSE_CUT + "、" if (i := text.find(c, m.end())) >= 0]
+                ends = [i for c in _CLAUSE_CUT + "、（(" if (i := text.find(c, m.end())) >= 0]
                 end = min(ends) if ends else len(text)
                 group_start = max((text.rfind(c, 0, joined_from) for c in "；;。！？"), default=-1) + 1
                 clause, group = text[start:end], text[group_start:end]
