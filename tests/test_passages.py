@@ -91,3 +91,33 @@ def test_units_cut_items_and_numbered_parts():
     blocks = blocks_of(paragraphs)["r"]
     assert [b.opener for b in blocks] == ["", "（二）围绕工作重点", "3.加强平台建设一是上线新系统。"[:30].split("。")[0]]
     assert "加强平台建设" in blocks[2].leaf and not blocks[2].leaf.startswith("3")
+
+
+# Question sets written from the reports by helpers who never saw the code, measured before any of
+# this work: passages 48/136 (35%), prose figures in other words 78/102 with 8 wrong figures.
+SET_FLOORS = {"passage_qa.jsonl": 123,          # 127/136 measured
+              "prose_figure_qa.jsonl": 88}      # 92/102 measured
+# Answers the judge counts as wrong that state no substitute: f-049 answers the first of its two asks
+# and refuses the second (解读类 is not 政策解读类 word for word); f-083's table row has a blank 总计 and
+# the answer lists the filled cells as such, not the text's 265.
+KNOWN_PARTIAL = {"f-049", "f-083"}
+
+
+@pytest.mark.parametrize("name", sorted(SET_FLOORS))
+def test_text_question_sets(comp, name):
+    from assistant.evaluate import judge, load_questions
+
+    from .conftest import ROOT
+
+    gold = load_questions(ROOT / "tests" / "golden" / name)
+    outcomes = []
+    for g in gold:
+        res = comp.answerer.ask(g["question"])
+        outcomes.append((g, res, judge(g, res)))
+    wrong = {g["id"] for g, _, (o, _) in outcomes if o == "wrong"}
+    assert wrong <= KNOWN_PARTIAL, wrong - KNOWN_PARTIAL
+    assert sum(o == "pass" for _, _, (o, _) in outcomes) >= SET_FLOORS[name]
+    # never a passage from another agency or year: an answer cites only the report the question is about
+    strays = [(g["id"], c["source"]) for g, res, _ in outcomes if g.get("report") and res["grounded"]
+              for c in res["citations"] if c["source"] != g["report"]]
+    assert strays == []
