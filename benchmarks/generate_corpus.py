@@ -162,6 +162,12 @@ def render(agency: str, year: int, fig: dict, fmt: str) -> str:
         space = rnd.choice((0.0, 0.0, 0.2, 0.5))
         runs = {title: [(str(r[0]), digit_run(r[1:], rnd, space)) for r in rows] for title, header, rows in t2}
         fig["portal_t2_runs"] = {label: run for rows in runs.values() for label, run in rows}
+        # half the pages say the 行政规范性文件 figures in words too: the text pins down the run
+        issued, _, valid = fig["行政规范性文件"]
+        fig["portal_text_pins"] = {0: str(issued), 2: str(valid)} if rnd.random() < 0.5 else {}
+        if fig["portal_text_pins"]:
+            intro = [*intro[:-1], f"（四）规范性文件管理情况。本年度制发行政规范性文件{issued}件，"
+                                  f"现行有效行政规范性文件{valid}件。", intro[-1]]
         t2_flat = "".join(title + "".join(header) + "".join(label + run for label, run in runs[title])
                           for title, header, rows in t2)
         body = (f"当前位置： 首页政务公开部门文件 {head} 时间：{year + 1}-01-15 10:00 " + "".join(intro)
@@ -196,10 +202,11 @@ def render(agency: str, year: int, fig: dict, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pinned_cells(run: str, n: int) -> list[str | None]:
+def pinned_cells(run: str, n: int, text_pins: dict[int, str] | None = None) -> list[str | None]:
     """Which cells of a flattened row of n whole numbers the run pins down, written independently of
     the parser: every cut into n numbers without leading zeros (a space is always a boundary); a cell
-    is pinned when all cuts agree on it. Table 二 rows have no sum rule to narrow the cuts further."""
+    is pinned when all cuts agree on it. Table 二 rows have no sum rule to narrow the cuts further;
+    `text_pins` (column -> value the page's text states) keep the cuts that agree with the text."""
     cuts: list[list[str]] = []
 
     def walk(rest: str, cells: list[str]) -> None:
@@ -217,6 +224,8 @@ def pinned_cells(run: str, n: int) -> list[str | None]:
             walk(rest[k:], cells + [cell])
 
     walk(run, [])
+    agreeing = [c for c in cuts if all(c[k] == v for k, v in (text_pins or {}).items())]
+    cuts = agreeing or cuts
     return [c[0] if cuts and all(x[i] == c[0] for x in cuts) else None for i, c in enumerate(zip(*cuts))] if cuts else [None] * n
 
 
@@ -237,7 +246,8 @@ def truth_of(agency: str, year: int, fig: dict, file: str, fmt: str) -> Truth:
         # a portal row whose digits split more than one way is not readable: asked about, the answer
         # must be a refusal (the parser reports it unread), never one of the candidates
         run = fig["portal_t2_runs"]["行政规范性文件"]
-        for col, pinned in zip(("本年制发件数", "本年废止件数", "现行有效件数"), pinned_cells(run, 3)):
+        pins = fig.get("portal_text_pins") or {}
+        for col, pinned in zip(("本年制发件数", "本年废止件数", "现行有效件数"), pinned_cells(run, 3, pins)):
             if pinned is None:
                 t.unreadable[f"行政规范性文件|{col}"] = t.cells.pop(f"行政规范性文件|{col}")
     return t

@@ -80,7 +80,7 @@ def _unflatten(doc: Document, year: int | None) -> tuple[list[Line], list[Table]
     warnings: list[str] = []
     for line in doc.lines:
         if line.cells is None and looks_flat(line.text):
-            flat = extract_flat_tables(line.text, year)
+            flat = extract_flat_tables(line.text, year, doc.text)
             if flat.tables:
                 at = doc.text.find(line.text, line.start, line.end + 1)
                 lines += prose_lines(line, flat.spans, at if at >= 0 else line.start)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from .digit_runs import AMOUNT, INT, SIGNED, CellReading, RowRead, RowSpec, agree, read_row, solve_columns
 from .loaders import Line
 from .model import UNREAD_NOTE, Cell, Table
+from .text_pins import apply_pins, pins_for
 from .numbers import normalise_label
 from .templates import (_R3, _T3_HEAD, _T3_TAIL, ITEM_COLUMNS, ITEM_ROWS, ITEM_TEMPLATE_ROWS, ITEM_TITLES,
                         T3_COLUMNS, T3_TITLE, T3_VARIANTS, T4_COLUMNS, T4_TITLE, _cell, item_expected)
@@ -134,16 +135,21 @@ def _quote(label: str, columns, readings: list[CellReading], run: str) -> str:
 
 
 def _cells(title: str, row: str, label: str, columns, rr: RowRead, cuts: list[tuple[str, ...]],
-           warnings: list[str], short: str) -> list[Cell]:
-    """Cells of one row from its surviving cuts: read where they agree, unread (with a note) elsewhere."""
+           warnings: list[str], short: str, pins=()) -> list[Cell]:
+    """Cells of one row from its surviving cuts: read where they agree, unread (with a note) elsewhere.
+    `pins`: sentences of the text that narrowed the cuts; a cell they decided says so in its quote."""
     n = len(columns)
     readings = agree(cuts, n)
+    before = agree(rr.candidates, n)
     layout = "runs-split" if rr.split_needed else "words"
     quote = _quote(label, columns, readings, rr.run)
+    said = "；".join(dict.fromkeys(p.sentence for p in pins))
     out, unread = [], []
-    for col, r in zip(columns, readings):
+    for col, r, was in zip(columns, readings, before):
         if r.value is not None:
-            out.append(_cell(title, row, col, r.value, quote, None, layout))
+            by_text = pins and was.value is None
+            out.append(_cell(title, row, col, r.value, quote + (f"（据正文：“{said}”）" if by_text else ""),
+                             None, "runs-split+text" if by_text else layout))
             continue
         if r.candidates:
             why = f"候选：{_cands(r.candidates)}"
@@ -161,8 +167,9 @@ def _cells(title: str, row: str, label: str, columns, rr: RowRead, cuts: list[tu
 
 # --- the tables -----------------------------------------------------------------------------------
 
-def extract(text: str, year: int | None) -> FlatTables:
-    """Every template table found in one flattened line."""
+def extract(text: str, year: int | None, prose: str | None = None) -> FlatTables:
+    """Every template table found in one flattened line. `prose`: the report's whole text, whose
+    sentences may pin down a digit run the arithmetic leaves open (default: the line itself)."""
     out = FlatTables()
     t = _Text(text)
     t3_start = _find_first(text, ("（本列数据", "申请人情况"), t, "本年新收政府信息公开申请数量")
@@ -177,7 +184,8 @@ def extract(text: str, year: int | None) -> FlatTables:
         end = t3_start if t3_start is not None else (t4_start if t4_start is not None else len(text))
         h3 = SECTION_HEADINGS.search(text, t2.start(), end)
         end = h3.start() if h3 and h3.group(1) == "三" else end
-        _table2(text, t, t2.start(), end, year, out)
+        region = text[t2.start():end]         # the table's own line is no sentence of the text
+        _table2(text, t, t2.start(), end, year, out, (prose if prose is not None else text).replace(region, "。"))
     if t3_start is not None:
         end = t4_start if t4_start is not None else len(text)
         _table3(text, t, t3_start, end, out)
@@ -203,7 +211,8 @@ def _kind(column: str) -> str:
     return INT
 
 
-def _table2(text: str, t: _Text, start: int, end: int, year: int | None, out: FlatTables) -> None:
+def _table2(text: str, t: _Text, start: int, end: int, year: int | None, out: FlatTables,
+            prose: str = "") -> None:
     region = text[start:end]
     if "制发" in region or "废止" in region:
         version = "2021"
@@ -238,7 +247,13 @@ def _table2(text: str, t: _Text, start: int, end: int, year: int | None, out: Fl
             canon, label, ls, le = found[i]
             last_end = max(last_end, rend)
             rr = read_row(run, spec)
-            cells += _cells(title, label, text[ls:le], cols, rr, rr.candidates, out.warnings, title)
+            cuts, used = rr.candidates, []
+            if len(cuts) > 1:           # the arithmetic leaves several readings: the text may say which
+                cuts, used, ignored = apply_pins(cuts, pins_for(prose, canon, tuple(cols)))
+                for pin in ignored:
+                    out.warnings.append(f"{title}: 正文“{pin.sentence}”所说的{cols[pin.column]}{pin.value}"
+                                        f"与表中数字串“{run}”的任何读法都不符，未采用")
+            cells += _cells(title, label, text[ls:le], cols, rr, cuts, out.warnings, title, used)
         if cells:
             out.tables.append(Table(title=title, section="二、主动公开政府信息情况", template=f"二:{version}",
                                     columns=tuple(cols), rows=tuple(dict.fromkeys(c.row for c in cells)),

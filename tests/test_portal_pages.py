@@ -266,3 +266,67 @@ def test_wrapped_and_shortened_labels_are_found():
     assert len(cells) == len(rows) * 7 and not got.warnings
     assert cells[(f"{R3} / （四）无法提供 / 1.本机关不掌握相关政府信息", "自然人")] == "5"
     assert cells[(f"{R3} / （五）不予处理 / 5.要求行政机关确认或重新出具已获取信息", "总计")] == "0"
+
+
+def _t2_page(prose: str) -> str:
+    """A portal line with table 二 (2021 template) whose 行政规范性文件 run "12315" the template's
+    arithmetic cannot split (1|23|15, 12|3|15, 12|31|5 …), and the page's prose."""
+    return ("一、总体情况" + prose + "二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数"
+            "规章000行政规范性文件12315第二十条第（五）项信息内容本年处理决定数量行政许可7"
+            "三、收到和处理政府信息公开申请情况")
+
+
+def test_the_text_pins_a_digit_run_the_arithmetic_leaves_open():
+    """Issue 20: a sentence that names the row and a column with its figure keeps only the splits
+    that agree; the cells it decides say so and quote the sentence."""
+    from index.portal_tables import extract
+
+    def cells(got):
+        t2 = next(t for t in got.tables if "第（一）项" in t.title)
+        return {c.column: c for c in t2.cells if c.row == "行政规范性文件"}
+
+    alone = cells(extract(_t2_page("本年度认真做好公开工作。"), 2023))
+    assert all(c.note for c in alone.values())                       # unread without the text
+    pinned = cells(extract(_t2_page("本年度制发行政规范性文件12件，现行有效行政规范性文件15件。"), 2023))
+    assert {k: c.value for k, c in pinned.items()} == {"本年制发件数": "12", "本年废止件数": "3", "现行有效件数": "15"}
+    assert all(c.note is None and "据正文" in c.quote and "制发行政规范性文件12件" in c.quote for c in pinned.values())
+    assert all(c.layout == "runs-split+text" for c in pinned.values())
+
+
+def test_a_text_figure_the_arithmetic_contradicts_is_not_used():
+    from index.portal_tables import extract
+
+    got = extract(_t2_page("本年度制发行政规范性文件99件。"), 2023)       # no split of 12315 gives 99
+    t2 = next(t for t in got.tables if "第（一）项" in t.title)
+    assert all(c.note for c in t2.cells if c.row == "行政规范性文件")
+    assert any("未采用" in w for w in got.warnings)
+
+
+def test_the_shared_portal_pages_read_no_cell_from_the_text(guozi, junshan, pingtan):
+    """No sentence of the three shared portal pages names one row and column with its figure
+    (国资局's "规章和规范性文件7条" sums two rows; 平潭's "废止规范性文件5件" is no column of the 2019
+    template): nothing is read from their text, and what the arithmetic reads is unchanged."""
+    for report in (guozi, junshan, pingtan):
+        assert not [c for t in report.tables for c in t.cells if c.layout == "runs-split+text"]
+
+
+def test_generated_portal_pages_read_what_their_text_pins(tmp_path):
+    """The generated portal layout: half the pages say the 行政规范性文件 figures in words. Every cell
+    the benchmark's truth counts as readable (its run, or its run and the text, pin it down) is read
+    with its value; every other stays unread; and some cells are read only thanks to the text."""
+    from benchmarks.generate_corpus import generate
+    from index.parser import parse_file
+
+    truths = generate(tmp_path, 60, seed=5, formats=("portal",))
+    by_text = 0
+    for t in truths:
+        report = parse_file(tmp_path / t.file)
+        got = {c.column: c for tb in report.tables for c in tb.cells if c.row == "行政规范性文件"}
+        for key, value in t.cells.items():
+            if key.startswith("行政规范性文件|"):
+                cell = got[key.split("|")[1]]
+                assert cell.note is None and cell.value == value, (t.file, key)
+                by_text += cell.layout == "runs-split+text"
+        for key in t.unreadable:
+            assert got[key.split("|")[1]].note, (t.file, key)
+    assert by_text > 0
