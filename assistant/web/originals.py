@@ -12,7 +12,12 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, Response
 
 from ..meta import coverage, coverage_lines, coverage_text, examples
+from .api_models import Overview
+from .errors import responses as errors
 
+FILE_CONTENT = {m: {"schema": {"type": "string", "format": "binary"}} for m in
+                ("text/plain", "text/html", "application/pdf",
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}
 MEDIA = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html",
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -38,7 +43,10 @@ def build_web_router(comp) -> APIRouter:
     router = APIRouter(prefix="/api")
 
     @router.get("/reports/{report_id}/file", tags=["reports"], summary="The original file of an indexed report",
-                responses={404: {"description": "no such report, or its file is no longer on disk"}})
+                response_class=Response,
+                responses={200: {"description": "the file as indexed: text (UTF-8 or GB18030), HTML (sandboxed), "
+                                                "PDF or DOCX", "content": FILE_CONTENT},
+                           **errors(404, 405, 429)})
     def original_file(report_id: str):
         r = comp.facts.report(report_id)
         path = Path(r["path"]) if r and r.get("path") else None
@@ -54,7 +62,8 @@ def build_web_router(comp) -> APIRouter:
         data = path.read_bytes()
         return Response(data, media_type=f"text/plain; charset={_text_charset(data)}", headers=headers)
 
-    @router.get("/overview", tags=["ask"], summary="What the index holds and example questions (first screen)")
+    @router.get("/overview", tags=["ask"], summary="What the index holds and example questions (first screen)",
+                response_model=Overview, responses=errors(405, 429))
     def overview():
         reports = comp.answerer.reports()
         return {"text": coverage_text(reports), "coverage": coverage(reports), "lines": coverage_lines(reports),
