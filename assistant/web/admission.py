@@ -34,6 +34,7 @@ _MESSAGES = [
     (re.compile(r"archive has (\d+) entries"), "压缩包内文件有{0}个，超过上限，没有解析"),
     (re.compile(r"archive entry .* compressed"), "压缩包中有压缩比异常的文件，没有解析"),
     (re.compile(r"longer than the ([\d.]+) s limit"), "解析超过{0}秒的时限，已停止"),
+    (re.compile(r"more than the (\d+) MB memory limit"), "解析需要的内存超过{0} MB 的上限，已停止"),
     (re.compile(r"the parser stopped"), "解析进程中止（很可能超过了内存上限）"),
     (re.compile(r"no text|empty", re.I), "文件中没有可读的文字"),
     (re.compile(r"too large|over the .* limit", re.I), "文件太大"),
