@@ -121,6 +121,12 @@ CSS = """
 .src-row td, .src-row th { border: 1px solid #ccc; padding: 2px 6px; min-width: 4.5em; white-space: nowrap;
   text-align: center; font-weight: normal; }
 td.hit, mark { background: #ffe082; color: #000; font-weight: bold; }
+.ra-rlist { list-style: none; margin: 0; padding: 0; }
+.ra-rcard { border: 1px solid #ddd; border-radius: 6px; padding: 8px 10px; margin: 8px 0; overflow-wrap: anywhere; }
+.ra-rcard ul { margin: 2px 0 2px 1.2em; padding: 0; }
+.ra-rtitle { color: #4a4a4a; font-size: 13px; }
+.ra-dev summary { cursor: pointer; color: #0b57d0; }
+.ra-dev code { white-space: normal; overflow-wrap: anywhere; font-size: 12px; }
 .ra-reports table { border-collapse: collapse; width: 100%; font-size: 14px; }
 .ra-reports th, .ra-reports td { border: 1px solid #ddd; padding: 4px 6px; vertical-align: top; text-align: left; }
 .ra-reports .bad { color: #8c1d18; }
