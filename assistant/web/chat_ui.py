@@ -33,6 +33,22 @@ A11Y_SCRIPT = """<script>
     });
   }
   new MutationObserver(fix).observe(document.documentElement, {childList: true, subtree: true});
+  // Gradio's own words that its Chinese translation leaves in English (the toast of a refused question,
+  // icon buttons' labels): said in Chinese whatever the browser's language
+  var ZH = {"Error": "出错了", "Warning": "注意", "Info": "提示", "Close": "关闭", "Clear": "清空", "Copy message": "复制",
+            "Copy": "复制", "More tabs": "更多标签页", "Retry": "重试", "Undo": "撤销", "Delete": "删除", "Edit": "编辑",
+            "Like": "有用", "Dislike": "没用", "Share": "分享", "Fullscreen": "全屏", "Download": "下载",
+            "Copy all messages": "复制全部对话", "Loading...": "加载中…", "Loading": "加载中"};
+  function zh() {
+    document.querySelectorAll('.toast-title, .toast-close, [class*="toast"] [class*="title"]').forEach(function (t) {
+      var k = (t.textContent || '').trim(); if (ZH[k] && t.children.length === 0) { t.textContent = ZH[k]; }
+    });
+    document.querySelectorAll('button[aria-label], button[title], [role="button"][aria-label]').forEach(function (b) {
+      ['aria-label', 'title'].forEach(function (a) { var v = b.getAttribute(a); if (v && ZH[v]) { b.setAttribute(a, ZH[v]); } });
+      if (b.children.length === 0) { var k = (b.textContent || '').trim(); if (ZH[k]) { b.textContent = ZH[k]; } }
+    });
+  }
+  new MutationObserver(function () { fix(); zh(); }).observe(document.documentElement, {childList: true, subtree: true});
   // Gradio sets <html lang> from the browser's locale; this page is Chinese whatever the browser says
   var html = document.documentElement;
   function lang() { if (html.lang !== 'zh-CN') { html.lang = 'zh-CN'; } }
