@@ -40,7 +40,7 @@ A11Y_SCRIPT = """<script>
             "Like": "有用", "Dislike": "没用", "Share": "分享", "Fullscreen": "全屏", "Download": "下载",
             "Copy all messages": "复制全部对话", "Loading...": "加载中…", "Loading": "加载中"};
   function zh() {
-    document.querySelectorAll('.toast-title, .toast-close, [class*="toast"] [class*="title"]').forEach(function (t) {
+    document.querySelectorAll('.toast-title, .toast-close, [class*="toast"] [class*="title"], span.error, [role="status"]').forEach(function (t) {
       var k = (t.textContent || '').trim(); if (ZH[k] && t.children.length === 0) { t.textContent = ZH[k]; }
     });
     document.querySelectorAll('button[aria-label], button[title], [role="button"][aria-label]').forEach(function (b) {
