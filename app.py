@@ -114,6 +114,22 @@ def _describe_limits(app, settings) -> None:
         q = spec.get("components", {}).get("schemas", {}).get("AskRequest", {}).get("properties", {}).get("question")
         if q is not None:
             q["maxLength"] = settings.max_question_chars
+        # every 422 has the one error body (FastAPI documents its own list-shaped one by default)
+        from assistant.web.errors import STATUS
+
+        for ops in spec.get("paths", {}).values():
+            for op in ops.values():
+                r422 = op.get("responses", {}).get("422")
+                if r422 is not None:
+                    r422["description"] = STATUS[422][2]
+                    r422["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        schemas = spec.get("components", {}).get("schemas", {})
+        if "ErrorBody" not in schemas:
+            from assistant.web.errors import ErrorBody
+
+            schemas["ErrorBody"] = ErrorBody.model_json_schema()
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         app.openapi_schema = spec
         return spec
 

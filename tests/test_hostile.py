@@ -169,9 +169,12 @@ def test_hostile_uploads_fail_alone_and_the_server_stays_small(tmp_path):
              "big.txt": big_text(corpus / "big.txt"), "garbage.md": garbage_table(corpus / "garbage.md"),
              "cut.txt": cut_mid_character(corpus / "cut.txt")}
     index_dir = tmp_path / "index"
+    seed_dir = tmp_path / "seed"                    # one report first (the bundled corpus holds nine)
+    seed_dir.mkdir()
+    (seed_dir / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "RA_ADMIN_KEY": "k", "RA_MAX_UPLOAD_MB": "50",
-           "RA_MAX_FILE_MB": "50", "RA_RATE_LIMIT_PER_MINUTE": "12", "RA_SAMPLE_DIR": str(SAMPLE.parent)}
+           "RA_MAX_FILE_MB": "50", "RA_RATE_LIMIT_PER_MINUTE": "12", "RA_SAMPLE_DIR": str(seed_dir)}
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--index", str(index_dir)], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

@@ -88,7 +88,7 @@ def answer_html(res: dict, facts, msg: int, asked: str | None = None) -> str:
             flag = " <span class='ra-flag' title='这张表的校验未通过'>（校验未通过）</span>" if c["id"] in marked else ""
             page = f"第{c['page']}页" if c.get("page") else ""
             at = "（" + page + "）" if page else ("（定位到引文）" if "find=" in file_url(c) else "")
-            title = f"《{e(c['title'])}》 · " if c.get("title") else ""
+            title = f"《{e(c['title'])}》 · " if c.get("title") else (f"{e(c['source'])} · " if c.get("source") else "")
             out.append(
                 f"<details class='ra-cite' id='{cite_anchor(msg, c['id'])}'>"
                 f"<summary>[{c['id']}] {e(citation_label(c, c.get('title')))}{flag}</summary>"
