@@ -51,11 +51,26 @@ def build_app(comp):
     app = FastAPIOffline(title="Report assistant API", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                          openapi_url="/api/openapi.json", static_url="/api/docs-static")
 
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from assistant.web import errors as web_errors
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request, exc: RequestValidationError):
-        # where and why, never the submitted value (a 100,000-character question is not sent back)
-        return JSONResponse({"detail": [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                                        for e in exc.errors()]}, status_code=422)
+        # which field and why, in Chinese; never the submitted value (a 100,000-character question is not sent back)
+        return web_errors.response(422, web_errors.validation_message(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request, exc: StarletteHTTPException):
+        # one shape for every refusal: our own Chinese messages as they are, FastAPI's English ones by status
+        text = exc.detail if isinstance(exc.detail, str) and any("\u4e00" <= ch <= "\u9fff" for ch in exc.detail) else None
+        status = exc.status_code
+        if status == 400 and text is None:          # a body FastAPI could not parse at all
+            status, text = 422, "请求体无法解析（应为 JSON 对象）"
+        headers = dict(exc.headers or {})
+        retry = float(headers["Retry-After"]) if status == 429 and "Retry-After" in headers else None
+        allow = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()] or None
+        return web_errors.response(status, text, retry_after=retry, allow=allow)
 
     app.include_router(build_router(comp, settings, guard))
     app.include_router(build_web_router(comp))
@@ -83,7 +98,42 @@ def build_app(comp):
     app = gr.mount_gradio_app(app, ui, path="/", css=CSS, head=HEAD, theme=THEME, footer_links=[],
                               max_file_size=int(settings.max_upload_mb * 1024 * 1024))
     app.state.doors = doors.build(app, ui)
+    _describe_limits(app, settings)
     return app
+
+
+def _describe_limits(app, settings) -> None:
+    """The OpenAPI document states the configured question cap (maxLength), so a client built from it
+    sends only questions the app accepts."""
+    make = app.openapi
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = make()
+        q = spec.get("components", {}).get("schemas", {}).get("AskRequest", {}).get("properties", {}).get("question")
+        if q is not None:
+            q["maxLength"] = settings.max_question_chars
+        # every 422 has the one error body (FastAPI documents its own list-shaped one by default)
+        from assistant.web.errors import STATUS
+
+        for ops in spec.get("paths", {}).values():
+            for op in ops.values():
+                r422 = op.get("responses", {}).get("422")
+                if r422 is not None:
+                    r422["description"] = STATUS[422][2]
+                    r422["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        schemas = spec.get("components", {}).get("schemas", {})
+        if "ErrorBody" not in schemas:
+            from assistant.web.errors import ErrorBody
+
+            schemas["ErrorBody"] = ErrorBody.model_json_schema()
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -109,7 +109,10 @@ def combine_sentence(op: str, metrics: list[Metric], values: list[Value], r: dic
     if op == "difference":
         head = f"{who}{names[0]}比{names[1]}{'多' if res.number >= 0 else '少'}{res.shown}{unit}"
     elif op == "ratio":
-        head = f"{who}{names[0]}占{names[1]}的{res.shown}"
+        part, whole = names
+        rest = part[len(whole):].lstrip("中里的") if part.startswith(whole) else ""
+        # "本年新收…申请中，商业企业占5.88%", not "本年新收…申请中商业企业占本年新收…申请的5.88%"
+        head = f"{who}{whole}中，{rest}占{res.shown}" if rest else f"{who}{part}占{whole}的{res.shown}"
     else:
         head = f"{who}{'与'.join(names)}合计{res.shown}{unit}"
     b.figures.append({"value": res.shown, "unit": unit or None, "label": "、".join(names), "citation": all_ids[0],

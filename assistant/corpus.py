@@ -95,6 +95,36 @@ def _valued(ev: Evidence, q: Question, reports: list[dict]):
     return (facts, label, valued, {r["report_id"]: r for r in reports}), None
 
 
+RANK_LISTED = 100        # a ranking lists every report up to this many (the first five first)
+
+
+# the national template's units where a table cell states none: tables 三 and 四 count cases (件);
+# in table 二 documents are 件, items of 许可/处罚/收费 项, and a column may name its own (单位：万元)
+_TEMPLATE_UNITS = (("收到和处理政府信息公开申请情况", None, "件"), ("行政复议、行政诉讼", None, "件"),
+                   (None, "（单位：万元）", "万元"), (None, "件数", "件"), (None, "处理决定数量", "件"),
+                   (None, "项目数量", "项"), (None, "本年增/减", "项"), (None, "本年新制作数量", "件"),
+                   (None, "本年新公开数量", "件"), (None, "对外公开总数量", "件"))
+
+
+def figure_unit(f: dict) -> str:
+    """The unit of a fact as written, else the template's unit of its cell, else ""."""
+    if f.get("unit"):
+        return f["unit"]
+    if f.get("kind") != "cell":
+        return ""
+    title, col = f.get("table_title") or "", f.get("col_label") or ""
+    for t, c, unit in _TEMPLATE_UNITS:
+        if (t is None or t in title) and (c is None or col.endswith(c) or c in col):
+            return unit
+    return ""
+
+
+def _unit(f: dict) -> str:
+    """The unit a figure line carries ("28件"), unless the value already says it (a percentage)."""
+    unit = figure_unit(f)
+    return "" if not unit or str(f.get("value") or "").endswith(unit) else unit
+
+
 def ranking(ev: Evidence, q: Question, reports: list[dict]):
     """Reports ranked by one metric, within each year (figures of different years are not ranked
     against each other); ties share a place."""
@@ -115,15 +145,29 @@ def ranking(ev: Evidence, q: Question, reports: list[dict]):
         for f, cid in zip(tied, lead_ids):
             b.figure(f, cid)
         lead = "、".join(report_name(by_id[f["report_id"]]) for f in tied)
-        lines.append(f"{year}年“{label}”{word}的是{lead}：{tied[0]['value']}{''.join(f'[{i}]' for i in lead_ids)}"
-                     + ("（并列）" if len(tied) > 1 else "") + "。")
-        lines.append(f"{year}年排名（{'从多到少' if q.rank_desc else '从少到多'}，前{len(shown)}）：")
+        lines.append(f"{year}年“{label}”{word}的是{lead}：{tied[0]['value']}{_unit(tied[0])}"
+                     f"{''.join(f'[{i}]' for i in lead_ids)}" + ("（并列）" if len(tied) > 1 else "") + "。")
+        order = '从多到少' if q.rank_desc else '从少到多'
+        whole = f"前{len(shown)}" if len(shown) == len(in_year) and q.top_n else \
+            ("全部" if len(shown) == len(in_year) else f"共{len(in_year)}个，先列前{len(shown)}个")
+        lines.append(f"{year}年排名（{order}，{whole}）：")
         for k, f in enumerate(shown, start=1):
             r = by_id[f["report_id"]]
             cid = b.cite_fact(f, r)
             if f not in tied:
                 b.figure(f, cid)
-            lines.append(f"{k}. {report_name(r)}：{f['value']}[{cid}]")
+            lines.append(f"{k}. {report_name(r)}：{f['value']}{_unit(f)}[{cid}]")
+        if not q.top_n:          # a ranking shows all: the rest after the first five, each cited
+            rest = in_year[len(shown):RANK_LISTED]
+            if rest:
+                lines.append("其余：")
+            for k, f in enumerate(rest, start=len(shown) + 1):
+                r = by_id[f["report_id"]]
+                cid = b.cite_fact(f, r)
+                b.figure(f, cid)
+                lines.append(f"{k}. {report_name(r)}：{f['value']}{_unit(f)}[{cid}]")
+            if len(in_year) > RANK_LISTED:
+                lines.append(f"（另有{len(in_year) - RANK_LISTED}个单位未列出，可用“只看单位”或在问题中写明单位查看）")
     note, warnings = _scope_note(reports, facts)
     lines.append(note)
     return b.result("\n".join(lines), warnings, checks=ev.checks)
@@ -187,13 +231,13 @@ def trend(ev: Evidence, q: Question, reports: list[dict], missing_years: list[in
         r = by_id[f["report_id"]]
         cid = b.cite_fact(f, r)
         b.figure(f, cid)
-        line = f"{r['year']}年：{f['value'] or '（' + empty_cell_text(f) + '）'}[{cid}]"
+        line = f"{r['year']}年：{(f['value'] + _unit(f)) if f['value'] else '（' + empty_cell_text(f) + '）'}[{cid}]"
         if prev and prev[0]["number"] is not None and f["number"] is not None:
             d = f["number"] - prev[0]["number"]
             value = ("+" if d > 0 else "") + format_number(d)
             b.figures.append({"value": value, "unit": None, "label": f"{r['year']}年较{by_id[prev[0]['report_id']]['year']}年变化",
                               "citation": cid, "citations": [prev[1], cid], "computed": f"{f['value']} - {prev[0]['value']}"})
-            line += f"，较上年 {value}"
+            line += f"，较上年 {value}{_unit(f) if d else ''}"
         lines.append(line)
         prev = (f, cid)
     years = sorted({by_id[f["report_id"]]["year"] for f in facts})

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     max_upload_mb: float = 20.0                       # API, chat and Gradio's own upload route
     key_failures_per_minute: int = 10                 # wrong admin keys a client may send before 429
     trusted_proxies: str = ""                         # comma-separated proxy IPs whose X-Forwarded-For is believed
+    user_header: str = ""                             # header a trusted proxy names the signed-in user in (budgets per user)
 
     parse_memory_mb: int = 1024                       # address-space cap of the parse worker
     parse_timeout_s: float = 60.0                     # wall-clock limit to parse one file

@@ -272,3 +272,80 @@ def test_first_screen_examples_are_answered(client):
     for e in overview["examples"]:
         res = client.post("/api/ask", json={"question": e["question"]}).json()
         assert res["grounded"] and res["figures"], (e, res["answer"])
+
+
+# --- issue 21: one error shape, in Chinese --------------------------------------------------------
+
+def _is_error(r, status: int, code: str) -> dict:
+    body = r.json()
+    assert r.status_code == status, (r.status_code, r.text)
+    assert set(body) == {"detail", "code"} and body["code"] == code and isinstance(body["detail"], str), body
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body      # said in Chinese
+    return body
+
+
+def test_one_error_shape_in_chinese(client):
+    assert _is_error(client.post("/api/ask", json={"question": ""}), 422, "invalid_request")["detail"] == "问题不能为空"
+    assert _is_error(client.post("/api/ask", json={"question": "   \u3000 "}), 422, "invalid_request")["detail"] == "问题不能为空"
+    assert _is_error(client.post("/api/ask", json={}), 422, "invalid_request")["detail"] == "问题不能为空"
+    assert "500" in _is_error(client.post("/api/ask", json={"question": "问" * 501}), 422, "invalid_request")["detail"]
+    assert "年份" in _is_error(client.post("/api/ask", json={"question": "问题", "year": "x"}), 422, "invalid_request")["detail"]
+    not_json = client.post("/api/ask", content=b"{not json", headers={"Content-Type": "application/json"})
+    _is_error(not_json, 422, "invalid_request")
+    _is_error(client.get("/api/reports/nope"), 404, "not_found")
+    _is_error(client.delete("/api/reports/abc"), 401, "unauthorized")
+    _is_error(client.delete("/api/reports/abc", headers={"X-API-Key": "wrong"}), 401, "unauthorized")
+
+
+def test_wrong_method_is_405_with_allow(client):
+    for method, path, allow in (("GET", "/api/ask", "POST"), ("PUT", "/api/health", "GET"),
+                                ("PATCH", "/api/reports", "GET"), ("TRACE", "/api/source", "POST"),
+                                ("POST", "/api/reports/x/file", "GET")):
+        r = client.request(method, path)
+        _is_error(r, 405, "method_not_allowed")
+        assert allow in r.headers["allow"], (method, path, r.headers.get("allow"))
+    assert client.get("/api/no-such-route").status_code == 404
+
+
+def test_429_says_when_to_come_back(tmp_path):
+    import app as app_module
+
+    comp = Components.from_settings(index_dir=tmp_path / "i", rate_limit_per_minute=2)
+    comp.indexer.index([SAMPLE])
+    with TestClient(app_module.build_app(comp)) as c:
+        for _ in range(2):
+            assert c.post("/api/ask", json={"question": "政策解读有几条？"}).status_code == 200
+        r = c.post("/api/ask", json={"question": "政策解读有几条？"})
+        body = _is_error(r, 429, "rate_limited")
+        wait = int(r.headers["retry-after"])
+        assert 1 <= wait <= 60 and f"{wait}秒后再试" in body["detail"] and "每分钟最多2个问题" in body["detail"]
+
+
+def test_rate_limit_per_user_behind_a_trusted_proxy(tmp_path):
+    """Behind an intranet proxy every user shares its address: the user the proxy names is the key;
+    the same header from anyone but the proxy is ignored."""
+    import app as app_module
+
+    comp = Components.from_settings(index_dir=tmp_path / "i", rate_limit_per_minute=2,
+                                    trusted_proxies="testclient", user_header="X-Remote-User")
+    comp.indexer.index([SAMPLE])
+    q = {"question": "政策解读有几条？"}
+    with TestClient(app_module.build_app(comp)) as c:          # TestClient's peer is "testclient": the proxy
+        for user in ("zhang", "li"):
+            codes = [c.post("/api/ask", json=q, headers={"X-Remote-User": user}).status_code for _ in range(3)]
+            assert codes == [200, 200, 429], (user, codes)
+    comp2 = Components.from_settings(index_dir=tmp_path / "i", rate_limit_per_minute=2, user_header="X-Remote-User")
+    with TestClient(app_module.build_app(comp2)) as c:         # no trusted proxy: the header buys nothing
+        codes = [c.post("/api/ask", json=q, headers={"X-Remote-User": f"u{i}"}).status_code for i in range(3)]
+        assert codes == [200, 200, 429]
+
+
+def test_openapi_documents_every_error(client):
+    spec = client.get("/api/openapi.json").json()
+    err = spec["components"]["schemas"]["ErrorBody"]
+    assert set(err["required"]) == {"detail", "code"} and err["properties"]["detail"]["type"] == "string"
+    ask = spec["paths"]["/api/ask"]["post"]["responses"]
+    assert {"405", "413", "422", "429"} <= set(ask) and "Retry-After" in ask["429"]["headers"]
+    assert spec["components"]["schemas"]["AskRequest"]["properties"]["question"]["maxLength"] == 500
+    file_types = spec["paths"]["/api/reports/{report_id}/file"]["get"]["responses"]["200"]["content"]
+    assert {"text/plain", "text/html", "application/pdf"} <= set(file_types)

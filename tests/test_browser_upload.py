@@ -53,7 +53,7 @@ def test_admin_upload_through_the_chat(tmp_path):
             assert sent.value.status == 200
             page.locator("#upload-button").click()
             # the status line, not the listing's caption "已收录的报告（共1份）" that is there from the start
-            page.locator("#admin-status").get_by_text("✅ 已收录").wait_for(timeout=120000)
+            page.locator("#admin-status").get_by_text("已收录", exact=True).wait_for(timeout=120000)
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "admin_upload.png"), full_page=True)
             browser.close()

@@ -49,7 +49,7 @@ def test_ranking_matches_known_values(corpus):
     low = comp.answerer.ask(f"{year}年新收政府信息公开申请最少的前3名单位")
     lines = [ln for ln in low["answer"].splitlines() if ln[:2] in ("1.", "2.", "3.")]
     expected = sorted(rows)[:3]
-    assert [int(ln.split("：")[1].split("[")[0]) for ln in lines] == [v for v, _ in expected]
+    assert [int(ln.split("：")[1].split("[")[0].rstrip("件")) for ln in lines] == [v for v, _ in expected]
     assert "范围：6份报告" in res["answer"]
 
 
@@ -164,7 +164,7 @@ def test_ranking_over_several_years_ranks_within_each_year(corpus):
     for year in YEARS:
         want = sorted((int(t.cells["本年新收|总计"]) for t in truths if t.year == year), reverse=True)[:5]
         head = next(i for i, ln in enumerate(lines) if ln.startswith(f"{year}年排名"))
-        got = [int(ln.split("：")[1].split("[")[0]) for ln in lines[head + 1:head + 1 + len(want)]]
+        got = [int(ln.split("：")[1].split("[")[0].rstrip("件")) for ln in lines[head + 1:head + 1 + len(want)]]
         assert got == want, year
     _cited_cells_exist(comp, res)
 

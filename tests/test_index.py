@@ -169,7 +169,7 @@ def test_sentence_transformers_backend(tmp_path):
     assert sum(a * b for a, b in zip(q, vecs[0])) > sum(a * b for a, b in zip(q, vecs[1]))
     comp = Components.from_settings(index_dir=tmp_path / "i", embedder="sentence-transformers",
                                     embedding_model=model_dir)
-    s = comp.indexer.index([ROOT / "sample_reports"])
+    s = comp.indexer.index([ROOT / "sample_reports" / "000_3eedd7fad4cbaa0c.txt"])
     assert len(s.added) == 1 and comp.vectors.count() == s.chunks
 
 

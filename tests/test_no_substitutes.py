@@ -164,7 +164,7 @@ def test_the_chat_shows_candidates_apart_from_the_answer(comp):
     res = comp.answerer.ask("洪泽区2023年第二季度行政处罚决定有多少件？")
     page = answer_html(res, comp.facts, msg=1)
     assert "您是不是想问" in page and "4119" in page and "class='ra-ask'" in page
-    assert "data-q='洪泽区2023年行政处罚决定有多少件？'" in page
+    assert "<span class='ra-q'>洪泽区2023年行政处罚决定有多少件？</span>" in page   # what a click asks
     # the refusal's own text states no figure
     assert "4119" not in res["answer"]
 

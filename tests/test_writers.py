@@ -79,7 +79,7 @@ def test_upload_meeting_a_running_writer_is_409_and_leaves_no_file(tmp_path):
         r = client.post("/api/reports", headers={"X-API-Key": "k"},
                         files={"file": ("r.txt", other.encode(), "text/plain")})
         assert r.status_code == 409, r.text
-        assert "indexing" in r.json()["detail"]
+        assert "索引正忙" in r.json()["detail"]
         assert not any((comp.index_dir / "uploads").iterdir())
     # the lock released, the same upload goes through
     with TestClient(app_module.build_app(comp)) as client:

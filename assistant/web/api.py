@@ -19,7 +19,8 @@ from fastapi.security import APIKeyHeader
 from index.errors import IndexBusy, IndexStoreError, InputError, ReportAssistantError
 from index.loaders import SUPPORTED
 
-from .api_models import AskRequest, AskResponse, Health, errors
+from .admission import upload_message_zh
+from .api_models import AskRequest, AskResponse, CitationRef, Health, ReportDetail, ReportSummary, errors
 
 MAGIC = {".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",)}
 
@@ -134,6 +135,9 @@ def _without_folder(message: str, folder: Path, name: str | None = None, shown: 
 
 
 _WRITE_LOCK = threading.Lock()
+STREAM_ZH = {"a multipart form with a 'file' field is required": "需要 multipart 表单中的 file 字段",
+             "the upload was cut off": "上传中断，文件不完整",
+             "the upload could not be read as a multipart form": "上传的内容不是有效的 multipart 表单"}
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary", "description": "the report (txt/md/html/pdf/docx)"}}}}}}}
@@ -151,10 +155,11 @@ def build_router(comp, settings, guard=None) -> APIRouter:
         try:
             guard.admin_key(guard.client(request), x_api_key)
         except Refused as r:
-            raise HTTPException(r.status, str(r)) from None
+            headers = {"Retry-After": str(int(r.retry_after or 60))} if r.status == 429 else None
+            raise HTTPException(r.status, str(r), headers=headers) from None
 
     @router.post("/admin/session", status_code=204, dependencies=[Depends(require_key)], tags=["reports"],
-                 responses=errors(401, 403, 429))
+                 responses=errors(401, 403, 405, 429))
     def admin_session(response: Response):
         """After a key check: a short-lived cookie that opens Gradio's upload route to this browser
         (the chat sends a chosen file before its upload button is pressed)."""
@@ -164,15 +169,18 @@ def build_router(comp, settings, guard=None) -> APIRouter:
                             samesite="strict", path="/")
         response.status_code = 204
 
-    @router.get("/health", response_model=Health, tags=["ask"])
+    @router.get("/health", response_model=Health, tags=["ask"], responses=errors(405, 429))
     def health():
         return {"status": "ok", "reports": len(comp.facts.report_ids())}
 
     @router.post("/ask", response_model=AskResponse, response_model_exclude_unset=True, tags=["ask"],
-                 responses=errors(400, 413, 422, 429, 503))
+                 responses=errors(400, 405, 413, 422, 429, 503))
     def ask(req: AskRequest, request: Request):
         """Answer one question with cited figures; `history` carries the earlier turns for follow-ups.
-        (Rate limit and length cap: the guard, before the body reaches this route.)"""
+        (Rate limit and length cap: the guard, before the body reaches this route. A question that is
+        empty or only spaces is 422, like a missing one; one over RA_MAX_QUESTION_CHARS is 422 too.
+        Over the question budget: 429 with Retry-After.) Every error has the body
+        `{"detail": "中文说明", "code": "…"}`."""
         try:
             from ..dialogue import answer_turn, context_from_history
 
@@ -180,20 +188,20 @@ def build_router(comp, settings, guard=None) -> APIRouter:
             context = context_from_history(comp.answerer, turns, agency=req.agency, year=req.year)
             return answer_turn(comp.answerer, req.question, agency=req.agency, year=req.year, context=context).result
         except IndexStoreError as exc:
-            raise HTTPException(503, "the index is being changed or is unavailable; try again") from exc
+            raise HTTPException(503, "索引正在更新或暂时不可用，请稍后再试") from exc
         except ReportAssistantError as exc:
-            raise HTTPException(400, str(exc)) from exc
+            raise HTTPException(400, "这个问题无法处理") from exc
 
-    @router.post("/source", tags=["reports"], responses=errors(404))
-    def source(citation: dict):
-        """The cited row or paragraph, for showing a citation in place."""
+    @router.post("/source", tags=["reports"], responses=errors(404, 405, 413, 422, 429))
+    def source(citation: CitationRef):
+        """The cited row or paragraph, for showing a citation in place (send a citation of an answer)."""
         from .sources import source_view
 
-        if not citation.get("report_id") or comp.facts.report(str(citation["report_id"])) is None:
-            raise HTTPException(404, "no such report")
-        return source_view(comp.facts, citation)
+        if comp.facts.report(citation.report_id) is None:
+            raise HTTPException(404, "没有这份报告")
+        return source_view(comp.facts, citation.model_dump())
 
-    @router.get("/reports", tags=["reports"])
+    @router.get("/reports", tags=["reports"], response_model=list[ReportSummary], responses=errors(405, 429))
     def reports():
         checks = comp.facts.checks()
         failed: dict[str, int] = defaultdict(int)
@@ -203,17 +211,18 @@ def build_router(comp, settings, guard=None) -> APIRouter:
                 | {"failed_checks": failed[r["report_id"]], "warnings": r["warnings"], "reading": r["reading"]}
                 for r in comp.facts.reports()]
 
-    @router.get("/reports/{report_id}", tags=["reports"], responses=errors(404))
+    @router.get("/reports/{report_id}", tags=["reports"], response_model=ReportDetail,
+                responses=errors(404, 405, 429))
     def report(report_id: str):
         r = comp.facts.report(report_id)
         if r is None:
-            raise HTTPException(404, "no such report")
+            raise HTTPException(404, "没有这份报告")
         out = {k: v for k, v in r.items() if k != "path"}
         out["checks"] = comp.facts.checks([report_id])
         return out
 
     @router.post("/reports", status_code=201, dependencies=[Depends(require_key)], tags=["reports"],
-                 responses=errors(401, 403, 409, 411, 413, 415, 422, 429), openapi_extra=UPLOAD_BODY)
+                 responses=errors(400, 401, 403, 405, 409, 411, 413, 415, 422, 429, 503), openapi_extra=UPLOAD_BODY)
     async def upload(request: Request):
         """Index one report file (multipart field `file`). Key, rate limit and Content-Length are
         checked by the guard before the body is read; the body streams into the upload folder with
@@ -226,26 +235,26 @@ def build_router(comp, settings, guard=None) -> APIRouter:
         try:
             filename, part = await receive_upload(request, upload_folder(comp), int(settings.max_upload_mb * MB))
         except StreamRejected as exc:
-            raise HTTPException(exc.status, f"file is over the {settings.max_upload_mb:g} MB upload limit"
-                                if exc.status == 413 else str(exc)) from None
+            raise HTTPException(exc.status, f"文件超过{settings.max_upload_mb:g} MB 的上传上限"
+                                if exc.status == 413 else STREAM_ZH.get(str(exc), "上传的内容无法读取")) from None
         try:
             return await run_in_threadpool(save_upload, comp, filename, part, settings.max_upload_mb)
         except UploadRejected as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
+            raise HTTPException(exc.status, upload_message_zh(str(exc))) from exc
         finally:
             part.unlink(missing_ok=True)
 
     @router.delete("/reports/{report_id}", dependencies=[Depends(require_key)], tags=["reports"],
-                   responses=errors(401, 403, 404, 409, 429))
+                   responses=errors(401, 403, 404, 405, 409, 429))
     def delete(report_id: str):
         if comp.facts.report(report_id) is None:
-            raise HTTPException(404, "no such report")
+            raise HTTPException(404, "没有这份报告")
         if not _WRITE_LOCK.acquire(blocking=False):
-            raise HTTPException(409, "an upload is being indexed; try again when it ends")
+            raise HTTPException(409, "正在收录其他报告，请稍后再删除")
         try:
             comp.indexer.index([], remove=[report_id], wait_s=0)
         except IndexBusy as exc:
-            raise HTTPException(409, "the index is busy: another indexing run is writing it") from exc
+            raise HTTPException(409, "索引正被另一个索引任务写入，请稍后再删除") from exc
         finally:
             _WRITE_LOCK.release()
         return {"deleted": report_id}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .errors import ErrorBody, responses as errors  # noqa: F401  (the one error shape, re-exported)
 
 
 class HistoryTurn(BaseModel):
     role: Literal["user", "assistant"] = Field(description="who said it: the user's question or the assistant's answer")
-    content: str = Field(max_length=4000, description="the text of that turn")
+    content: str = Field(max_length=1000, description="the text of that turn (a longer answer: its first 1000 "
+                                                       "characters, which is all a follow-up needs)")
 
 
 class Figure(BaseModel):
@@ -93,13 +96,22 @@ class AskRequest(BaseModel):
         {"question": "那2020年呢？", "history": [
             {"role": "user", "content": "2019年宁波市对口支援和区域合作局主动公开了多少条政府信息？"},
             {"role": "assistant", "content": "2019年，宁波市对口支援和区域合作局主动公开政府信息47条。[1]"}]}]})
-    question: str = Field(min_length=1, max_length=100_000,
-                          description="the question, in Chinese (the configured RA_MAX_QUESTION_CHARS cap applies; 413 past it)")
+    question: str = Field(min_length=1, max_length=100_000, pattern=r"\S",
+                          description="the question, in Chinese; empty or only spaces is 422 (问题不能为空); the "
+                                      "configured RA_MAX_QUESTION_CHARS cap (maxLength here) applies, 422 past it")
     agency: str | None = Field(default=None, max_length=100, description="only reports of this agency")
     year: int | None = Field(default=None, ge=1990, le=2100, description="only reports of this year")
-    history: list[HistoryTurn] = Field(default_factory=list, max_length=40,
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=20,
                                        description="earlier turns of the conversation, oldest first, so that a "
-                                                   "follow-up such as 那2020年呢？ is read with the previous question")
+                                                   "follow-up such as 那2020年呢？ is read with the previous question "
+                                                   "(the last 20 turns at most)")
+
+    @field_validator("question")
+    @classmethod
+    def not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("问题不能为空")
+        return v
 
 
 class AskResponse(BaseModel):
@@ -125,18 +137,47 @@ class Health(BaseModel):
     reports: int = Field(description="number of indexed reports")
 
 
-class ErrorBody(BaseModel):
-    detail: str = Field(description="one line saying what went wrong")
+class CitationRef(BaseModel):
+    """A citation of an answer, as sent back to POST /api/source."""
+    model_config = ConfigDict(extra="allow")
+    report_id: str = Field(max_length=200, description="id of the cited report")
+    section: str | None = Field(default=None, description="section path")
+    table: str | None = Field(default=None, description="table title, for a table cell")
+    row: str | None = Field(default=None, description="row label path")
+    column: str | None = Field(default=None, description="column label path")
+    quote: str | None = Field(default=None, description="the quoted text")
 
 
-def errors(*codes: int) -> dict:
-    """OpenAPI `responses` for the given error codes, each with the one-line error body."""
-    text = {400: "the question could not be read", 401: "missing or wrong X-API-Key",
-            403: "writes are disabled: no admin key is configured", 404: "no such report",
-            409: "the same report is already indexed, or another writer holds the index",
-            411: "a Content-Length is required", 413: "the upload is over the size limit",
-            415: "file type not supported, or content does not match its type",
-            422: "invalid request, or the file is not a readable annual report",
-            429: "too many requests from this client; try again in a minute",
-            503: "the index is being changed or is unavailable; try again"}
-    return {c: {"model": ErrorBody, "description": text[c]} for c in codes}
+class ReportSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    report_id: str = Field(description="id of the report")
+    agency: str | None = Field(default=None, description="agency that published it (null: not recognised)")
+    year: int | None = Field(default=None, description="year it covers (null: not recognised)")
+    title: str | None = Field(default=None, description="title as people name it")
+    source: str | None = Field(default=None, description="file name as indexed")
+    format: str | None = Field(default=None, description="file format")
+    failed_checks: int = Field(description="number of the report's consistency checks that fail")
+    warnings: list[str] = Field(default_factory=list, description="what the parser noted about the file")
+    reading: list[dict] = Field(default_factory=list, description="per template table: cells read and how")
+
+
+class ReportDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    report_id: str = Field(description="id of the report")
+    agency: str | None = Field(default=None, description="agency that published it")
+    year: int | None = Field(default=None, description="year it covers")
+    checks: list[dict] = Field(default_factory=list, description="every consistency check of the report")
+
+
+
+class Example(BaseModel):
+    kind: str = Field(description="what kind of question it shows (数值, 排名, …)")
+    question: str = Field(description="the example question")
+
+
+class Overview(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    text: str = Field(description="one line: how many reports, agencies and years the index holds")
+    coverage: dict = Field(description="the same as data")
+    lines: list[str] = Field(default_factory=list, description="one line per agency")
+    examples: list[Example] = Field(default_factory=list, description="example questions built from the index")

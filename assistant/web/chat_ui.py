@@ -5,6 +5,7 @@ upload and delete."""
 from __future__ import annotations
 
 import csv
+import re
 import html
 import tempfile
 import time
@@ -16,6 +17,7 @@ from .admission import upload_message_zh
 from ..dialogue import answer_turn
 from .doors import ANSWER, OPEN, WRITE, door
 from ..meta import coverage_lines, coverage_text, examples
+from .copy_text import CSV_HEADER
 from .present import HEAD_SCRIPT, answer_html
 from .report_view import report_detail_html, reports_html
 
@@ -31,6 +33,22 @@ A11Y_SCRIPT = """<script>
     });
   }
   new MutationObserver(fix).observe(document.documentElement, {childList: true, subtree: true});
+  // Gradio's own words that its Chinese translation leaves in English (the toast of a refused question,
+  // icon buttons' labels): said in Chinese whatever the browser's language
+  var ZH = {"Error": "出错了", "Warning": "注意", "Info": "提示", "Close": "关闭", "Clear": "清空", "Copy message": "复制",
+            "Copy": "复制", "More tabs": "更多标签页", "Retry": "重试", "Undo": "撤销", "Delete": "删除", "Edit": "编辑",
+            "Like": "有用", "Dislike": "没用", "Share": "分享", "Fullscreen": "全屏", "Download": "下载",
+            "Copy all messages": "复制全部对话", "Loading...": "加载中…", "Loading": "加载中"};
+  function zh() {
+    document.querySelectorAll('.toast-title, .toast-close, [class*="toast"] [class*="title"], span.error, [role="status"]').forEach(function (t) {
+      var k = (t.textContent || '').trim(); if (ZH[k] && t.children.length === 0) { t.textContent = ZH[k]; }
+    });
+    document.querySelectorAll('button[aria-label], button[title], [role="button"][aria-label]').forEach(function (b) {
+      ['aria-label', 'title'].forEach(function (a) { var v = b.getAttribute(a); if (v && ZH[v]) { b.setAttribute(a, ZH[v]); } });
+      if (b.children.length === 0) { var k = (b.textContent || '').trim(); if (ZH[k]) { b.textContent = ZH[k]; } }
+    });
+  }
+  new MutationObserver(function () { fix(); zh(); }).observe(document.documentElement, {childList: true, subtree: true});
   // Gradio sets <html lang> from the browser's locale; this page is Chinese whatever the browser says
   var html = document.documentElement;
   function lang() { if (html.lang !== 'zh-CN') { html.lang = 'zh-CN'; } }
@@ -38,14 +56,53 @@ A11Y_SCRIPT = """<script>
   new MutationObserver(lang).observe(html, {attributes: true, attributeFilter: ['lang']});
 })();
 </script>"""
-HEAD = HEAD_SCRIPT + A11Y_SCRIPT
+# Where the chat is scrolled: the first screen at its top (the greeting and what the index holds), a new
+# answer at its own top (its chart and first lines in view), never the bottom of a long answer.
+SCROLL_SCRIPT = """<script>
+(function () {
+  var seen = null;
+  function scroller(chat) {
+    var all = chat.querySelectorAll('*');
+    for (var i = 0; i < all.length; i++) {
+      var st = getComputedStyle(all[i]);
+      if ((st.overflowY === 'auto' || st.overflowY === 'scroll') && all[i].scrollHeight > all[i].clientHeight + 2) { return all[i]; }
+    }
+    return null;
+  }
+  function place() {
+    var chat = document.getElementById('chat');
+    if (!chat) { return; }
+    var answers = chat.querySelectorAll('.ra-answer'), box = scroller(chat);
+    if (!answers.length) {
+      if (box && !chat.querySelector('.message-row, .message')) { box.scrollTop = 0; }
+      seen = null;
+      return;
+    }
+    var last = answers[answers.length - 1];
+    if (last === seen || !box) { return; }
+    seen = last;
+    var row = last.closest('.message-row') || last;
+    var prev = row.previousElementSibling;           // the question asked, just above its answer
+    var top = (prev || row).getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop += top - 8;
+  }
+  var timer = null;
+  new MutationObserver(function () { clearTimeout(timer); timer = setTimeout(place, 60); })
+    .observe(document.documentElement, {childList: true, subtree: true});
+  window.addEventListener('load', function () { setTimeout(place, 300); window.scrollTo(0, 0); });
+})();
+</script>"""
+HEAD = HEAD_SCRIPT + A11Y_SCRIPT + SCROLL_SCRIPT
 # WCAG AA: white on #b3261e is 6.3:1; the placeholder #5f6368 on white is 6.0:1
 THEME = gr.themes.Default(primary_hue="red").set(
     button_primary_background_fill="#b3261e", button_primary_background_fill_hover="#8c1d18",
     button_primary_text_color="#ffffff", button_primary_text_color_hover="#ffffff",
     button_primary_border_color="#b3261e", input_placeholder_color="#5f6368",
     link_text_color="#0b57d0", link_text_color_visited="#6a1b9a", link_text_color_hover="#0842a0",
-    link_text_color_active="#0842a0")
+    link_text_color_active="#0842a0",
+    # the focus ring of inputs: #1d4ed8 on white is 6.7:1 (Gradio's #93c5fd was 1.9:1, under the 3:1 of WCAG 1.4.11)
+    input_border_color_focus="#1d4ed8", input_border_color_focus_dark="#93c5fd",
+    input_shadow_focus="0 0 0 2px #1d4ed8")
 # asks the API to check the key; on success it sets the short-lived cookie Gradio's upload route needs
 UNLOCK_UPLOAD_JS = """(k) => { if (k) { fetch('api/admin/session', {method: 'POST', headers: {'X-API-Key': k},
   credentials: 'same-origin'}); } return []; }"""
@@ -80,6 +137,12 @@ CSS = """
 .src-row td, .src-row th { border: 1px solid #ccc; padding: 2px 6px; min-width: 4.5em; white-space: nowrap;
   text-align: center; font-weight: normal; }
 td.hit, mark { background: #ffe082; color: #000; font-weight: bold; }
+.ra-rlist { list-style: none; margin: 0; padding: 0; }
+.ra-rcard { border: 1px solid #ddd; border-radius: 6px; padding: 8px 10px; margin: 8px 0; overflow-wrap: anywhere; }
+.ra-rcard ul { margin: 2px 0 2px 1.2em; padding: 0; }
+.ra-rtitle { color: #4a4a4a; font-size: 13px; }
+.ra-dev summary { cursor: pointer; color: #0b57d0; }
+.ra-dev code { white-space: normal; overflow-wrap: anywhere; font-size: 12px; }
 .ra-reports table { border-collapse: collapse; width: 100%; font-size: 14px; }
 .ra-reports th, .ra-reports td { border: 1px solid #ddd; padding: 4px 6px; vertical-align: top; text-align: left; }
 .ra-reports .bad { color: #8c1d18; }
@@ -88,6 +151,26 @@ td.hit, mark { background: #ffe082; color: #000; font-weight: bold; }
 .ra-grid th, .ra-grid td { border: 1px solid #ccc; padding: 2px 6px; white-space: nowrap; }
 .ra-grid td.failed { background: #ffd7d5; color: #000; font-weight: bold; }
 .ra-coverage ul { margin: 0; padding-left: 1.2em; }
+:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 1px; }
+#question-box textarea:focus, #question-box input:focus { border-color: #1d4ed8 !important;
+  box-shadow: 0 0 0 2px #1d4ed8 !important; outline: none; }
+pre.ra-payload { display: none !important; }
+.ra-tools { margin: 6px 0 2px; display: flex; flex-wrap: wrap; gap: 6px; font-size: 13px; }
+.ra-tools a { display: inline-block; padding: 2px 10px; border: 1px solid #0b57d0; border-radius: 12px;
+  color: #0b57d0 !important; text-decoration: none; cursor: pointer; min-height: 24px; line-height: 20px; }
+.ra-tools a:hover { background: #e8f0fe; }
+.ra-chart { margin: 8px 0; padding: 6px 8px; border: 1px solid #d0d7e2; border-radius: 6px; background: #fafcff; font-size: 13px; }
+.ra-chart-title { color: #4a4a4a; margin-bottom: 4px; }
+.ra-bar-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.ra-bar-year { flex: 0 0 4em; color: #1f1f1f; }
+.ra-bar-track { flex: 1 1 auto; min-width: 40px; background: #eef2f7; height: 14px; border-radius: 3px; }
+.ra-bar { display: block; height: 14px; background: #1d4ed8; border-radius: 3px; }
+.ra-bar-value { flex: 0 0 auto; white-space: nowrap; }
+.ra-more summary { cursor: pointer; color: #0b57d0; }
+.ra-badge { display: inline-block; padding: 0 6px; border-radius: 4px; font-weight: bold; }
+.ra-badge-warn { color: #5c2c00; background: #ffd8a8; }
+.ra-ok { color: #1b5e20; font-weight: bold; }
+.ra-bad { color: #8c1d18; font-weight: bold; }
 """
 
 
@@ -99,8 +182,14 @@ def series_of(res: dict) -> list[dict]:
         c = by_id.get(f.get("citation"))
         if c and not f.get("computed") and f.get("value"):
             try:
+                unit = f.get("unit") or ""
+                shown = f["value"] + ("" if not unit or str(f["value"]).endswith(unit) else unit)
+                # the answer's own line for that year says the unit the template gives ("2019年：47条[1]")
+                said = re.search(rf"{c['year']}年：({re.escape(str(f['value']))}[^\[，,\s]*)\[{c['id']}\]",
+                                 res.get("answer", ""))
+                shown = said.group(1) if said else shown
                 rows.append({"年份": str(c["year"]), "数值": float(str(f["value"]).rstrip("%").replace(",", "")),
-                             "单位": c["agency"]})
+                             "单位": c["agency"], "显示": shown, "引用": c["id"], "指标": f.get("label") or ""})
             except ValueError:
                 continue
     years_of: dict[str, set[str]] = {}
@@ -125,7 +214,7 @@ def figures_table(res: dict) -> list[list]:
     return rows
 
 
-KEEP = (gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip())     # a streamed step: the rest as it is
+KEEP = ("",)     # a streamed step: the box emptied
 
 
 class CsvFolder:
@@ -156,7 +245,7 @@ def figures_csv(res: dict, folder: Path | None = None) -> str | None:
     path = folder / f"figures-{uuid.uuid4().hex[:8]}.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["数值", "单位", "指标", "计算式", "单位名称", "年份", "来源文件", "章节", "表格", "行", "列", "原文"])
+        w.writerow(CSV_HEADER)
         for f in res["figures"]:
             c = by_id.get(f.get("citation"), {})
             w.writerow([f.get("value"), f.get("unit") or "", f.get("label"), f.get("computed") or "", c.get("agency"),
@@ -220,29 +309,11 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
             time.sleep(0.01)
         history[-1]["content"] = answer_html(res, comp.facts, msg=len(history) // 2,
                                              asked=turn.asked if turn.asked != message else None)
-        series = series_of(res)
-        if series:                  # one agency's series: its name is the title, so no legend to clip
-            first = series[0]["单位"]
-            series = [r for r in series if r["单位"] == first]
-        top = max((r["数值"] for r in series), default=0)
-        plot = gr.update(value=_frame(series), visible=bool(series), title=series[0]["单位"] if series else None,
-                         y_lim=[0, top * 1.15 or 1])
-        rows = figures_table(res)
-        # the CSV is written only when asked for (export_csv): the figures wait in the session's state
-        yield (history, turn.context, plot, gr.update(visible=bool(res["figures"])), "",
-               gr.update(value=rows, visible=len(rows) > 1),
-               {"figures": res["figures"], "citations": res["citations"]}, gr.update(value=None, visible=False))
-
-    @door(OPEN)
-    def export_csv(cited):
-        """The cited figures of the last answer as a CSV, on demand, in this app's own capped folder."""
-        path = figures_csv(cited or {}, exports.folder())
-        return gr.update(value=path, visible=bool(path))
+        yield history, turn.context, ""
 
     @door(OPEN)
     def clear():
-        return ([], None, gr.update(visible=False), gr.update(visible=False), "", gr.update(visible=False), None,
-                gr.update(value=None, visible=False))
+        return [], None, ""
 
     @door(OPEN)
     def pick_example(evt: gr.SelectData):
@@ -271,7 +342,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
 
     def _upload(file, key, request, progress):
         if (why := key_refused(key, request)):
-            return refreshed(f"❌ {why}")
+            return refreshed(f"未完成：{why}")
         if file is None:
             return refreshed("请先选择要上传的报告文件")
         from .api import UploadRejected, save_upload
@@ -282,14 +353,14 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
             out = save_upload(comp, src.name, src.read_bytes(), settings.max_upload_mb,
                               progress=lambda files: progress.tqdm(files, desc="索引"))
         except UploadRejected as exc:
-            return refreshed(f"❌ 上传未成功：{html.escape(upload_message_zh(str(exc)))}")
+            return refreshed(f"上传未成功：{html.escape(upload_message_zh(str(exc)))}")
         unknown = not (comp.facts.report(out["report_id"]) or {}).get("agency")
-        return refreshed("✅ 已收录" + ("（未能识别单位名称，列为“未识别单位”）" if unknown else ""), out["report_id"])
+        return refreshed("已收录" + ("（未能识别单位名称，列为“未识别单位”）" if unknown else ""), out["report_id"])
 
     @door(WRITE)
     def delete(report_id, key, request: gr.Request):
         if (why := key_refused(key, request)):
-            return refreshed(f"❌ {why}", report_id)
+            return refreshed(f"未完成：{why}", report_id)
         if not report_id or comp.facts.report(report_id) is None:
             return refreshed("请先在上面选择要删除的报告")
         from index.errors import IndexBusy
@@ -298,18 +369,17 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
 
         r = comp.facts.report(report_id)
         if not _WRITE_LOCK.acquire(blocking=False):
-            return refreshed("❌ 正在收录其他报告，请稍后再删除", report_id)
+            return refreshed("未完成：正在收录其他报告，请稍后再删除", report_id)
         try:
             comp.indexer.index([], remove=[report_id], wait_s=0)
         except IndexBusy:
-            return refreshed("❌ 索引正被其他进程写入，请稍后再删除", report_id)
+            return refreshed("未完成：索引正被其他进程写入，请稍后再删除", report_id)
         finally:
             _WRITE_LOCK.release()
-        return refreshed(f"✅ 已删除：{html.escape(r['agency'] or '')} {r['year'] or ''}年 {html.escape(r['source'] or '')}")
+        return refreshed(f"已删除：{html.escape(r['agency'] or '')} {r['year'] or ''}年 {html.escape(r['source'] or '')}")
 
     agencies, years = filters()
     reports_now = answerer.reports()
-    exports = CsvFolder()
     # Gradio's copies of files it served (the CSVs) are deleted after an hour
     with gr.Blocks(title="政府信息公开年度报告问答", delete_cache=(3600, 3600)) as ui:
         gr.HTML("<h1>政府信息公开工作年度报告问答</h1>", elem_id="page-title")
@@ -317,11 +387,12 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
         with gr.Tab("问答"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=330):
+                    # no Gradio copy button: it copied markup; each answer has its own 复制 / 复制表格 / 下载CSV
                     chat = gr.Chatbot(label="对话", show_label=False, height="62vh", min_height=380, sanitize_html=True, elem_id="chat",
                                       placeholder=welcome_markdown(reports_now),
                                       examples=[{"text": q, "display_text": f"{kind}｜{q}"}
                                                 for kind, q in examples(reports_now)],
-                                      buttons=["copy"], feedback_options=None)
+                                      buttons=[], feedback_options=None, autoscroll=False)
                     with gr.Row(equal_height=True):
                         box = gr.Textbox(label="问题", placeholder="用中文提问，如：某单位某年主动公开多少条",
                                          elem_id="question-box", scale=6, max_length=500, lines=1)
@@ -334,18 +405,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
                         clear_btn = gr.Button("清空对话", elem_id="clear-button", scale=1, min_width=90)
                 with gr.Column(scale=2, min_width=300):
                     cov = gr.HTML(coverage_md(), elem_id="coverage")
-                    gr.Examples([q for _, q in examples(reports_now)], inputs=box, label="示例问题（点一下填入）",
-                                example_labels=[f"{k}｜{q}" for k, q in examples(reports_now)])
-                    plot = gr.LinePlot(x="年份", y="数值", visible=False, label="历年变化", height=260,
-                                        elem_id="trend-chart")
-                    fig_table = gr.Dataframe(headers=["数值", "指标", "出处"], visible=False,
-                                             interactive=False, label="所引数字", wrap=True, elem_id="figures",
-                                             column_widths=["22%", "38%", "40%"])
-                    export_btn = gr.Button("导出所引数字（CSV）", visible=False, elem_id="export-csv", size="sm")
-                    csv_file = gr.File(label="所引数字（CSV）", visible=False)
-            cited = gr.State(None)
-            outputs = [chat, ctx, plot, export_btn, box, fig_table, cited, csv_file]
-            export_btn.click(export_csv, [cited], csv_file)
+            outputs = [chat, ctx, box]
             send.click(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             box.submit(respond, [box, chat, agency_dd, year_dd, ctx], outputs)
             chat.example_select(pick_example, None, box).then(respond, [box, chat, agency_dd, year_dd, ctx], outputs)

@@ -78,6 +78,7 @@ class _Door:
     policy: str | None
     regex: object
     params: dict = field(default_factory=dict)
+    static: bool = False
 
 
 class Doors:
@@ -93,7 +94,8 @@ class Doors:
         self.doors = []
         for r, methods in all_routes(app):
             regex, _, convertors = compile_path(r.path)
-            self.doors.append(_Door(r.path, methods, self._policy(r, methods), regex, convertors))
+            self.doors.append(_Door(r.path, methods, self._policy(r, methods), regex, convertors,
+                                    static=getattr(r, "static", False) or r.path.endswith("{path:path}")))
         return self
 
     @staticmethod
@@ -121,6 +123,17 @@ class Doors:
             if m and (method in d.methods or (method == "HEAD" and "GET" in d.methods)):
                 return d, m.groupdict()
         return None, {}
+
+    def allowed(self, path: str) -> list[str]:
+        """The methods a path of ours takes (for a 405 with `Allow`); empty when no route of ours has
+        this path (a catch-all file route does not count: an unknown path is a 404)."""
+        methods: set[str] = set()
+        for d in self.doors:
+            if not d.static and d.regex.match(path):
+                methods |= d.methods
+        if "GET" in methods:
+            methods.add("HEAD")
+        return sorted(methods - {"WEBSOCKET"})
 
     # --- Gradio's functions -----------------------------------------------------------------------
 

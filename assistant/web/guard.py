@@ -18,6 +18,7 @@ import time
 from collections import defaultdict, deque
 from http.cookies import SimpleCookie
 
+from .errors import body as error_body, reply as _error_reply, wait_text
 from .doors import ANSWER as ANSWER_POLICY, FN as FN_POLICY, UPLOAD as UPLOAD_POLICY, WRITE as WRITE_POLICY
 
 MAX_BODY = 256 * 1024                 # any POST that is not an upload: a question with its chat history
@@ -73,13 +74,23 @@ class RateLimiter:
         with self._lock:
             self._hits[key].append(time.monotonic())
 
+    def retry_after(self, key: str) -> float:
+        """Seconds until this client may send again (the oldest request in its window leaves it)."""
+        with self._lock:
+            q = self._hits.get(key)
+            if not q:
+                return 1.0
+            return max(1.0, self.window_s - (time.monotonic() - q[0]))
+
 
 class Refused(Exception):
-    """A request the guard turns away, with its HTTP status and a message that echoes nothing."""
+    """A request the guard turns away, with its HTTP status and a Chinese message that echoes nothing;
+    a 429 says how long to wait (`retry_after`, seconds)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, retry_after: float | None = None):
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 class Guard:
@@ -93,15 +104,23 @@ class Guard:
         self.max_chars = settings.max_question_chars
         self.max_upload = int(settings.max_upload_mb * 1024 * 1024)
         self.trusted = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
+        self.user_header = (getattr(settings, "user_header", "") or "").strip().lower()
 
     # --- who is asking ---------------------------------------------------------------------------
 
     def client_of(self, peer: str | None, headers) -> str:
-        """The client's address: the socket peer, or, behind a trusted proxy, the nearest address in
-        X-Forwarded-For that is not itself a trusted proxy (the ones before it are client-written)."""
+        """Who is asking, the key of every budget: the socket peer; behind a trusted proxy, the user the
+        proxy names in RA_USER_HEADER (an intranet proxy that signs users in: every user shares its
+        address, so the address would give them one budget), else the nearest address in
+        X-Forwarded-For that is not itself a trusted proxy (the ones before it are client-written).
+        Neither header is believed from anyone but a trusted proxy."""
         peer = peer or "unknown"
         if peer not in self.trusted:
             return peer
+        if self.user_header:
+            user = (headers.get(self.user_header) or "").strip()
+            if user:
+                return "user:" + user[:200]
         chain = [a.strip() for a in (headers.get("x-forwarded-for") or "").split(",") if a.strip()]
         for addr in reversed(chain):
             if addr not in self.trusted:
@@ -118,12 +137,20 @@ class Guard:
     def question(self, client: str, text: str | None) -> None:
         """Raises Refused for a question over the length cap (422) or a client over its budget (429)."""
         if text is not None and len(text) > self.max_chars:
-            raise Refused(422, f"the question is longer than {self.max_chars} characters")
+            raise Refused(422, f"问题过长（最多{self.max_chars}个字），请缩短后再问")
         if not self.questions.allow(client):
-            raise Refused(429, "too many questions; try again in a minute")
+            raise self.too_many(client)
+
+    def too_many(self, client: str, limiter: RateLimiter | None = None) -> Refused:
+        """The 429 of a client over its question budget (or `limiter`'s), with the wait in seconds."""
+        limiter = limiter or self.questions
+        wait = limiter.retry_after(client)
+        what = (f"提问太频繁（每分钟最多{limiter.per_minute}个问题）" if limiter is self.questions
+                else "请求太频繁")
+        return Refused(429, f"{what}，请{wait_text(wait)}后再试", retry_after=wait)
 
     def upload_limit_message(self) -> str:
-        return f"file is over the {self.settings.max_upload_mb:g} MB upload limit"
+        return f"文件超过{self.settings.max_upload_mb:g} MB 的上传上限"
 
     # --- admin keys ------------------------------------------------------------------------------
 
@@ -132,12 +159,15 @@ class Guard:
         even the right one waits out the window (guessing costs a minute per few tries)."""
         configured = self.settings.admin_key
         if not configured:
-            raise Refused(403, "uploads and deletes are disabled: no admin key is configured")
+            raise Refused(403, "上传和删除未开放：没有配置管理密钥")
+        if not key:                 # no key is no guess: always 401, never counted
+            raise Refused(401, "需要有效的管理密钥（X-API-Key）")
         if self.key_failures.exhausted(client):
-            raise Refused(429, "too many wrong keys; try again in a minute")
-        if not key or not hmac.compare_digest(key.encode(), configured.encode()):
+            wait = self.key_failures.retry_after(client)
+            raise Refused(429, f"管理密钥错误次数过多，请{wait_text(wait)}后再试", retry_after=wait)
+        if not hmac.compare_digest(key.encode(), configured.encode()):
             self.key_failures.hit(client)
-            raise Refused(401, "a valid admin key is required")
+            raise Refused(401, "管理密钥不正确")
 
     # --- the upload cookie: Gradio's upload route for admins only -----------------------------------
 
@@ -180,14 +210,19 @@ class GuardMiddleware:
         client = self.guard.client_of(peer, headers)
         send = self._no_echo(send) if not path.startswith("/api/") else send
         page_asset = method in ("GET", "HEAD") and not path.startswith("/api/")
-        if not (self.guard.assets if page_asset else self.guard.requests).allow(client):
-            return await _reply(send, 429, "too many requests; try again in a minute")
+        budget = self.guard.assets if page_asset else self.guard.requests
+        if not budget.allow(client):
+            return await _refuse(send, self.guard.too_many(client, budget))
         found, params = self.doors.find(method, path)
-        if found is None:                      # no route takes it: the app's own 404 or 405
+        if found is None:                      # no route takes it: 405 where the path is ours, else the app's 404
+            allowed = self.doors.allowed(path)
+            if allowed:
+                return await _reply(send, 405, f"这个地址不支持 {method[:10]} 请求（支持：{', '.join(allowed)}）",
+                                    allow=allowed)
             return await self.app(scope, receive, send)
         policy = found.policy
         if policy is None:
-            return await _reply(send, 403, "this route is not open")
+            return await _reply(send, 403, "这个地址未开放")
         length = headers.get("content-length")
         if policy == UPLOAD_POLICY:
             return await self._gradio_upload(scope, receive, send, headers, client, length)
@@ -195,18 +230,18 @@ class GuardMiddleware:
             try:
                 self.guard.admin_key(client, headers.get("x-api-key"))
             except Refused as r:
-                return await _reply(send, r.status, str(r))
+                return await _refuse(send, r)
             if not self.guard.questions.allow(client):
-                return await _reply(send, 429, "too many requests; try again in a minute")
+                return await _refuse(send, self.guard.too_many(client, self.guard.requests))
             if method == "POST" and path.rstrip("/") == "/api/reports":
                 return await self._upload(scope, receive, send, length)
         if method not in ("POST", "PUT", "PATCH"):
             return await self.app(scope, receive, send)
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return await _reply(send, 413, "request body too large")
+            return await _reply(send, 413, "请求内容太大")
         body = await _read_body(receive, MAX_BODY)
         if body is None:
-            return await _reply(send, 413, "request body too large")
+            return await _reply(send, 413, "请求内容太大")
         if policy in (ANSWER_POLICY, FN_POLICY):
             try:
                 parsed = json.loads(body or b"{}")
@@ -217,26 +252,26 @@ class GuardMiddleware:
             if policy == FN_POLICY:
                 fn_ids = self.doors.fn_ids(parsed, params.get("api_name"))
                 if fn_ids is None:
-                    return await _reply(send, 422, "invalid request")
+                    return await _reply(send, 422, "请求格式不正确")
                 policy = self.doors.strictest(fn_ids)
                 if policy is None:
-                    return await _reply(send, 404 if not fn_ids else 403, "no such function" if not fn_ids
-                                        else "this function is not open")
+                    return await _reply(send, 404 if not fn_ids else 403, "没有这个功能" if not fn_ids
+                                        else "这个功能未开放")
             if policy == ANSWER_POLICY:
                 question = (parsed.get("question") if fn_ids is None else self.doors.question_of(fn_ids, parsed))
                 try:
                     self.guard.question(client, question if isinstance(question, str) else None)
                 except Refused as r:
-                    return await _reply(send, r.status, str(r))
+                    return await _refuse(send, r)
             elif policy == WRITE_POLICY and fn_ids is not None:
                 if not self.guard.questions.allow(client):
-                    return await _reply(send, 429, "too many requests; try again in a minute")
+                    return await _refuse(send, self.guard.too_many(client, self.guard.requests))
         return await self.app(scope, _replay(body, receive), send)
 
     async def _gradio_upload(self, scope, receive, send, headers, client, length):
         """Gradio's upload route: admins only (the signed cookie), Content-Length within the limit."""
         if not self.guard.settings.admin_key:
-            return await _reply(send, 403, "uploads are disabled: no admin key is configured")
+            return await _reply(send, 403, "上传未开放：没有配置管理密钥")
         cookie = SimpleCookie()
         try:
             cookie.load(headers.get("cookie", ""))
@@ -244,9 +279,9 @@ class GuardMiddleware:
             pass
         token = cookie[UPLOAD_COOKIE].value if UPLOAD_COOKIE in cookie else None
         if not self.guard.upload_token_ok(token):
-            return await _reply(send, 403, "uploads need the admin key first")
+            return await _reply(send, 403, "上传前请先输入管理密钥")
         if not self.guard.questions.allow(client):
-            return await _reply(send, 429, "too many requests; try again in a minute")
+            return await _refuse(send, self.guard.too_many(client, self.guard.requests))
         return await self._upload(scope, receive, send, length)
 
     async def _upload(self, scope, receive, send, length):
@@ -255,7 +290,7 @@ class GuardMiddleware:
         client gets 413; nothing beyond the limit is ever read."""
         limit = self.guard.max_upload + MULTIPART_OVERHEAD
         if length is None or not length.isdigit():
-            return await _reply(send, 411, "a Content-Length is required")
+            return await _reply(send, 411, "上传需要 Content-Length 请求头")
         if int(length) > limit:
             return await _reply(send, 413, self.guard.upload_limit_message())
         allowed = int(length)
@@ -293,8 +328,7 @@ class GuardMiddleware:
         async def wrapped(message):
             if message["type"] == "http.response.start" and message["status"] in (422, 500):
                 state["swallow"] = True
-                text = "invalid request" if message["status"] == 422 else "the request could not be processed"
-                body = json.dumps({"detail": text}).encode()
+                body = json.dumps(error_body(message["status"]), ensure_ascii=False).encode()
                 await send({"type": "http.response.start", "status": message["status"],
                             "headers": [(b"content-type", b"application/json"),
                                         (b"content-length", str(len(body)).encode())]})
@@ -336,8 +370,9 @@ def _replay(body: bytes, original):
     return receive
 
 
-async def _reply(send, status: int, message: str) -> None:
-    body = json.dumps({"detail": message}, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+async def _reply(send, status: int, message: str, retry_after: float | None = None, allow=None) -> None:
+    await _error_reply(send, status, message, retry_after=retry_after, allow=allow)
+
+
+async def _refuse(send, r: Refused) -> None:
+    await _error_reply(send, r.status, str(r), retry_after=r.retry_after)

@@ -20,14 +20,24 @@ _WARNINGS_ZH = [
      "表三：有数值的行{0}行，模板有{1}行；行按标签和模板顺序对应，无标签的行可能错位"),
     (re.compile(r"表三: published labels differ from the template at (.*)"), "表三：以下行的标签与模板不同：{0}"),
     (re.compile(r"表三: row (.*) has (\d+) of 7 values"), "表三：“{0}”行只有{1}个数值（共7个），按从左到右对应"),
+    (re.compile(r"^(.*?): row (.*?): digit run “([^”]*)” is not pinned down"),
+     "{0}“{1}”行：数字连在一起（{2}），按模板的校验规则拆不出唯一结果，这一行没有读取"),
+    (re.compile(r"^(表.): no reading of the digit runs satisfies every rule"),
+     "{0}：连在一起的数字没有一种拆法能通过表上全部校验，只读取了其余规则能确定的数字"),
 ]
+_TECHNICAL = re.compile(r"[A-Za-z]{3,}")
+
 
 
 def warning_zh(text: str) -> str:
+    """One short sentence in Chinese for staff; a note the list does not know, said plainly (its
+    technical text is behind 详情)."""
     for pattern, zh in _WARNINGS_ZH:
         m = pattern.search(text)
         if m:
             return zh.format(*m.groups())
+    if _TECHNICAL.search(text):
+        return "解析时有一条技术说明（见“详情”）"
     return text
 
 
@@ -47,19 +57,35 @@ def reports_html(facts, reports: list[dict]) -> str:
             failed.setdefault(c["reports"][-1], []).append(f"跨年度：{c['rule']}（应为{c['expected']}，实为{c['found']}）")
     if not reports:
         return "<div class='ra-reports'><p>还没有收录任何报告。</p></div>"
-    rows = []
+    cards = []
     for r in reports:
         bad = failed.get(r["report_id"], [])
-        checks = ("<span>✅ 校验全部通过</span>" if not bad else
-                  f"<div class='bad'>❌ {len(bad)}项校验未通过：</div><ul>" + "".join(f"<li>{e(x)}</li>" for x in bad) + "</ul>")
-        notes = "".join(f"<div>⚠ {e(warning_zh(w))}</div>" for w in r.get("warnings") or [])
-        rows.append(f"<tr><td>{e(r['agency'] or '单位不详')}</td><td>{r['year'] or '—'}</td>"
-                    f"<td>{e(r['title'] or '')}<br><a href='{e(file_url(r))}' target='_blank' rel='noopener'>"
-                    f"{e(r['source'] or '原文')}</a></td><td>{e(cells_read(r.get('reading') or []))}</td>"
-                    f"<td>{checks}{notes}</td></tr>")
-    return ("<div class='ra-reports'><table><caption>已收录的报告（共" + str(len(reports)) + "份）</caption>"
-            "<tr><th scope='col'>单位</th><th scope='col'>年份</th><th scope='col'>报告</th>"
-            "<th scope='col'>表格读出</th><th scope='col'>校验</th></tr>" + "".join(rows) + "</table></div>")
+        checks = ("<span class='ra-ok'>校验全部通过</span>" if not bad else
+                  f"<span class='bad ra-bad'>{len(bad)}项校验未通过：</span><ul>"
+                  + "".join(f"<li>{e(x)}</li>" for x in bad) + "</ul>")
+        notes = "".join(f"<li>{e(warning_zh(w))}</li>" for w in r.get("warnings") or [])
+        tech = "".join(f"<li><code>{e(w)}</code></li>" for w in r.get("warnings") or [])
+        cards.append(
+            f"<li class='ra-rcard'><div class='ra-rhead'><strong>{e(r['agency'] or '单位不详')}</strong>"
+            f" · {r['year'] or '年份不详'}年 · <a href='{e(file_url(r))}' target='_blank' rel='noopener'>打开原文</a></div>"
+            f"<div class='ra-rtitle'>{e(r['title'] or '')}</div>"
+            f"<div>表格：{e(cells_read_zh(r.get('reading') or []))}</div>"
+            f"<div>校验：{checks}</div>"
+            + (f"<div>说明：<ul>{notes}</ul></div>" if notes else "")
+            + f"<details class='ra-dev'><summary>详情</summary><div>文件：{e(r['source'] or '')}（{e(r.get('format') or '')}）</div>"
+              f"<div>读取方式：{e(cells_read(r.get('reading') or []))}</div>"
+              + (f"<div>解析记录：<ul>{tech}</ul></div>" if tech else "") + "</details></li>")
+    return ("<div class='ra-reports'><h3 class='ra-rcaption'>已收录的报告（共" + str(len(reports)) + "份）</h3>"
+            "<ul class='ra-rlist'>" + "".join(cards) + "</ul></div>")
+
+
+def cells_read_zh(tables: list[dict]) -> str:
+    """"读出331个单元格（模板共341个）；10个没有读取": for staff, without the parser's layout words."""
+    if not tables:
+        return "没有识别出年报模板的统计表格"
+    read, expected = sum(t["read"] for t in tables), sum(t["expected"] for t in tables)
+    unread = sum(t.get("unread") or 0 for t in tables)
+    return f"读出{read}个单元格（模板共{expected}个）" + (f"；{unread}个没有读取，原因见说明" if unread else "")
 
 
 def cells_read(tables: list[dict]) -> str:
@@ -93,7 +119,7 @@ def report_detail_html(facts, report_id: str) -> str:
     failed = [c for c in checks if c["passed"] is False]
     out.append(f"<p>校验：共{len(checks)}项，{len(failed)}项未通过。</p>")
     if failed:
-        out.append("<ul>" + "".join(f"<li class='bad'>❌ {e(check_text(c))}</li>" for c in failed) + "</ul>")
+        out.append("<ul>" + "".join(f"<li class='bad'>未通过：{e(check_text(c))}</li>" for c in failed) + "</ul>")
     tables: dict[str, list[dict]] = {}
     for f in facts.facts([report_id]):
         if f["kind"] == "cell":
@@ -118,7 +144,7 @@ def report_detail_html(facts, report_id: str) -> str:
                 cls = " class='failed' title='这一格所在的校验未通过'" if _cell_key(row, col) in marked else ""
                 tds.append(f"<td{cls}>{e(v) if v is not None else '（空）'}</td>")
             body.append(f"<tr><th scope='row'>{e(row or '—')}</th>{''.join(tds)}</tr>")
-        flag = " ❌" if marked else ""
+        flag = "（有未通过的校验）" if marked else ""
         out.append(f"<h4>{e(title)}{flag}</h4><div class='ra-grid' tabindex='0' role='region' aria-label='{e(title)}'>"
                    f"<table><tr><th scope='col'>行</th>{head}</tr>{''.join(body)}</table></div>")
     out.append("</div>")

@@ -1,7 +1,8 @@
 /* Report assistant widget: <script src="https://HOST/widget.js" data-title="…" data-color="#c00"
    data-position="right"></script> adds a floating button that opens the compact chat in an iframe.
    No secret lives in the page; the iframe talks to its own origin. The button says whether the chat
-   is open (aria-expanded); Escape or the chat's ✕ closes it and gives the focus back to the button. */
+   is open (aria-expanded); Escape or the chat's × closes it and gives the focus back to the button.
+   The conversation survives a reload or a page change of the host site (sessionStorage, per site). */
 (function () {
   var me = document.currentScript;
   if (!me) { return; }
@@ -18,7 +19,7 @@
   button.setAttribute("aria-label", title);
   button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-controls", "ra-widget-frame");
-  button.textContent = "💬 " + title;
+  button.textContent = title;
   button.style.cssText = "position:fixed;bottom:16px;" + side + ":16px;z-index:2147483000;padding:12px 16px;" +
     "border:none;border-radius:24px;color:#fff;font-size:15px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3);" +
     "background:" + color;
@@ -26,7 +27,9 @@
   var frame = document.createElement("iframe");
   frame.id = "ra-widget-frame";
   frame.title = title;
-  frame.src = origin + "/embed?title=" + encodeURIComponent(title) + "&color=" + encodeURIComponent(color);
+  // the host site names the conversation the chat keeps in sessionStorage (one per host site, per tab)
+  frame.src = origin + "/embed?title=" + encodeURIComponent(title) + "&color=" + encodeURIComponent(color) +
+    "&host=" + encodeURIComponent(window.location.origin);
   frame.style.cssText = "position:fixed;bottom:72px;" + side + ":8px;width:400px;height:600px;" +
     "max-width:calc(100vw - 16px);max-height:calc(100vh - 88px);border:1px solid #ccc;border-radius:10px;" +
     "background:#fff;z-index:2147483000;display:none;box-shadow:0 4px 16px rgba(0,0,0,.3)";
