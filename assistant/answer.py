@@ -88,9 +88,9 @@ class Answerer:
             result = route(ev, self.understand(typed, agency=agency, year=year, ev=ev))
             result["question"] = question
         if self.chat_model is not None:
-            from .llm import rephrase
+            from .llm import is_passage_answer, rephrase, summarise
 
-            result = rephrase(self.chat_model, result)
+            result = summarise(self.chat_model, result) if is_passage_answer(result) else rephrase(self.chat_model, result)
         return {"id": qid, **result} if qid is not None else result
 
 

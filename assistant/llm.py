@@ -1,7 +1,9 @@
 """Optional language model: it may only rephrase the evidence, and its text is checked figure by figure.
 
 Any number in the model's text that is not in the cited evidence rejects the text; the deterministic
-answer is kept (and the rejection logged). Off by default (RA_LLM_PROVIDER=none).
+answer is kept (and the rejection logged). A passage answer (quoted sentences, no figures) may be
+summarised instead: each sentence of the summary must cite passages of the answer, and its numbers
+must be in the passages it cites. Off by default (RA_LLM_PROVIDER=none).
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from index.errors import ConfigurationError
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _NUM = re.compile(r"\d+(?:[.,]\d+)*%?")
+_CITE = re.compile(r"\[(\d+)\]")
+_SUMMARY_SENTENCE = re.compile(r"[^。！？]+[。！？]?(?:\s*\[\d+\])*")
 
 
 def make_chat_model(settings):
@@ -72,3 +76,52 @@ def rephrase(chat_model, result: dict) -> dict:
         log.warning("language model text rejected: unbacked numbers %s", sorted(bad))
         return {**result, "warnings": [*result["warnings"], "语言模型的改写含有无出处的数字，已弃用，显示原始答案"]}
     return {**result, "answer": text}
+
+
+def is_passage_answer(result: dict) -> bool:
+    """Quoted passages answer the question: grounded, no figures, every citation a passage (no cell)."""
+    cits = result.get("citations") or []
+    return bool(result.get("grounded") and not result.get("figures") and cits
+                and all(c.get("table") is None for c in cits))
+
+
+def unbacked_sentences(text: str, result: dict) -> list[str]:
+    """Sentences of a summary that cite no passage of the answer, or state a number their cited
+    passages do not hold."""
+    quotes = {c["id"]: c.get("quote") or "" for c in result.get("citations", [])}
+    bad = []
+    for m in _SUMMARY_SENTENCE.finditer(text or ""):
+        sentence = m.group(0).strip()
+        if not sentence:
+            continue
+        ids = [int(i) for i in _CITE.findall(sentence)]
+        if not ids or any(i not in quotes for i in ids):
+            bad.append(sentence)
+            continue
+        said = numbers_in(" ".join(quotes[i] for i in ids)) | numbers_in(result.get("question", ""))
+        if numbers_in(_CITE.sub("", sentence)) - said:
+            bad.append(sentence)
+    return bad
+
+
+def summarise(chat_model, result: dict) -> dict:
+    """A short summary of a passage answer, each sentence cited; kept only when every sentence cites
+    the answer's passages and states no number they lack. The quoted passages stay as the sources."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    system = (PROMPTS / "summarise_system.txt").read_text(encoding="utf-8")
+    user = (PROMPTS / "summarise_user.txt").read_text(encoding="utf-8").format(
+        question=result["question"], evidence="\n".join(f"[{c['id']}] {c['quote']}" for c in result["citations"]))
+    try:
+        reply = chat_model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
+        text = (getattr(reply, "content", "") or "").strip()
+    except Exception as exc:   # the model is optional: any failure keeps the quoted passages
+        log.warning("language model failed (%s); keeping the quoted passages", exc)
+        return result
+    if not text or "无法概括" in text:
+        return result
+    bad = unbacked_sentences(text, result)
+    if bad:
+        log.warning("language model summary rejected: %d sentence(s) without backing", len(bad))
+        return {**result, "warnings": [*result["warnings"], "语言模型的概括有句子没有出处或含无出处的数字，已弃用，显示原文段落"]}
+    return {**result, "answer": text + "\n\n原文：" + result["answer"], "summary": text}

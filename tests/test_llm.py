@@ -110,3 +110,29 @@ def test_llm_settings_errors():
     with pytest.raises(ConfigurationError):
         make_chat_model(Settings(llm_provider="mystery", llm_model="x"))
     assert make_chat_model(Settings(llm_provider="ollama", llm_model="qwen2")) is not None
+
+
+PASSAGE_Q = "宁波对口支援局2019年财政信息是怎么公开的"
+
+
+def test_a_passage_answer_is_summarised_with_each_sentence_cited(comp):
+    """Issue 20: with a model configured, quoted passages may become a short summary; every sentence
+    cites the passages and the quoted passages stay below it as the sources (scripted fake model)."""
+    plain = Answerer(comp.facts, comp.retriever).ask(PASSAGE_Q)
+    assert plain["grounded"] and plain["figures"] == []
+    text = "该局按财政信息公开格式，在政务公开“财政信息”栏公开了部门预算和决算。[1]"
+    res = Answerer(comp.facts, comp.retriever, chat_model=FakeListChatModel(responses=[text])).ask(PASSAGE_Q)
+    assert res["answer"].startswith(text) and res["summary"] == text
+    assert plain["answer"] in res["answer"] and res["citations"] == plain["citations"]
+
+
+@pytest.mark.parametrize("reply", [
+    "该局公开了2020年部门预算。[1]",            # a number no cited passage holds
+    "该局公开了部门预算和决算。",                 # a sentence that cites nothing
+    "该局公开了部门预算。[9]",                    # a citation the answer does not have
+])
+def test_a_summary_sentence_without_backing_rejects_the_summary(comp, reply):
+    plain = Answerer(comp.facts, comp.retriever).ask(PASSAGE_Q)
+    res = Answerer(comp.facts, comp.retriever, chat_model=FakeListChatModel(responses=[reply])).ask(PASSAGE_Q)
+    assert res["answer"] == plain["answer"] and "summary" not in res
+    assert any("语言模型" in w for w in res["warnings"])

@@ -130,6 +130,9 @@ class AskResponse(BaseModel):
                                         "the nearest figures the reports hold, each cited like a figure (its "
                                         "citation is in `citations`), offered as 您是不是想问, never counted as the "
                                         "answer (never in `figures`)")
+    summary: str | None = Field(default=None, description="with a language model configured, a text answer's "
+                                "short summary, each sentence citing the quoted passages (the passages stay in "
+                                "`answer` and `citations`); absent otherwise")
 
 
 class Health(BaseModel):
