@@ -47,6 +47,7 @@ def place_label(c: dict) -> str:
 def answer_html(res: dict, facts, msg: int, asked: str | None = None) -> str:
     """The whole answer bubble. `msg` numbers the message so its anchors stay its own."""
     e = html.escape
+    what = "数字" if any(c.get("value") is not None for c in res["candidates"]) else "段落"
     ids = {c["id"] for c in res.get("citations", [])}
 
     def link(m: re.Match) -> str:
@@ -168,7 +169,7 @@ def candidates_html(res: dict, msg: int) -> str:
         items.append(f"<li>{e(who)} {e(c.get('label') or '')} <strong>{e(c.get('value') or '')}{e(c.get('unit') or '')}</strong>"
                      f"{ref}<span class='ra-cand-where'>（{e(where)}：“{e(src.get('quote') or '')}”）</span>{ask}</li>")
     return ("<div class='ra-cands' role='note'><strong>您是不是想问：</strong>"
-            "<span class='ra-cand-note'>以下数字不是本问题的答案，只是报告中最接近的数字</span>"
+            f"<span class='ra-cand-note'>以下{what}不是本问题的答案，只是报告中最接近的{what}</span>"
             f"<ul>{''.join(items)}</ul></div>")
 
 
