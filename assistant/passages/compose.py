@@ -32,7 +32,7 @@ WIDE_SCOPE = 5            # more reports than this: the retriever picks which to
 
 def asks_words(q: Question) -> bool:
     """The question asks for words and for no number ("是怎么做的", "收费了吗", "咋样")."""
-    if q.wants_figure or q.reading is None or q.reading.ops - {"value"} \
+    if q.wants_figure or q.reading is None or q.reading.wants_overview or q.reading.ops - {"value"} \
             or any(w in q.text for w in model().figure_words):       # "有没有…？有几件": a number too
         return False
     return any(w in q.text for w in passage_model().words_question)

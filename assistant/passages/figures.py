@@ -86,6 +86,14 @@ def asks_several(text: str) -> bool:
     return "、" in text or any(c in text for c in model().connectors)
 
 
+def _counts_in(asked: str, said: str) -> bool:
+    """A figure said in `said` answers a count asked in `asked`: "8232万条" is no count of 个, "万元"
+    answers 多少钱; a figure with no unit of its own is not contradicted."""
+    if said.startswith(("万", "亿")) and not _kin(asked, said):
+        return False
+    return not said or _kin(asked, said.lstrip("万亿余") or asked)
+
+
 def _kin(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -95,6 +103,11 @@ def _kin(a: str, b: str) -> bool:
 def _lumped(clause_before: str, ranker: Ranker) -> bool:
     """The clause names several things joined ("行政公文和政策解读信息") and the question only some:
     around each joining word, the question's words are said on one side and not on the other."""
+    items = re.findall(r"[“\"]([^”\"]{2,})[”\"]", clause_before)
+    if len(items) >= 2:             # a list of named items ("“春节…就业创业…”“建设…”等新闻发布会12场")
+        said = [ranker.coverage(x) > 0 for x in items]
+        if any(said) and not all(said):
+            return True
     clause_before = re.sub(r"《[^》]*》", "", clause_before)       # a title's own 和 joins nothing counted
     for m in re.finditer(r"以及|[和及与、]", clause_before):
         left = clause_before[max(0, m.start() - 4):m.start()]
@@ -203,6 +216,9 @@ def does_not_count_what_was_asked(ev: Evidence, q: Question, result: dict) -> st
     kind = q.reading.absent_word if q.reading is not None else None
     if kind and not all(kind in t for t in quotes):
         return f"报告中这句话说的不是“{kind}”的数字"
+    unit = asked_unit(q.text)
+    if unit and unit != "%" and not all(_counts_in(unit, f.get("unit") or "") for f in result["figures"]):
+        return f"报告中这个数字不是按“{unit}”计的"
     if asks_several(q.text):
         return None
     ranker = Ranker(q.text, q.metric, {})
