@@ -7,6 +7,7 @@ from ..breakdown import answer_breakdown, answer_cell_parts
 from ..cell_answers import answer_cells
 from ..citations import refusal, report_name
 from ..compose import metric_words
+from ..passages.figures import answer_figure_in_words
 from ..stated_answers import answer_joined_stated, answer_two_stated
 from .case import Case, Route
 
@@ -55,6 +56,15 @@ def _cells(c: Case) -> dict | None:
         joined = answer_joined_stated(ev, q, reports, parts)
         if joined is not None:
             return joined
+    if res is not None and len(q.metrics) == 1 and len(reports) == 1 and q.operation == "value" \
+            and _all_blank(c, reports[0]):
+        # the cell is blank in the table ("无法提供…总计" left empty): the figure the text states for it,
+        # found by what its sentence says, answers; the row's filled cells stay only as the fallback
+        said = answer_figure_in_words(ev, q, reports)
+        if said is not None and said["grounded"]:
+            said = {k: v for k, v in said.items() if not k.startswith("_")}
+            said["warnings"] = ["表中该栏空白，以上是报告正文所述的数字，请核对它说的是否正是所问"]
+            return said
     return res
 
 
