@@ -10,16 +10,13 @@ from .compose import change_line, combine_sentence, metric_words, note_missing_y
 from .compute import Value
 from .understand.concepts import last_year_re, share_words_re
 from .evidence import Evidence
-from .understand.matching import Idf, same_words, grams, overlap
+from .understand.matching import same_words
 from .understand.question import Question
 from .understand.reader import Metric, tokens
 from .stated import FIGURE_THRESHOLD, PART_THRESHOLD, head, near
 
 MAX_LISTED = 10
 TIE_MARGIN = 0.01         # scores this close are the same reading of the question
-PROSE_THRESHOLD = 0.34
-_SENT_SPLIT = re.compile(r"(?<=[。！？；])")
-_SHORTCOMING = re.compile(r"有待|不够|不足|差距|欠缺|薄弱|滞后|不强|不高|不到位|不完善|不规范|不及时|短板|无法满足|不能满足|松懈")
 
 
 def prose_explains(ev: Evidence, q: Question, reports: list[dict]) -> bool:
@@ -115,7 +112,7 @@ def answer_stated_figure(ev: Evidence, q: Question, reports: list[dict], missing
     if q.metrics:
         ranked = {rid: kept for rid, lst in ranked.items()
                   if (kept := [s for s in lst
-                               if all(_names_cell(m, f"{s.fact['label']} {ev.stated.context(s.fact)}") for m in q.metrics)])}
+                               if all(names_cell(m, f"{s.fact['label']} {ev.stated.context(s.fact)}") for m in q.metrics)])}
     best = {rid: r[0] for rid, r in ranked.items()}
     if not best:
         scope = "、".join(f"{report_name(r)}{r['year'] or ''}年" for r in reports[:5]) + ("等" if len(reports) > 5 else "")
@@ -211,7 +208,7 @@ def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict
         if "较去年" not in said:
             return False
         if q.metrics:
-            return all(_names_cell(m, said) for m in q.metrics)
+            return all(names_cell(m, said) for m in q.metrics)
         # every word of the subject, by half its character pairs ("申请量" ~ "申请数量"); "答复的申请数"
         # is not the 申请数量 the clause changes
         words = [w for w in q.metric.split() if len(w) >= 2] or [head(q.metric, [q.metric])]
@@ -228,65 +225,9 @@ def answer_stated_change(ev: Evidence, q: Question, reports: list[dict]) -> dict
                     checks=ev.checks)
 
 
-def _names_cell(metric: Metric, text: str) -> bool:
+def names_cell(metric: Metric, text: str) -> bool:
     """The figure's words (its label and the clause before it: "在主动公开的24条政府信息中，…规章和规范性
     文件7条") name the cell's row and, unless it is the total, its column."""
     needed = [c for c in (metric.row, metric.column) if c is not None and c.plain != "总计" and c.id != "total"]
     return all(any(w.replace("…", "") in text for w in (*c.words, c.plain)) for c in needed)
 
-
-def answer_passage(ev: Evidence, q: Question, reports: list[dict]) -> dict:
-    """Quoted sentences for a question that asks for words (what was done, which problems)."""
-    qg = grams(q.metric)
-    if not qg:
-        return refusal(q, "问题中没有可查找的内容")
-    ids = [r["report_id"] for r in reports]
-    if len(ids) <= 5:
-        paragraphs = ev.store.paragraphs(ids)
-    else:   # large scope: let hybrid retrieval pick the candidate passages first
-        retriever = ev.retriever()
-        hits = retriever.search(q.text, report_ids=ids, k=10, kinds={"paragraph"}) if retriever else []
-        wanted = {(h.chunk["report_id"], h.chunk["start_pos"]) for h in hits}
-        paragraphs = [p for p in ev.store.paragraphs({h.chunk["report_id"] for h in hits})
-                      if any(rid == p["report_id"] and p["start_pos"] <= (s or 0) <= p["end_pos"]
-                             for rid, s in wanted)]
-    sentences = [(p, sent.strip()) for p in paragraphs for sent in _SENT_SPLIT.split(p["text"])
-                 if len(sent.strip()) >= 6]
-    if not sentences:
-        return refusal(q, f"没有找到与“{q.metric}”相关的内容")
-    idf = Idf([s for _, s in sentences])
-    problem_q = bool(re.search(r"不足|问题|差距|改进", q.text))
-    scored = []
-    for p, sent in sentences:
-        s = 0.85 * overlap(qg, grams(sent), idf) + 0.15 * overlap(qg, grams(p["section"] or ""), idf)
-        if problem_q:     # "哪些不足/问题": the sentences that state shortcomings, in the problems section
-            s += 0.1 * ("问题" in (p["section"] or "")) + 0.15 * bool(_SHORTCOMING.search(sent))
-        scored.append((s, p, sent))
-    scored.sort(key=lambda x: -x[0])
-    top_score, top_p, top_sent = scored[0]
-    if top_score < PROSE_THRESHOLD:
-        return refusal(q, f"没有找到与“{q.metric}”相关的内容")
-    picked = [(top_p, top_sent)]
-    for s, p, sent in scored[1:3]:
-        if s >= 0.8 * top_score and p["report_id"] == top_p["report_id"] and sent != top_sent:
-            picked.append((p, sent))
-    stated = [(s, p, sent) for s, p, sent in scored if problem_q and "问题" in (p["section"] or "")
-              and _SHORTCOMING.search(sent)]
-    if stated:       # the problems section states them: quote those sentences, in their order
-        best_report = stated[0][1]["report_id"]
-        picked = [(p, sent) for _, p, sent in stated if p["report_id"] == best_report][:3]
-        top_p = picked[0][0]
-    picked.sort(key=lambda ps: (ps[0]["start_pos"] or 0, ps[0]["text"].find(ps[1])))
-    b = AnswerBuilder(q)
-    by_report = {r["report_id"]: r for r in reports}
-    parts = []
-    for p, sent in picked:
-        cid = b.cite_sentence(p, sent, by_report[p["report_id"]])
-        parts.append(f"{sent}[{cid}]")
-    r = by_report[top_p["report_id"]]
-    answer = f"据{report_name(r)}{r['year'] or ''}年报告（{top_p['section']}）：" + "".join(parts)
-    warnings = ev.checks.for_passage(top_p["report_id"])
-    if len(reports) > 1 and not q.agencies:
-        warnings.insert(0, f"问题未指明单位，范围内有{len(reports)}份报告，以上引自最相关的{report_name(r)}{r['year'] or ''}年报告；"
-                           "请指明单位以查看其他报告")
-    return b.result(answer, warnings)

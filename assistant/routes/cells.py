@@ -8,7 +8,7 @@ from ..cell_answers import answer_cells
 from ..citations import refusal, report_name
 from ..compose import metric_words
 from ..passages.figures import answer_figure_in_words
-from ..stated_answers import answer_joined_stated, answer_two_stated
+from ..stated_answers import answer_joined_stated, answer_two_stated, names_cell
 from .case import Case, Route
 
 
@@ -61,7 +61,10 @@ def _cells(c: Case) -> dict | None:
         # the cell is blank in the table ("无法提供…总计" left empty): the figure the text states for it,
         # found by what its sentence says, answers; the row's filled cells stay only as the fallback
         said = answer_figure_in_words(ev, q, reports)
-        if said is not None and said["grounded"]:
+        quote = " ".join(c["quote"] for c in (said or {}).get("citations", []))
+        if said is not None and said["grounded"] and names_cell(q.metrics[0], quote):
+            # (the sentence names the cell's row and column in some words of theirs: "共收到…26件" is
+            # no figure for 商业企业)
             said = {k: v for k, v in said.items() if not k.startswith("_")}
             said["warnings"] = ["表中该栏空白，以上是报告正文所述的数字，请核对它说的是否正是所问"]
             return said
