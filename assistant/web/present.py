@@ -47,7 +47,6 @@ def place_label(c: dict) -> str:
 def answer_html(res: dict, facts, msg: int, asked: str | None = None) -> str:
     """The whole answer bubble. `msg` numbers the message so its anchors stay its own."""
     e = html.escape
-    what = "数字" if any(c.get("value") is not None for c in res["candidates"]) else "段落"
     ids = {c["id"] for c in res.get("citations", [])}
 
     def link(m: re.Match) -> str:
@@ -155,6 +154,7 @@ def candidates_html(res: dict, msg: int) -> str:
     """"您是不是想问": the nearest figures the reports hold, each with its source ([n] opens it); a
     click asks the question the figure does answer. They are offered, never stated as the answer."""
     e = html.escape
+    what = "数字" if any(c.get("value") is not None for c in res["candidates"]) else "段落"
     items, asked = [], set()
     cites = {c["id"]: c for c in res.get("citations", [])}
     for c in res["candidates"]:
