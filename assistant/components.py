@@ -5,7 +5,6 @@ import threading
 from functools import cached_property
 from pathlib import Path
 
-from index.bm25 import BM25Index
 from index.embeddings import CachedEmbeddings, make_embedder
 from index.fact_store import FactStore
 from index.indexer import Indexer
@@ -25,8 +24,6 @@ class Components:
         self.settings = settings
         self.index_dir = Path(settings.index_dir)
         self._embeddings = embeddings          # tests may pass a fake; otherwise built from settings
-        self._bm25: BM25Index | None = None
-        self._lock = threading.Lock()
         self._vlock = threading.RLock()
         self._vgen = -1                 # index generation the open vector store is known to reflect
         self._writing = False           # this process's indexer holds the writer lock
@@ -90,22 +87,11 @@ class Components:
                        int(s.max_file_mb * 1024 * 1024), limits=sandbox_limits(s), wait_s=s.writer_wait_s,
                        on_write=self._writer_state)
 
-    def bm25(self) -> BM25Index:
-        """The BM25 index matching the committed state; rebuilt in memory if the file is stale."""
-        with self._lock:
-            gen = self.facts.generation()
-            if self._bm25 is None or self._bm25.generation != gen:
-                idx = BM25Index.load(self.index_dir / "bm25.pkl")
-                if idx is None or idx.generation != gen:
-                    idx = BM25Index.build(self.facts.all_chunk_tokens(), gen)
-                self._bm25 = idx
-            return self._bm25
-
     @cached_property
     def retriever(self):
         from .retrieval import Retriever
 
-        return Retriever(self.facts, self.fresh_vectors, self.bm25, self.embeddings)
+        return Retriever(self.facts, self.fresh_vectors, self.embeddings)
 
     @cached_property
     def chat_model(self):

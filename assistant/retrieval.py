@@ -1,11 +1,12 @@
-"""Hybrid retrieval: metadata filter first, then BM25 and dense candidates fused by reciprocal rank."""
+"""Hybrid retrieval: metadata filter first, then BM25 and dense candidates fused by reciprocal rank.
+
+The lexical side is the fact store's own full-text index (FTS5 bm25() in SQLite, ts_rank_cd in
+PostgreSQL) over the chunks' jieba tokens; nothing is loaded into this process."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable
-
-from index.bm25 import BM25Index, tokenize
+from index.bm25 import tokenize
 from index.errors import IndexStoreError
 from index.fact_store import FactStore
 
@@ -23,10 +24,9 @@ class Hit:
 
 
 class Retriever:
-    def __init__(self, facts: FactStore, vectors, bm25: Callable[[], BM25Index], embeddings):
+    def __init__(self, facts: FactStore, vectors, embeddings):
         self.facts = facts
         self.vectors = vectors          # the store, or a callable returning the current store
-        self.bm25 = bm25
         self.embeddings = embeddings
 
     def search(self, query: str, report_ids: list[str] | None = None, k: int = 8, candidates: int = 30,
@@ -34,7 +34,7 @@ class Retriever:
         ids = None if report_ids is None else sorted(set(report_ids))
         if ids == []:
             return []
-        lexical = self.bm25().search(tokenize(query), k=candidates, report_ids=None if ids is None else set(ids))
+        lexical = self.facts.lexical_search(tokenize(query), k=candidates, report_ids=ids)
         store = self.vectors() if callable(self.vectors) and not hasattr(self.vectors, "search") else self.vectors
         try:
             dense = store.search(self.embeddings.embed_query(query), k=candidates, report_ids=ids)

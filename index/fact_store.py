@@ -4,6 +4,11 @@
 It is also the source of truth for what is visible: a report exists for readers only once its
 transaction commits, so a crash mid-index never shows half a report (vectors written before the
 commit are ignored by readers and swept on the next run).
+
+Lexical search lives here too, in the store's own engine: an FTS5 table (`chunk_fts`, ranked by
+`bm25()`) in SQLite, a `tsvector` column with a GIN index (ranked by `ts_rank_cd`) in PostgreSQL,
+both over the chunk's jieba tokens (`index.bm25.tokenize`). They are written in the same
+transaction as the report's facts and deleted with them: nothing to rebuild, nothing on local disk.
 """
 from __future__ import annotations
 
@@ -51,6 +56,30 @@ CREATE TABLE IF NOT EXISTS manifest (
 #                  "无法从原文唯一读出（候选：1、14）"; a reader must refuse such a cell, saying so
 #   reports.reading  JSON list per table: cells read against cells expected, and by which layout
 MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"))
+
+# lexical search over the chunks' jieba tokens, in each engine's own full-text index. SQLite: an
+# FTS5 table whose `rid` column holds the report id as one token (so a report filter is a posting
+# list, and a report's rows are deleted by it); its weight in bm25() is 0.
+SQLITE_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(tokens, rid, chunk_id UNINDEXED,"
+              " tokenize='unicode61 remove_diacritics 0')")
+# PostgreSQL: the tokens as a tsvector written lexeme by lexeme (no parser, no stemming: the
+# `simple` configuration's behaviour, exactly the jieba tokens), a GIN index, ts_rank_cd.
+PG_FTS = ("ALTER TABLE chunks ADD COLUMN IF NOT EXISTS tsv tsvector;"
+          "CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv)")
+LEXICAL_FILTER_IDS = 400        # a report filter up to this size goes into the full-text query itself
+
+
+def _fts_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _ts_quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(tokens: list[str]) -> str:
+    """The tokens as a tsvector literal, each with its position (1-based, capped as PostgreSQL caps)."""
+    return " ".join(f"{_ts_quote(t)}:{min(i + 1, 16383)}" for i, t in enumerate(tokens))
 
 
 class _Sql:
@@ -142,6 +171,7 @@ class FactStore:
             try:
                 self._sql.script(SCHEMA)
                 self._sql.migrate()
+                self._lexical_schema()
             finally:
                 if self.dialect == "postgresql":
                     self._sql.query("SELECT pg_advisory_unlock(727274)")
@@ -150,6 +180,19 @@ class FactStore:
 
     def close(self) -> None:
         self._sql.close()
+
+    def _lexical_schema(self) -> None:
+        """The full-text index; a store made before it gets it filled once from the stored tokens."""
+        db = self._sql
+        if self.dialect == "sqlite":
+            db.execute(SQLITE_FTS)
+            if db.query("SELECT 1 FROM chunks LIMIT 1") and not db.query("SELECT 1 FROM chunk_fts LIMIT 1"):
+                db.execute("INSERT INTO chunk_fts (tokens, rid, chunk_id) SELECT tokens, report_id, chunk_id FROM chunks")
+        else:
+            db.script(PG_FTS)
+            rows = db.query("SELECT chunk_id, tokens FROM chunks WHERE tsv IS NULL")
+            db.executemany("UPDATE chunks SET tsv = ?::tsvector WHERE chunk_id = ?",
+                           [(tsvector_literal(r["tokens"].split(" ") if r["tokens"] else []), r["chunk_id"]) for r in rows])
 
     def advisory_connection(self):
         """PostgreSQL only: a connection of its own for the writer's advisory lock (session-level,
@@ -206,9 +249,7 @@ class FactStore:
                                [(m.report_id, c.table, c.rule, c.expected, c.found,
                                  None if c.passed is None else int(c.passed), json.dumps(list(c.cells), ensure_ascii=False))
                                 for c in report.checks])
-                db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                               [(c.chunk_id, c.report_id, c.kind, c.text, c.section, c.table, c.row, c.start,
-                                 c.end, c.page, " ".join(t)) for c, t in zip(chunks, tokens)])
+                self._put_chunks(chunks, tokens)
                 db.executemany("INSERT INTO paragraphs VALUES (?,?,?,?,?,?)",
                                [(m.report_id, p.section, p.text, p.start, p.end, p.page) for p in report.paragraphs])
                 db.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, m.sha256, m.report_id, size, mtime))
@@ -298,7 +339,23 @@ class FactStore:
         with self._lock:
             self._sql.executemany("DELETE FROM pending_vectors WHERE report_id=?", [(r,) for r in report_ids])
 
+    def _put_chunks(self, chunks: list[Chunk], tokens: list[list[str]]) -> None:
+        """Inside the caller's transaction: the chunks and their full-text entries."""
+        db = self._sql
+        cols = "chunk_id, report_id, kind, text, section, table_title, row_label, start_pos, end_pos, page, tokens"
+        rows = [(c.chunk_id, c.report_id, c.kind, c.text, c.section, c.table, c.row, c.start, c.end, c.page,
+                 " ".join(t)) for c, t in zip(chunks, tokens)]
+        if self.dialect == "sqlite":
+            db.executemany(f"INSERT INTO chunks ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT INTO chunk_fts (tokens, rid, chunk_id) VALUES (?,?,?)",
+                           [(r[10], r[1], r[0]) for r in rows])
+        else:
+            db.executemany(f"INSERT INTO chunks ({cols}, tsv) VALUES (?,?,?,?,?,?,?,?,?,?,?,?::tsvector)",
+                           [(*r, tsvector_literal(t)) for r, t in zip(rows, tokens)])
+
     def _delete_rows(self, report_id: str) -> None:
+        if self.dialect == "sqlite":
+            self._sql.execute("DELETE FROM chunk_fts WHERE chunk_fts MATCH ?", (f"rid : {_fts_quote(report_id)}",))
         for table in ("reports", "facts", "checks", "chunks", "paragraphs"):
             self._sql.execute(f"DELETE FROM {table} WHERE report_id=?", (report_id,))
 
@@ -442,3 +499,37 @@ class FactStore:
     def all_chunk_tokens(self) -> list[tuple[str, str, list[str]]]:
         return [(r["chunk_id"], r["report_id"], r["tokens"].split(" ") if r["tokens"] else [])
                 for r in self._q("SELECT chunk_id, report_id, tokens FROM chunks ORDER BY chunk_id")]
+
+    def lexical_search(self, tokens: list[str], k: int = 20,
+                       report_ids: list[str] | set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, score) of the chunks that best match `tokens` (any of them), best first:
+        FTS5's bm25() in SQLite, ts_rank_cd in PostgreSQL; limited to `report_ids` when given."""
+        terms = list(dict.fromkeys(t for t in tokens if t and t.strip()))
+        if not terms or (report_ids is not None and not report_ids):
+            return []
+        ids = None if report_ids is None else sorted(set(report_ids))
+        if self.dialect == "sqlite":
+            return self._fts5_search(terms, k, ids)
+        query = " | ".join(_ts_quote(t) for t in terms)
+        where, args = "", [query, query]
+        if ids is not None:
+            where, args = " AND report_id = ANY(%s)", [query, query, ids]
+        with self._lock, self._sql.conn.cursor() as cur:
+            cur.execute("SELECT chunk_id, ts_rank_cd(tsv, %s::tsquery) AS score FROM chunks"
+                        f" WHERE tsv @@ %s::tsquery{where} ORDER BY score DESC, chunk_id LIMIT %s", (*args, k))
+            return [(r["chunk_id"], float(r["score"])) for r in cur.fetchall()]
+
+    def _fts5_search(self, terms: list[str], k: int, ids: list[str] | None) -> list[tuple[str, float]]:
+        match = "tokens : (" + " OR ".join(_fts_quote(t) for t in terms) + ")"
+        rank = "bm25(chunk_fts, 1.0, 0.0)"            # the report-id column counts for nothing
+        if ids is not None and len(ids) <= LEXICAL_FILTER_IDS:
+            match += " AND rid : (" + " OR ".join(_fts_quote(r) for r in ids) + ")"
+            ids = None
+        if ids is None:
+            rows = self._q(f"SELECT chunk_id, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY r LIMIT ?",
+                           (match, k))
+        else:            # a wide filter: rank every match and keep the allowed reports' (no id list in SQL)
+            allowed = set(ids)
+            rows = [r for r in self._q(f"SELECT chunk_id, rid, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ?"
+                                       " ORDER BY r", (match,)) if r["rid"] in allowed][:k]
+        return [(r["chunk_id"], -float(r["r"])) for r in rows]

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .bm25 import BM25Index
 from .errors import IndexBusy, InputError, ReportAssistantError
 from .fact_store import FactStore
 from .loaders import SUPPORTED, size_message
@@ -88,7 +87,7 @@ class IndexLock:
             return False
 
     def __enter__(self):
-        self.index_dir.mkdir(parents=True, exist_ok=True)      # the local files (BM25) live here either way
+        self.index_dir.mkdir(parents=True, exist_ok=True)      # the local files (the embedding cache) live here
         deadline = time.monotonic() + self.wait_s
         while not self._try():
             if time.monotonic() >= deadline:
@@ -163,10 +162,6 @@ class Indexer:
             self._vectors = self._open_vectors()
         return self._vectors
 
-    @property
-    def bm25_path(self) -> Path:
-        return self.index_dir / "bm25.pkl"
-
     def index(self, paths: list[str | Path], remove: list[str] = (), progress=None,
               wait_s: float | None = None, names: dict | None = None) -> IndexSummary:
         """Raises IndexBusy when another writer holds the index for longer than `wait_s`. `names`:
@@ -209,8 +204,6 @@ class Indexer:
                 log.exception("failed to index %s", f)
                 summary.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
         self._flush(summary)
-        if summary.changed or BM25Index.saved_generation(self.bm25_path) != self.facts.generation():
-            self.rebuild_bm25()
 
     def _index_file(self, path: Path, manifest: dict, summary: IndexSummary) -> None:
         key = str(path.resolve())
@@ -325,11 +318,6 @@ class Indexer:
             log.info("sweeping vectors of %d uncommitted or replaced report(s)", len(orphans))
             self.vectors.delete_reports(orphans)
             self.facts.clear_pending(orphans)
-
-    def rebuild_bm25(self) -> BM25Index:
-        idx = BM25Index.build(self.facts.all_chunk_tokens(), self.facts.generation())
-        idx.save(self.bm25_path)
-        return idx
 
 
 def _sha256(path: Path) -> str:
