@@ -220,3 +220,51 @@ def test_identical_files_on_two_machines_stay_two_sources(tmp_path, postgres, ha
     b.indexer.index([], remove=["copy.txt"])
     assert rid not in a.facts.report_ids() and len([r for r in a.facts.reports() if r["agency"] == "宁波市双机测试局"]) == 1
     a.indexer.index([], remove=["r.txt"])
+
+
+def test_uvicorn_workers_share_one_index(tmp_path):
+    """Stateless web workers: `uvicorn app:create_app --factory --workers 2` over one index; a report
+    the CLI changes meanwhile is what every later answer shows, whichever worker answers."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLE, folder / "seed.txt")
+    index_dir = tmp_path / "index"
+    env = {**os.environ, "RA_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1", "RA_RATE_LIMIT_PER_MINUTE": "0",
+           "RA_REQUEST_LIMIT_PER_MINUTE": "0"}
+    subprocess.run([sys.executable, "-m", "assistant", "index", str(folder)], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app:create_app", "--factory", "--workers", "2",
+                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_port(port, 180), "uvicorn did not start"
+
+        def ask() -> list[str]:
+            for _ in range(240):
+                try:
+                    r = httpx.post(base + "/api/ask", json={"question": Q}, timeout=60)
+                    if r.status_code == 200:
+                        return [f["value"] for f in r.json()["figures"]]
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            raise AssertionError("no answer")
+
+        assert [ask() for _ in range(6)] == [["47"]] * 6
+        seed = folder / "seed.txt"
+        seed.write_text(seed.read_text(encoding="utf-8").replace("主动公开政府信息47条", "主动公开政府信息48条"),
+                        encoding="utf-8")
+        out = subprocess.run([sys.executable, "-m", "assistant", "index", str(folder)], cwd=ROOT, env=env,
+                             capture_output=True, text=True)
+        assert out.returncode == 0 and "updated 1" in out.stdout, out.stdout + out.stderr
+        assert [ask() for _ in range(8)] == [["48"]] * 8
+        assert httpx.get(base + "/api/health").json()["reports"] == 1
+        assert not list(index_dir.glob("bm25*"))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
