@@ -37,7 +37,7 @@ class Retriever:
         lexical = self.facts.lexical_search(tokenize(query), k=candidates, report_ids=ids)
         store = self.vectors() if callable(self.vectors) and not hasattr(self.vectors, "search") else self.vectors
         try:
-            dense = store.search(self.embeddings.embed_query(query), k=candidates, report_ids=ids)
+            dense = self._dense(store, query, ids, candidates, kinds)
         except IndexStoreError as exc:      # keyword evidence still answers; never a failed request
             log.warning("dense retrieval unavailable, using BM25 only: %s", exc)
             dense = []
@@ -56,3 +56,17 @@ class Retriever:
                 and (kinds is None or chunks[cid]["kind"] in kinds)]
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
+
+    def _dense(self, store, query: str, ids: list[str] | None, candidates: int,
+               kinds: set[str] | None) -> list[tuple[str, float]]:
+        """Paragraphs of the reports (filtered in the vector store), and table rows through their
+        meaning: the nearest row meanings, then the rows of those meanings in the reports (the fact
+        store knows which), each row ranked by its meaning's similarity."""
+        vector = self.embeddings.embed_query(query)
+        dense = store.search(vector, k=candidates, report_ids=ids) if kinds is None or "paragraph" in kinds else []
+        if (kinds is None or "table_row" in kinds) and hasattr(store, "search_meanings"):
+            meanings = dict(store.search_meanings(vector, k=candidates))
+            rows = self.facts.chunks_of_meanings(list(meanings), ids, candidates)
+            dense += [(cid, meanings[m]) for m, cid in rows]
+            dense.sort(key=lambda x: -x[1])
+        return dense[:candidates]

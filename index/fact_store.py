@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS paragraphs (
   report_id TEXT NOT NULL, section TEXT, text TEXT, start_pos INTEGER, end_pos INTEGER, page INTEGER);
 CREATE INDEX IF NOT EXISTS paragraphs_report ON paragraphs(report_id);
 CREATE TABLE IF NOT EXISTS pending_vectors (report_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meanings (meaning TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS manifest (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, report_id TEXT NOT NULL, size INTEGER, mtime REAL);
 """
@@ -55,7 +56,10 @@ CREATE TABLE IF NOT EXISTS manifest (
 #   facts.note     set for a cell that could not be read (value "", number NULL): why, e.g.
 #                  "无法从原文唯一读出（候选：1、14）"; a reader must refuse such a cell, saying so
 #   reports.reading  JSON list per table: cells read against cells expected, and by which layout
-MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"))
+#   chunks.meaning   a table row's meaning id (its one vector in the vector store); NULL for paragraphs
+#   meanings         the meanings whose vectors were written (committed with the first report holding one)
+MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"),
+              ("chunks", "meaning", "TEXT"))
 
 # lexical search over the chunks' jieba tokens, in each engine's own full-text index. SQLite: an
 # FTS5 table whose `rid` column holds the report id as one token (so a report filter is a posting
@@ -184,6 +188,7 @@ class FactStore:
     def _lexical_schema(self) -> None:
         """The full-text index; a store made before it gets it filled once from the stored tokens."""
         db = self._sql
+        db.execute("CREATE INDEX IF NOT EXISTS chunks_meaning ON chunks(meaning, report_id)")
         if self.dialect == "sqlite":
             db.execute(SQLITE_FTS)
             if db.query("SELECT 1 FROM chunks LIMIT 1") and not db.query("SELECT 1 FROM chunk_fts LIMIT 1"):
@@ -342,15 +347,16 @@ class FactStore:
     def _put_chunks(self, chunks: list[Chunk], tokens: list[list[str]]) -> None:
         """Inside the caller's transaction: the chunks and their full-text entries."""
         db = self._sql
-        cols = "chunk_id, report_id, kind, text, section, table_title, row_label, start_pos, end_pos, page, tokens"
+        cols = "chunk_id, report_id, kind, text, section, table_title, row_label, start_pos, end_pos, page, tokens, meaning"
         rows = [(c.chunk_id, c.report_id, c.kind, c.text, c.section, c.table, c.row, c.start, c.end, c.page,
-                 " ".join(t)) for c, t in zip(chunks, tokens)]
+                 " ".join(t), getattr(c, "meaning", None)) for c, t in zip(chunks, tokens)]
+        db.executemany("INSERT OR IGNORE INTO meanings VALUES (?)", [(m,) for m in {r[11] for r in rows if r[11]}])
         if self.dialect == "sqlite":
-            db.executemany(f"INSERT INTO chunks ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany(f"INSERT INTO chunks ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             db.executemany("INSERT INTO chunk_fts (tokens, rid, chunk_id) VALUES (?,?,?)",
                            [(r[10], r[1], r[0]) for r in rows])
         else:
-            db.executemany(f"INSERT INTO chunks ({cols}, tsv) VALUES (?,?,?,?,?,?,?,?,?,?,?,?::tsvector)",
+            db.executemany(f"INSERT INTO chunks ({cols}, tsv) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?::tsvector)",
                            [(*r, tsvector_literal(t)) for r, t in zip(rows, tokens)])
 
     def _delete_rows(self, report_id: str) -> None:
@@ -533,3 +539,43 @@ class FactStore:
             rows = [r for r in self._q(f"SELECT chunk_id, rid, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ?"
                                        " ORDER BY r", (match,)) if r["rid"] in allowed][:k]
         return [(r["chunk_id"], -float(r["r"])) for r in rows]
+
+    def known_meanings(self, meanings: list[str] | set[str]) -> set[str]:
+        """Those of `meanings` whose vectors a committed report's indexing wrote."""
+        ms, out = list(meanings), set()
+        for i in range(0, len(ms), 500):
+            part = ms[i:i + 500]
+            out |= {r["meaning"] for r in self._q(
+                f"SELECT meaning FROM meanings WHERE meaning IN ({','.join('?' * len(part))})", part)}
+        return out
+
+    def meaning_count(self) -> int:
+        return self._q("SELECT COUNT(*) AS n FROM meanings")[0]["n"]
+
+    def vector_ids(self) -> set[str]:
+        """The ids the vector store should hold for the committed reports: their paragraphs, and the
+        meaning of each of their table rows (once)."""
+        return {r["v"] for r in self._q("SELECT chunk_id AS v FROM chunks WHERE kind <> 'table_row'"
+                                        " UNION SELECT meaning AS v FROM chunks WHERE meaning IS NOT NULL")}
+
+    def chunks_of_meanings(self, meanings: list[str], report_ids: list[str] | None, limit: int) -> list[tuple[str, str]]:
+        """(meaning, chunk_id) of the table rows with these meanings, in the given reports (all when
+        None), the meanings' order kept, at most `limit` in all."""
+        out: list[tuple[str, str]] = []
+        for m in meanings:
+            if report_ids is None:
+                parts = [None]
+            else:
+                ids = sorted(set(report_ids))
+                parts = [ids[i:i + 500] for i in range(0, len(ids), 500)]
+            for part in parts:
+                if len(out) >= limit:
+                    return out
+                if part is None:
+                    rows = self._q("SELECT chunk_id FROM chunks WHERE meaning=? ORDER BY report_id LIMIT ?",
+                                   (m, limit - len(out)))
+                else:
+                    rows = self._q(f"SELECT chunk_id FROM chunks WHERE meaning=? AND report_id IN "
+                                   f"({','.join('?' * len(part))}) ORDER BY report_id LIMIT ?", (m, *part, limit - len(out)))
+                out += [(m, r["chunk_id"]) for r in rows]
+        return out

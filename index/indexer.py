@@ -268,7 +268,7 @@ class Indexer:
             return
         self.facts.mark_vectors_pending([p.report.meta.report_id for p in batch])
         try:
-            self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch for c in p.chunks])
+            self._write_vectors(batch)
         except Exception as exc:
             for p in batch:
                 summary.failed.append((str(p.path), f"vector store: {exc}"))
@@ -285,6 +285,17 @@ class Indexer:
                 self.facts.clear_pending([p.replaces])
             (summary.updated if p.replaces else summary.added).append(str(p.path))
             summary.chunks += len(p.chunks)
+
+    def _write_vectors(self, batch: list[_Pending]) -> None:
+        """The paragraphs' vectors under their reports, and one vector for each table-row meaning the
+        store has not seen (its report's commit records it as written: vectors come first)."""
+        self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch for c in p.chunks
+                          if c.kind != "table_row"])
+        rows = {c.meaning: c for p in batch for c in p.chunks if c.kind == "table_row" and c.meaning}
+        known = self.facts.known_meanings(list(rows))
+        new = [c for m, c in rows.items() if m not in known]
+        if new:
+            self.vectors.add_meanings(new)
 
     def _remove(self, key: str, summary: IndexSummary) -> None:
         """A report id removes the report (every source of it); a file (its path or name) removes

@@ -43,12 +43,13 @@ def test_index_and_ask_against_chroma_server(tmp_path, chroma):
     assert len(s.added) == 1
     assert not (tmp_path / "local" / "chroma").exists()           # vectors live in the server
     remote = chromadb.HttpClient(host="127.0.0.1", port=chroma).get_collection("report_chunks")
-    assert remote.count() == s.chunks
+    assert remote.count() == len(comp.facts.vector_ids()) < s.chunks     # each row meaning once
     res = comp.answerer.ask(Q)
     assert [f["value"] for f in res["figures"]] == ["47"]
     assert comp.retriever.search("组织人事处 牵头协调", k=3)
+    meanings = comp.facts.meaning_count()
     comp.indexer.index([], remove=[SAMPLE.name])
-    assert remote.count() == 0
+    assert remote.count() == meanings        # the report's paragraphs are gone; row meanings are shared
 
 
 def test_postgres_fact_store(tmp_path, postgres):
@@ -170,9 +171,11 @@ def test_two_indexers_on_two_machines_serialise(tmp_path, chroma, postgres):
     assert shared.facts.pending_vectors() == []
     chunk_ids = {c for c, _, _ in ref.facts.all_chunk_tokens()}
     assert {c for c, _, _ in shared.facts.all_chunk_tokens()} == chunk_ids
+    vector_ids = ref.facts.vector_ids()
+    assert shared.facts.vector_ids() == vector_ids
     stored = remote.get_collection("report_chunks").get(include=[])["ids"]
-    assert len(stored) == len(chunk_ids) and set(stored) == chunk_ids
-    assert ref.vectors.count() == len(chunk_ids)
+    assert len(stored) == len(vector_ids) and set(stored) == vector_ids
+    assert ref.vectors.count() == len(vector_ids)
     remote.delete_collection("report_chunks")
 
 
