@@ -532,12 +532,12 @@ class FactStore:
             match += " AND rid : (" + " OR ".join(_fts_quote(r) for r in ids) + ")"
             ids = None
         if ids is None:
-            rows = self._q(f"SELECT chunk_id, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY r LIMIT ?",
+            rows = self._q(f"SELECT chunk_id, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY r, chunk_id LIMIT ?",
                            (match, k))
         else:            # a wide filter: rank every match and keep the allowed reports' (no id list in SQL)
             allowed = set(ids)
             rows = [r for r in self._q(f"SELECT chunk_id, rid, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ?"
-                                       " ORDER BY r", (match,)) if r["rid"] in allowed][:k]
+                                       " ORDER BY r, chunk_id", (match,)) if r["rid"] in allowed][:k]
         return [(r["chunk_id"], -float(r["r"])) for r in rows]
 
     def known_meanings(self, meanings: list[str] | set[str]) -> set[str]:
