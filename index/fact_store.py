@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 CREATE INDEX IF NOT EXISTS paragraphs_report ON paragraphs(report_id);
 CREATE TABLE IF NOT EXISTS pending_vectors (report_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS meanings (meaning TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS work_queue (path TEXT PRIMARY KEY, state TEXT NOT NULL, owner TEXT, taken_at REAL);
 CREATE TABLE IF NOT EXISTS manifest (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, report_id TEXT NOT NULL, size INTEGER, mtime REAL);
 """
@@ -59,7 +60,12 @@ CREATE TABLE IF NOT EXISTS manifest (
 #   chunks.meaning   a table row's meaning id (its one vector in the vector store); NULL for paragraphs
 #   meanings         the meanings whose vectors were written (committed with the first report holding one)
 MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"),
-              ("chunks", "meaning", "TEXT"))
+              ("chunks", "meaning", "TEXT"), ("pending_vectors", "owner", "TEXT"))
+#   pending_vectors.owner  the indexer process that wrote them (PostgreSQL: swept only once that
+#                  process's session is gone, so concurrent writers never sweep each other's vectors)
+#   work_queue     PostgreSQL: files indexer processes take with FOR UPDATE SKIP LOCKED
+OWNER_LOCK = 727275             # (this, hashtext(owner)): held by a live indexer process for its session
+REPORT_LOCK = 727276            # (this, hashtext(report id)): held by a transaction writing that report
 
 # lexical search over the chunks' jieba tokens, in each engine's own full-text index. SQLite: an
 # FTS5 table whose `rid` column holds the report id as one token (so a report filter is a posting
@@ -112,8 +118,8 @@ class _Sql:
     def translate(self, sql: str) -> str:
         if self.dialect == "sqlite":
             return sql
-        sql = re.sub(r"INSERT OR IGNORE INTO (\w+) VALUES \(([^)]*)\)",
-                     r"INSERT INTO \1 VALUES (\2) ON CONFLICT DO NOTHING", sql)
+        sql = re.sub(r"INSERT OR IGNORE INTO (\w+)( \([^)]*\))? VALUES \(([^)]*)\)",
+                     r"INSERT INTO \1\2 VALUES (\3) ON CONFLICT DO NOTHING", sql)
         sql = re.sub(r"INSERT OR REPLACE INTO manifest VALUES \(([^)]*)\)",
                      r"INSERT INTO manifest VALUES (\1) ON CONFLICT (path) DO UPDATE SET sha256=EXCLUDED.sha256, "
                      r"report_id=EXCLUDED.report_id, size=EXCLUDED.size, mtime=EXCLUDED.mtime", sql)
@@ -220,21 +226,29 @@ class FactStore:
         return int(rows[0]["value"]) if rows else 0
 
     def put_report(self, report: Report, chunks: list[Chunk], tokens: list[list[str]], path: str,
-                   size: int, mtime: float, replaces: str | None) -> bool:
+                   size: int, mtime: float, replaces: str | None) -> bool | None:
         """Insert a report and everything derived from it, and drop the one it replaces, atomically.
         Files of the same content are one report with several sources (manifest rows): the report
         `path` replaces is dropped only when `path` was its last source; otherwise it stays, named
-        after a source that still holds it. True when `replaces` was dropped (its vectors may go)."""
+        after a source that still holds it. True when `replaces` was dropped (its vectors may go);
+        None when the report was already there (committed by another writer since this one looked):
+        `path` is then only recorded as one more of its sources."""
         m = report.meta
         retired = False
         with self._lock:
             db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._lock_reports(m.report_id, replaces)
+                if not replaces and db.query("SELECT 1 FROM reports WHERE report_id=?", (m.report_id,)):
+                    # another writer committed the same content meanwhile: this file is one more source
+                    db.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, m.sha256, m.report_id, size, mtime))
+                    db.execute("COMMIT")
+                    return None
                 if replaces and replaces != m.report_id:
                     if not self._other_sources(replaces, path):
                         self._delete_rows(replaces)
-                        db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (replaces,))
+                        db.execute("INSERT OR IGNORE INTO pending_vectors (report_id) VALUES (?)", (replaces,))
                         retired = True
                 db.execute("DELETE FROM pending_vectors WHERE report_id=?", (m.report_id,))
                 self._delete_rows(m.report_id)
@@ -291,6 +305,7 @@ class FactStore:
                     db.execute("COMMIT")
                     return None, False
                 rid = row[0]["report_id"]
+                self._lock_reports(rid)
                 db.execute("DELETE FROM manifest WHERE path=?", (path,))
                 dropped = not self._other_sources(rid, path)
                 if dropped:
@@ -308,7 +323,7 @@ class FactStore:
         the generation moved when it existed. True when it existed."""
         found = bool(db.query("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))
         self._delete_rows(report_id)
-        db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (report_id,))
+        db.execute("INSERT OR IGNORE INTO pending_vectors (report_id) VALUES (?)", (report_id,))
         if found:
             self._bump(db)
         return found
@@ -322,6 +337,7 @@ class FactStore:
             db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._lock_reports(report_id)
                 db.execute("DELETE FROM manifest WHERE report_id=?", (report_id,))
                 found = self._drop(db, report_id)
                 db.execute("COMMIT")
@@ -330,15 +346,74 @@ class FactStore:
                 raise
         return found
 
-    def mark_vectors_pending(self, report_ids: list[str]) -> None:
+    def _lock_reports(self, *report_ids: str | None) -> None:
+        """PostgreSQL, inside the caller's transaction: writers of the same report take turns (one
+        commits, the other then sees it); writers of different reports run at once. SQLite has one
+        writer at a time anyway."""
+        if self.dialect != "postgresql":
+            return
+        for rid in sorted({r for r in report_ids if r}):
+            self._sql.query("SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))", (REPORT_LOCK, rid))
+
+    def mark_vectors_pending(self, report_ids: list[str], owner: str | None = None) -> None:
         """Before vectors are written: remember them, so a crash before the commit can be swept."""
         with self._lock:
-            self._sql.executemany("INSERT OR IGNORE INTO pending_vectors VALUES (?)", [(r,) for r in report_ids])
+            self._sql.executemany("INSERT OR IGNORE INTO pending_vectors (report_id, owner) VALUES (?,?)",
+                                  [(r, owner) for r in report_ids])
 
-    def pending_vectors(self) -> list[str]:
-        """Report ids whose vectors may exist without a committed report (to delete from the vector store)."""
-        return [r["report_id"] for r in self._q(
-            "SELECT report_id FROM pending_vectors WHERE report_id NOT IN (SELECT report_id FROM reports)")]
+    def pending_vectors(self, me: str | None = None) -> list[str]:
+        """Report ids whose vectors may exist without a committed report (to delete from the vector
+        store): never those of a live indexer process other than `me` (it may be about to commit)."""
+        rows = self._q("SELECT report_id, owner FROM pending_vectors WHERE report_id NOT IN (SELECT report_id FROM reports)")
+        return [r["report_id"] for r in rows if not r["owner"] or r["owner"] == me or not self.owner_alive(r["owner"])]
+
+    # --- the work queue (PostgreSQL: indexer processes on several machines share the files) ----
+
+    def owner_alive(self, owner: str) -> bool:
+        """Whether the indexer process `owner` still holds its session lock."""
+        if self.dialect != "postgresql":
+            return False
+        with self._lock:
+            got = self._sql.query("SELECT pg_try_advisory_lock(CAST(? AS INTEGER), hashtext(?)) AS ok", (OWNER_LOCK, owner))[0]["ok"]
+            if got:
+                self._sql.query("SELECT pg_advisory_unlock(CAST(? AS INTEGER), hashtext(?))", (OWNER_LOCK, owner))
+            return not got
+
+    def enqueue(self, paths: list[str]) -> None:
+        """Queue files; one already indexed by an earlier run is queued again (it is then found unchanged)."""
+        with self._lock:
+            self._sql.executemany("INSERT INTO work_queue (path, state) VALUES (?, 'queued') ON CONFLICT (path) DO "
+                                  "UPDATE SET state='queued', owner=NULL WHERE work_queue.state='done'",
+                                  [(p,) for p in paths])
+
+    def reclaim(self) -> int:
+        """Files taken by indexer processes that died: queued again."""
+        owners = [r["owner"] for r in self._q("SELECT DISTINCT owner FROM work_queue WHERE state='taken'")]
+        dead = [o for o in owners if o and not self.owner_alive(o)]
+        with self._lock:
+            for o in dead:
+                self._sql.execute("UPDATE work_queue SET state='queued', owner=NULL WHERE state='taken' AND owner=?", (o,))
+        return len(dead)
+
+    def take(self, owner: str, paths: list[str], n: int) -> list[str]:
+        """Up to `n` queued files among `paths`, now this owner's (FOR UPDATE SKIP LOCKED: processes
+        taking at once get different files)."""
+        with self._lock, self._sql.conn.cursor() as cur:
+            cur.execute("UPDATE work_queue SET state='taken', owner=%s, taken_at=%s WHERE path IN ("
+                        "SELECT path FROM work_queue WHERE state='queued' AND path = ANY(%s) ORDER BY path"
+                        " LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING path", (owner, time.time(), paths, n))
+            return sorted(r["path"] for r in cur.fetchall())
+
+    def finish(self, paths: list[str]) -> None:
+        with self._lock:
+            self._sql.executemany("UPDATE work_queue SET state='done' WHERE path=?", [(p,) for p in paths])
+
+    def manifest_rows(self, paths: list[str]) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for i in range(0, len(paths), 500):
+            part = paths[i:i + 500]
+            out |= {r["path"]: r for r in self._q(f"SELECT * FROM manifest WHERE path IN ({','.join('?' * len(part))})", part)}
+        return out
 
     def clear_pending(self, report_ids: list[str]) -> None:
         with self._lock:

@@ -5,8 +5,13 @@ that makes the report visible and retires the one it replaces, then the old vect
 A kill at any point leaves readers on the previous state; leftovers are swept on the next run.
 Batches are small (a few files, or whatever is parsed before a big file), so a killed run keeps
 what it committed. Files are parsed (and their paragraphs embedded) in a pool of capped worker
-processes (`sandbox`, `workers` of them) ahead of one committer, which writes in file order; one
-writer at a time (`IndexLock`: in PostgreSQL when the fact store is shared there).
+processes (`sandbox`, `workers` of them) ahead of one committer, which writes in file order.
+
+With SQLite, one writer at a time (`IndexLock`, a file lock in the index folder). With PostgreSQL,
+indexer processes on any number of machines run at once: each takes files from a work queue in
+PostgreSQL (`FOR UPDATE SKIP LOCKED`) and commits its own reports; writers of the same report take
+turns inside their transactions (an advisory lock per report id), and a process's uncommitted
+vectors are swept only after its session is gone (`OwnerSession`).
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import hashlib
 import logging
 import threading
 import time
+import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -119,6 +125,24 @@ class IndexLock:
             self._fh = None
 
 
+class OwnerSession:
+    """PostgreSQL: an indexer process's identity, held as a session advisory lock for its run (gone
+    when the process dies, wherever it runs), so others know its queue items and vectors are live."""
+
+    def __init__(self, facts: FactStore):
+        from .fact_store import OWNER_LOCK
+
+        self.owner = uuid.uuid4().hex
+        self._conn = facts.advisory_connection()
+        self._conn.execute("SELECT pg_advisory_lock(%s::int, hashtext(%s))", (OWNER_LOCK, self.owner))
+
+    def __enter__(self) -> OwnerSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._conn.close()           # ends the session: the lock goes with it
+
+
 WRITER_LOCK_KEY = 727273
 # small batches: a killed run keeps what it committed (one upsert per batch is still far cheaper
 # than one per file); a slow or big next file first commits what is parsed
@@ -201,6 +225,7 @@ class Indexer:
         self.workers = max(1, workers)
         self.embed = embed
         self._pool: ParsePool | None = None
+        self._owner: str | None = None
         self._batch_started = 0.0
         self._on_write = on_write or (lambda writing: None)
         self._names: dict[str, str] = {}
@@ -221,9 +246,13 @@ class Indexer:
         self._pending: list[_Pending] = []
         files, missing = expand_paths(paths)
         summary.failed += missing
-        with IndexLock(self.index_dir, self.facts, self.wait_s if wait_s is None else wait_s), \
+        shared = self.facts.dialect == "postgresql"
+        self._owner = None
+        with (OwnerSession(self.facts) if shared else IndexLock(self.index_dir, self.facts,
+                                                               self.wait_s if wait_s is None else wait_s)) as held, \
                 ParsePool(self.limits, min(self.workers, max(1, len(files))), self.embed) as pool:
             summary.locked_at = time.time()
+            self._owner = getattr(held, "owner", None)
             self._pool = pool
             self._vectors = None           # opened (and reopened if another writer changed it) on first use
             self._on_write(True)
@@ -239,6 +268,9 @@ class Indexer:
         self._sweep_orphans()
         for key in remove:
             self._remove(key, summary)
+        if self._owner is not None:
+            self._run_queue(files, progress, summary)
+            return
         manifest = self.facts.manifest()
         self._known = self.facts.report_ids()
         bar = progress(files) if progress else files
@@ -257,6 +289,33 @@ class Indexer:
             done = ahead.popleft()
             self._guard(done.path, summary, self._finish, done, summary)
         self._flush(summary)
+
+    def _run_queue(self, files: list[Path], progress, summary: IndexSummary) -> None:
+        """PostgreSQL: queue the files, then take a few at a time until none is left; other
+        processes given the same files take the others. Each taken file is finished (committed or
+        failed) before it is marked done; a dead process's files are queued again."""
+        by_key = {str(f.resolve()): f for f in files}
+        self.facts.enqueue(list(by_key))
+        self.facts.reclaim()
+        bar = progress(files) if progress else None
+        while taken := self.facts.take(self._owner, list(by_key), 2 * self.workers + 2):
+            manifest = self.facts.manifest_rows(taken)
+            self._known = {r["report_id"] for r in manifest.values() if self.facts.has_report(r["report_id"])}
+            ahead: list[_Job] = []
+            for key in taken:
+                f = by_key[key]
+                job = self._guard(f, summary, self._check, f, manifest, summary)
+                if job is not None:
+                    job.future = self._pool.submit(f, self.max_bytes)
+                    ahead.append(job)
+            for job in ahead:
+                self._guard(job.path, summary, self._finish, job, summary)
+            self._flush(summary)
+            self.facts.finish(taken)
+            if bar is not None and hasattr(bar, "update"):
+                bar.update(len(taken))
+        if bar is not None and hasattr(bar, "close"):
+            bar.close()
 
     @staticmethod
     def _guard(path: Path, summary: IndexSummary, fn, *args):
@@ -337,7 +396,7 @@ class Indexer:
         batch, self._pending = self._pending, []
         if not batch:
             return
-        self.facts.mark_vectors_pending([p.report.meta.report_id for p in batch])
+        self.facts.mark_vectors_pending([p.report.meta.report_id for p in batch], self._owner)
         try:
             self._write_vectors(batch)
         except Exception as exc:
@@ -350,6 +409,9 @@ class Indexer:
                 retired = self.facts.put_report(p.report, p.chunks, p.tokens, p.key, p.size, p.mtime, p.replaces)
             except Exception as exc:
                 summary.failed.append((str(p.path), f"fact store: {exc}"))
+                continue
+            if retired is None:        # another writer committed the same content first
+                summary.unchanged.append(f"{p.path} (same content as an indexed report)")
                 continue
             if retired:        # the old content had no other source: its vectors go too
                 self.vectors.delete_reports([p.replaces])
@@ -400,7 +462,7 @@ class Indexer:
 
     def _sweep_orphans(self) -> None:
         """Vectors of reports that never committed (a killed run) or whose replacement committed."""
-        orphans = self.facts.pending_vectors()
+        orphans = self.facts.pending_vectors(self._owner)
         if orphans:
             log.info("sweeping vectors of %d uncommitted or replaced report(s)", len(orphans))
             self.vectors.delete_reports(orphans)
