@@ -136,6 +136,18 @@ def _describe_limits(app, settings) -> None:
     app.openapi = openapi
 
 
+def create_app():
+    """For `uvicorn app:create_app --factory --workers N`: every worker opens the index named by the
+    settings (RA_INDEX_DIR, RA_DATABASE_URL, RA_CHROMA_HOST) and reads all it serves from the fact
+    store and the vector store, so workers (and machines) share one index."""
+    from assistant.components import Components
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    comp = Components.from_settings()
+    comp.answerer.reports()          # warm the catalog before the first question
+    return build_app(comp)
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 

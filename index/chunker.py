@@ -1,8 +1,9 @@
 """Report -> chunks: each paragraph (prefixed by its section path) and each table row (with headers).
 
 A chunk's `embed_text` leaves the figures out of table rows: the row's meaning (table, row and
-column labels) is what a question matches, and it repeats across reports, so the embedding cache
-serves it once for the whole corpus. The figures stay in `text` (for BM25 and display).
+column labels) is what a question matches, and it repeats across reports. So the vector store holds
+a row meaning once for the whole corpus (id `meaning`, a hash of its embedding text), and the fact
+store says which reports' rows have it. The figures stay in `text` (for lexical search and display).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Chunk:
     start: int | None = None
     end: int | None = None
     page: int | None = None
+    meaning: str | None = None    # table rows: the id of their meaning's one vector
 
     def metadata(self, agency: str | None, year: int | None) -> dict:
         md = {"report_id": self.report_id, "kind": self.kind, "section": self.section,
@@ -37,6 +39,11 @@ class Chunk:
         if self.row:
             md["row"] = self.row
         return md
+
+
+def meaning_id(embed_text: str) -> str:
+    """The vector id of a table-row meaning: the same labels in any report are one vector."""
+    return "row:" + hashlib.sha1(embed_text.encode()).hexdigest()[:20]
 
 
 def _split_long(text: str) -> list[tuple[int, int]]:
@@ -72,5 +79,6 @@ def chunk_report(report: Report) -> list[Chunk]:
             digest = hashlib.sha1(f"{t.title}|{row}".encode()).hexdigest()[:8]
             chunks.append(Chunk(chunk_id=f"{rid}:t{digest}.{n}", report_id=rid, kind="table_row",
                                 text=f"{head} | {values}", embed_text=embed, section=t.section,
-                                table=t.title, row=row or None, page=cells[0].page if cells else None))
+                                table=t.title, row=row or None, page=cells[0].page if cells else None,
+                                meaning=meaning_id(embed)))
     return chunks

@@ -121,6 +121,20 @@ class CachedEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
 
+    def remember(self, texts: list[str], vectors: list, fresh: int) -> None:
+        """Vectors computed elsewhere (a parse worker that read this cache): stored, and counted
+        (`fresh` of them were computed, the rest came from the cache)."""
+        rows = [(self._key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors)]
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?)", rows)
+            self._db.commit()
+        self.misses += fresh
+        self.hits += len(texts) - fresh
+
+    @property
+    def path(self) -> str:
+        return self._path
+
     @property
     def hit_rate(self) -> float:
         total = self.hits + self.misses

@@ -4,6 +4,11 @@
 It is also the source of truth for what is visible: a report exists for readers only once its
 transaction commits, so a crash mid-index never shows half a report (vectors written before the
 commit are ignored by readers and swept on the next run).
+
+Lexical search lives here too, in the store's own engine: an FTS5 table (`chunk_fts`, ranked by
+`bm25()`) in SQLite, a `tsvector` column with a GIN index (ranked by `ts_rank_cd`) in PostgreSQL,
+both over the chunk's jieba tokens (`index.bm25.tokenize`). They are written in the same
+transaction as the report's facts and deleted with them: nothing to rebuild, nothing on local disk.
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ CREATE TABLE IF NOT EXISTS paragraphs (
   report_id TEXT NOT NULL, section TEXT, text TEXT, start_pos INTEGER, end_pos INTEGER, page INTEGER);
 CREATE INDEX IF NOT EXISTS paragraphs_report ON paragraphs(report_id);
 CREATE TABLE IF NOT EXISTS pending_vectors (report_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meanings (meaning TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS work_queue (path TEXT PRIMARY KEY, state TEXT NOT NULL, owner TEXT, taken_at REAL);
 CREATE TABLE IF NOT EXISTS manifest (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, report_id TEXT NOT NULL, size INTEGER, mtime REAL);
 """
@@ -50,7 +57,39 @@ CREATE TABLE IF NOT EXISTS manifest (
 #   facts.note     set for a cell that could not be read (value "", number NULL): why, e.g.
 #                  "无法从原文唯一读出（候选：1、14）"; a reader must refuse such a cell, saying so
 #   reports.reading  JSON list per table: cells read against cells expected, and by which layout
-MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"))
+#   chunks.meaning   a table row's meaning id (its one vector in the vector store); NULL for paragraphs
+#   meanings         the meanings whose vectors were written (committed with the first report holding one)
+MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"),
+              ("chunks", "meaning", "TEXT"), ("pending_vectors", "owner", "TEXT"))
+#   pending_vectors.owner  the indexer process that wrote them (PostgreSQL: swept only once that
+#                  process's session is gone, so concurrent writers never sweep each other's vectors)
+#   work_queue     PostgreSQL: files indexer processes take with FOR UPDATE SKIP LOCKED
+OWNER_LOCK = 727275             # (this, hashtext(owner)): held by a live indexer process for its session
+REPORT_LOCK = 727276            # (this, hashtext(report id)): held by a transaction writing that report
+
+# lexical search over the chunks' jieba tokens, in each engine's own full-text index. SQLite: an
+# FTS5 table whose `rid` column holds the report id as one token (so a report filter is a posting
+# list, and a report's rows are deleted by it); its weight in bm25() is 0.
+SQLITE_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(tokens, rid, chunk_id UNINDEXED,"
+              " tokenize='unicode61 remove_diacritics 0')")
+# PostgreSQL: the tokens as a tsvector written lexeme by lexeme (no parser, no stemming: the
+# `simple` configuration's behaviour, exactly the jieba tokens), a GIN index, ts_rank_cd.
+PG_FTS = ("ALTER TABLE chunks ADD COLUMN IF NOT EXISTS tsv tsvector;"
+          "CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv)")
+LEXICAL_FILTER_IDS = 400        # a report filter up to this size goes into the full-text query itself
+
+
+def _fts_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _ts_quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(tokens: list[str]) -> str:
+    """The tokens as a tsvector literal, each with its position (1-based, capped as PostgreSQL caps)."""
+    return " ".join(f"{_ts_quote(t)}:{min(i + 1, 16383)}" for i, t in enumerate(tokens))
 
 
 class _Sql:
@@ -79,8 +118,8 @@ class _Sql:
     def translate(self, sql: str) -> str:
         if self.dialect == "sqlite":
             return sql
-        sql = re.sub(r"INSERT OR IGNORE INTO (\w+) VALUES \(([^)]*)\)",
-                     r"INSERT INTO \1 VALUES (\2) ON CONFLICT DO NOTHING", sql)
+        sql = re.sub(r"INSERT OR IGNORE INTO (\w+)( \([^)]*\))? VALUES \(([^)]*)\)",
+                     r"INSERT INTO \1\2 VALUES (\3) ON CONFLICT DO NOTHING", sql)
         sql = re.sub(r"INSERT OR REPLACE INTO manifest VALUES \(([^)]*)\)",
                      r"INSERT INTO manifest VALUES (\1) ON CONFLICT (path) DO UPDATE SET sha256=EXCLUDED.sha256, "
                      r"report_id=EXCLUDED.report_id, size=EXCLUDED.size, mtime=EXCLUDED.mtime", sql)
@@ -142,6 +181,7 @@ class FactStore:
             try:
                 self._sql.script(SCHEMA)
                 self._sql.migrate()
+                self._lexical_schema()
             finally:
                 if self.dialect == "postgresql":
                     self._sql.query("SELECT pg_advisory_unlock(727274)")
@@ -150,6 +190,20 @@ class FactStore:
 
     def close(self) -> None:
         self._sql.close()
+
+    def _lexical_schema(self) -> None:
+        """The full-text index; a store made before it gets it filled once from the stored tokens."""
+        db = self._sql
+        db.execute("CREATE INDEX IF NOT EXISTS chunks_meaning ON chunks(meaning, report_id)")
+        if self.dialect == "sqlite":
+            db.execute(SQLITE_FTS)
+            if db.query("SELECT 1 FROM chunks LIMIT 1") and not db.query("SELECT 1 FROM chunk_fts LIMIT 1"):
+                db.execute("INSERT INTO chunk_fts (tokens, rid, chunk_id) SELECT tokens, report_id, chunk_id FROM chunks")
+        else:
+            db.script(PG_FTS)
+            rows = db.query("SELECT chunk_id, tokens FROM chunks WHERE tsv IS NULL")
+            db.executemany("UPDATE chunks SET tsv = ?::tsvector WHERE chunk_id = ?",
+                           [(tsvector_literal(r["tokens"].split(" ") if r["tokens"] else []), r["chunk_id"]) for r in rows])
 
     def advisory_connection(self):
         """PostgreSQL only: a connection of its own for the writer's advisory lock (session-level,
@@ -172,21 +226,29 @@ class FactStore:
         return int(rows[0]["value"]) if rows else 0
 
     def put_report(self, report: Report, chunks: list[Chunk], tokens: list[list[str]], path: str,
-                   size: int, mtime: float, replaces: str | None) -> bool:
+                   size: int, mtime: float, replaces: str | None) -> bool | None:
         """Insert a report and everything derived from it, and drop the one it replaces, atomically.
         Files of the same content are one report with several sources (manifest rows): the report
         `path` replaces is dropped only when `path` was its last source; otherwise it stays, named
-        after a source that still holds it. True when `replaces` was dropped (its vectors may go)."""
+        after a source that still holds it. True when `replaces` was dropped (its vectors may go);
+        None when the report was already there (committed by another writer since this one looked):
+        `path` is then only recorded as one more of its sources."""
         m = report.meta
         retired = False
         with self._lock:
             db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._lock_reports(m.report_id, replaces)
+                if not replaces and db.query("SELECT 1 FROM reports WHERE report_id=?", (m.report_id,)):
+                    # another writer committed the same content meanwhile: this file is one more source
+                    db.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, m.sha256, m.report_id, size, mtime))
+                    db.execute("COMMIT")
+                    return None
                 if replaces and replaces != m.report_id:
                     if not self._other_sources(replaces, path):
                         self._delete_rows(replaces)
-                        db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (replaces,))
+                        db.execute("INSERT OR IGNORE INTO pending_vectors (report_id) VALUES (?)", (replaces,))
                         retired = True
                 db.execute("DELETE FROM pending_vectors WHERE report_id=?", (m.report_id,))
                 self._delete_rows(m.report_id)
@@ -206,9 +268,7 @@ class FactStore:
                                [(m.report_id, c.table, c.rule, c.expected, c.found,
                                  None if c.passed is None else int(c.passed), json.dumps(list(c.cells), ensure_ascii=False))
                                 for c in report.checks])
-                db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                               [(c.chunk_id, c.report_id, c.kind, c.text, c.section, c.table, c.row, c.start,
-                                 c.end, c.page, " ".join(t)) for c, t in zip(chunks, tokens)])
+                self._put_chunks(chunks, tokens)
                 db.executemany("INSERT INTO paragraphs VALUES (?,?,?,?,?,?)",
                                [(m.report_id, p.section, p.text, p.start, p.end, p.page) for p in report.paragraphs])
                 db.execute("INSERT OR REPLACE INTO manifest VALUES (?,?,?,?,?)", (path, m.sha256, m.report_id, size, mtime))
@@ -245,6 +305,7 @@ class FactStore:
                     db.execute("COMMIT")
                     return None, False
                 rid = row[0]["report_id"]
+                self._lock_reports(rid)
                 db.execute("DELETE FROM manifest WHERE path=?", (path,))
                 dropped = not self._other_sources(rid, path)
                 if dropped:
@@ -262,7 +323,7 @@ class FactStore:
         the generation moved when it existed. True when it existed."""
         found = bool(db.query("SELECT 1 FROM reports WHERE report_id=?", (report_id,)))
         self._delete_rows(report_id)
-        db.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (report_id,))
+        db.execute("INSERT OR IGNORE INTO pending_vectors (report_id) VALUES (?)", (report_id,))
         if found:
             self._bump(db)
         return found
@@ -276,6 +337,7 @@ class FactStore:
             db = self._sql
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._lock_reports(report_id)
                 db.execute("DELETE FROM manifest WHERE report_id=?", (report_id,))
                 found = self._drop(db, report_id)
                 db.execute("COMMIT")
@@ -284,21 +346,97 @@ class FactStore:
                 raise
         return found
 
-    def mark_vectors_pending(self, report_ids: list[str]) -> None:
+    def _lock_reports(self, *report_ids: str | None) -> None:
+        """PostgreSQL, inside the caller's transaction: writers of the same report take turns (one
+        commits, the other then sees it); writers of different reports run at once. SQLite has one
+        writer at a time anyway."""
+        if self.dialect != "postgresql":
+            return
+        for rid in sorted({r for r in report_ids if r}):
+            self._sql.query("SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))", (REPORT_LOCK, rid))
+
+    def mark_vectors_pending(self, report_ids: list[str], owner: str | None = None) -> None:
         """Before vectors are written: remember them, so a crash before the commit can be swept."""
         with self._lock:
-            self._sql.executemany("INSERT OR IGNORE INTO pending_vectors VALUES (?)", [(r,) for r in report_ids])
+            self._sql.executemany("INSERT OR IGNORE INTO pending_vectors (report_id, owner) VALUES (?,?)",
+                                  [(r, owner) for r in report_ids])
 
-    def pending_vectors(self) -> list[str]:
-        """Report ids whose vectors may exist without a committed report (to delete from the vector store)."""
-        return [r["report_id"] for r in self._q(
-            "SELECT report_id FROM pending_vectors WHERE report_id NOT IN (SELECT report_id FROM reports)")]
+    def pending_vectors(self, me: str | None = None) -> list[str]:
+        """Report ids whose vectors may exist without a committed report (to delete from the vector
+        store): never those of a live indexer process other than `me` (it may be about to commit)."""
+        rows = self._q("SELECT report_id, owner FROM pending_vectors WHERE report_id NOT IN (SELECT report_id FROM reports)")
+        return [r["report_id"] for r in rows if not r["owner"] or r["owner"] == me or not self.owner_alive(r["owner"])]
+
+    # --- the work queue (PostgreSQL: indexer processes on several machines share the files) ----
+
+    def owner_alive(self, owner: str) -> bool:
+        """Whether the indexer process `owner` still holds its session lock."""
+        if self.dialect != "postgresql":
+            return False
+        with self._lock:
+            got = self._sql.query("SELECT pg_try_advisory_lock(CAST(? AS INTEGER), hashtext(?)) AS ok", (OWNER_LOCK, owner))[0]["ok"]
+            if got:
+                self._sql.query("SELECT pg_advisory_unlock(CAST(? AS INTEGER), hashtext(?))", (OWNER_LOCK, owner))
+            return not got
+
+    def enqueue(self, paths: list[str]) -> None:
+        """Queue files; one already indexed by an earlier run is queued again (it is then found unchanged)."""
+        with self._lock:
+            self._sql.executemany("INSERT INTO work_queue (path, state) VALUES (?, 'queued') ON CONFLICT (path) DO "
+                                  "UPDATE SET state='queued', owner=NULL WHERE work_queue.state='done'",
+                                  [(p,) for p in paths])
+
+    def reclaim(self) -> int:
+        """Files taken by indexer processes that died: queued again."""
+        owners = [r["owner"] for r in self._q("SELECT DISTINCT owner FROM work_queue WHERE state='taken'")]
+        dead = [o for o in owners if o and not self.owner_alive(o)]
+        with self._lock:
+            for o in dead:
+                self._sql.execute("UPDATE work_queue SET state='queued', owner=NULL WHERE state='taken' AND owner=?", (o,))
+        return len(dead)
+
+    def take(self, owner: str, paths: list[str], n: int) -> list[str]:
+        """Up to `n` queued files among `paths`, now this owner's (FOR UPDATE SKIP LOCKED: processes
+        taking at once get different files)."""
+        with self._lock, self._sql.conn.cursor() as cur:
+            cur.execute("UPDATE work_queue SET state='taken', owner=%s, taken_at=%s WHERE path IN ("
+                        "SELECT path FROM work_queue WHERE state='queued' AND path = ANY(%s) ORDER BY path"
+                        " LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING path", (owner, time.time(), paths, n))
+            return sorted(r["path"] for r in cur.fetchall())
+
+    def finish(self, paths: list[str]) -> None:
+        with self._lock:
+            self._sql.executemany("UPDATE work_queue SET state='done' WHERE path=?", [(p,) for p in paths])
+
+    def manifest_rows(self, paths: list[str]) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for i in range(0, len(paths), 500):
+            part = paths[i:i + 500]
+            out |= {r["path"]: r for r in self._q(f"SELECT * FROM manifest WHERE path IN ({','.join('?' * len(part))})", part)}
+        return out
 
     def clear_pending(self, report_ids: list[str]) -> None:
         with self._lock:
             self._sql.executemany("DELETE FROM pending_vectors WHERE report_id=?", [(r,) for r in report_ids])
 
+    def _put_chunks(self, chunks: list[Chunk], tokens: list[list[str]]) -> None:
+        """Inside the caller's transaction: the chunks and their full-text entries."""
+        db = self._sql
+        cols = "chunk_id, report_id, kind, text, section, table_title, row_label, start_pos, end_pos, page, tokens, meaning"
+        rows = [(c.chunk_id, c.report_id, c.kind, c.text, c.section, c.table, c.row, c.start, c.end, c.page,
+                 " ".join(t), getattr(c, "meaning", None)) for c, t in zip(chunks, tokens)]
+        db.executemany("INSERT OR IGNORE INTO meanings VALUES (?)", [(m,) for m in {r[11] for r in rows if r[11]}])
+        if self.dialect == "sqlite":
+            db.executemany(f"INSERT INTO chunks ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT INTO chunk_fts (tokens, rid, chunk_id) VALUES (?,?,?)",
+                           [(r[10], r[1], r[0]) for r in rows])
+        else:
+            db.executemany(f"INSERT INTO chunks ({cols}, tsv) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?::tsvector)",
+                           [(*r, tsvector_literal(t)) for r, t in zip(rows, tokens)])
+
     def _delete_rows(self, report_id: str) -> None:
+        if self.dialect == "sqlite":
+            self._sql.execute("DELETE FROM chunk_fts WHERE chunk_fts MATCH ?", (f"rid : {_fts_quote(report_id)}",))
         for table in ("reports", "facts", "checks", "chunks", "paragraphs"):
             self._sql.execute(f"DELETE FROM {table} WHERE report_id=?", (report_id,))
 
@@ -442,3 +580,77 @@ class FactStore:
     def all_chunk_tokens(self) -> list[tuple[str, str, list[str]]]:
         return [(r["chunk_id"], r["report_id"], r["tokens"].split(" ") if r["tokens"] else [])
                 for r in self._q("SELECT chunk_id, report_id, tokens FROM chunks ORDER BY chunk_id")]
+
+    def lexical_search(self, tokens: list[str], k: int = 20,
+                       report_ids: list[str] | set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, score) of the chunks that best match `tokens` (any of them), best first:
+        FTS5's bm25() in SQLite, ts_rank_cd in PostgreSQL; limited to `report_ids` when given."""
+        terms = list(dict.fromkeys(t for t in tokens if t and t.strip()))
+        if not terms or (report_ids is not None and not report_ids):
+            return []
+        ids = None if report_ids is None else sorted(set(report_ids))
+        if self.dialect == "sqlite":
+            return self._fts5_search(terms, k, ids)
+        query = " | ".join(_ts_quote(t) for t in terms)
+        where, args = "", [query, query]
+        if ids is not None:
+            where, args = " AND report_id = ANY(%s)", [query, query, ids]
+        with self._lock, self._sql.conn.cursor() as cur:
+            cur.execute("SELECT chunk_id, ts_rank_cd(tsv, %s::tsquery) AS score FROM chunks"
+                        f" WHERE tsv @@ %s::tsquery{where} ORDER BY score DESC, chunk_id LIMIT %s", (*args, k))
+            return [(r["chunk_id"], float(r["score"])) for r in cur.fetchall()]
+
+    def _fts5_search(self, terms: list[str], k: int, ids: list[str] | None) -> list[tuple[str, float]]:
+        match = "tokens : (" + " OR ".join(_fts_quote(t) for t in terms) + ")"
+        rank = "bm25(chunk_fts, 1.0, 0.0)"            # the report-id column counts for nothing
+        if ids is not None and len(ids) <= LEXICAL_FILTER_IDS:
+            match += " AND rid : (" + " OR ".join(_fts_quote(r) for r in ids) + ")"
+            ids = None
+        if ids is None:
+            rows = self._q(f"SELECT chunk_id, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY r, chunk_id LIMIT ?",
+                           (match, k))
+        else:            # a wide filter: rank every match and keep the allowed reports' (no id list in SQL)
+            allowed = set(ids)
+            rows = [r for r in self._q(f"SELECT chunk_id, rid, {rank} AS r FROM chunk_fts WHERE chunk_fts MATCH ?"
+                                       " ORDER BY r, chunk_id", (match,)) if r["rid"] in allowed][:k]
+        return [(r["chunk_id"], -float(r["r"])) for r in rows]
+
+    def known_meanings(self, meanings: list[str] | set[str]) -> set[str]:
+        """Those of `meanings` whose vectors a committed report's indexing wrote."""
+        ms, out = list(meanings), set()
+        for i in range(0, len(ms), 500):
+            part = ms[i:i + 500]
+            out |= {r["meaning"] for r in self._q(
+                f"SELECT meaning FROM meanings WHERE meaning IN ({','.join('?' * len(part))})", part)}
+        return out
+
+    def meaning_count(self) -> int:
+        return self._q("SELECT COUNT(*) AS n FROM meanings")[0]["n"]
+
+    def vector_ids(self) -> set[str]:
+        """The ids the vector store should hold for the committed reports: their paragraphs, and the
+        meaning of each of their table rows (once)."""
+        return {r["v"] for r in self._q("SELECT chunk_id AS v FROM chunks WHERE kind <> 'table_row'"
+                                        " UNION SELECT meaning AS v FROM chunks WHERE meaning IS NOT NULL")}
+
+    def chunks_of_meanings(self, meanings: list[str], report_ids: list[str] | None, limit: int) -> list[tuple[str, str]]:
+        """(meaning, chunk_id) of the table rows with these meanings, in the given reports (all when
+        None), the meanings' order kept, at most `limit` in all."""
+        out: list[tuple[str, str]] = []
+        for m in meanings:
+            if report_ids is None:
+                parts = [None]
+            else:
+                ids = sorted(set(report_ids))
+                parts = [ids[i:i + 500] for i in range(0, len(ids), 500)]
+            for part in parts:
+                if len(out) >= limit:
+                    return out
+                if part is None:
+                    rows = self._q("SELECT chunk_id FROM chunks WHERE meaning=? ORDER BY report_id LIMIT ?",
+                                   (m, limit - len(out)))
+                else:
+                    rows = self._q(f"SELECT chunk_id FROM chunks WHERE meaning=? AND report_id IN "
+                                   f"({','.join('?' * len(part))}) ORDER BY report_id LIMIT ?", (m, *part, limit - len(out)))
+                out += [(m, r["chunk_id"]) for r in rows]
+        return out

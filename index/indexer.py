@@ -4,8 +4,14 @@ Order of writes for one file: vectors first (under the new report id), then one 
 that makes the report visible and retires the one it replaces, then the old vectors are dropped.
 A kill at any point leaves readers on the previous state; leftovers are swept on the next run.
 Batches are small (a few files, or whatever is parsed before a big file), so a killed run keeps
-what it committed. Files are parsed in a capped worker process (`sandbox`), one writer at a time
-(`IndexLock`: in PostgreSQL when the fact store is shared there).
+what it committed. Files are parsed (and their paragraphs embedded) in a pool of capped worker
+processes (`sandbox`, `workers` of them) ahead of one committer, which writes in file order.
+
+With SQLite, one writer at a time (`IndexLock`, a file lock in the index folder). With PostgreSQL,
+indexer processes on any number of machines run at once: each takes files from a work queue in
+PostgreSQL (`FOR UPDATE SKIP LOCKED`) and commits its own reports; writers of the same report take
+turns inside their transactions (an advisory lock per report id), and a process's uncommitted
+vectors are swept only after its session is gone (`OwnerSession`).
 """
 from __future__ import annotations
 
@@ -13,17 +19,20 @@ import dataclasses
 import fcntl
 import hashlib
 import logging
+import threading
 import time
+import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .bm25 import BM25Index
 from .errors import IndexBusy, InputError, ReportAssistantError
 from .fact_store import FactStore
 from .loaders import SUPPORTED, size_message
 from .parser import ensure_report
-from .sandbox import SandboxedParser, SandboxLimits
+from .sandbox import EmbedSpec, SandboxedParser, SandboxLimits
 from .vector_store import ChromaVectorStore
 
 log = logging.getLogger(__name__)
@@ -88,7 +97,7 @@ class IndexLock:
             return False
 
     def __enter__(self):
-        self.index_dir.mkdir(parents=True, exist_ok=True)      # the local files (BM25) live here either way
+        self.index_dir.mkdir(parents=True, exist_ok=True)      # the local files (the embedding cache) live here
         deadline = time.monotonic() + self.wait_s
         while not self._try():
             if time.monotonic() >= deadline:
@@ -116,6 +125,24 @@ class IndexLock:
             self._fh = None
 
 
+class OwnerSession:
+    """PostgreSQL: an indexer process's identity, held as a session advisory lock for its run (gone
+    when the process dies, wherever it runs), so others know its queue items and vectors are live."""
+
+    def __init__(self, facts: FactStore):
+        from .fact_store import OWNER_LOCK
+
+        self.owner = uuid.uuid4().hex
+        self._conn = facts.advisory_connection()
+        self._conn.execute("SELECT pg_advisory_lock(%s::int, hashtext(%s))", (OWNER_LOCK, self.owner))
+
+    def __enter__(self) -> OwnerSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._conn.close()           # ends the session: the lock goes with it
+
+
 WRITER_LOCK_KEY = 727273
 # small batches: a killed run keeps what it committed (one upsert per batch is still far cheaper
 # than one per file); a slow or big next file first commits what is parsed
@@ -135,16 +162,59 @@ class _Pending:
     replaces: str | None
     size: int
     mtime: float
+    vectors: dict | None = None       # paragraph vectors from the parse worker
+    fresh: int = 0
+
+
+@dataclass
+class _Job:
+    path: Path
+    key: str
+    stat: object
+    old: dict | None
+    future: Future | None = None
+
+
+class ParsePool:
+    """`workers` sandboxed parsers, each driven by a thread of its own (the threads only wait on
+    their worker process), so files are parsed and embedded in parallel ahead of the committer."""
+
+    def __init__(self, limits: SandboxLimits, workers: int, embed: EmbedSpec | None):
+        self.limits, self.embed = limits, embed
+        self._local = threading.local()
+        self._parsers: list[SandboxedParser] = []
+        self._lock = threading.Lock()
+        self._exec = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="parse")
+
+    def _parser(self) -> SandboxedParser:
+        parser = getattr(self._local, "parser", None)
+        if parser is None:
+            parser = self._local.parser = SandboxedParser(self.limits, self.embed)
+            with self._lock:
+                self._parsers.append(parser)
+        return parser
+
+    def submit(self, path: Path, max_bytes: int) -> Future:
+        return self._exec.submit(lambda: self._parser().parse(path, max_bytes))
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._exec.shutdown(wait=True, cancel_futures=True)
+        for parser in self._parsers:
+            parser.close()
 
 
 class Indexer:
     def __init__(self, index_dir: Path, facts: FactStore, vectors: Callable[[], ChromaVectorStore], max_bytes: int,
                  limits: SandboxLimits | None = None, wait_s: float = 0.0,
-                 on_write: Callable[[bool], None] | None = None):
+                 on_write: Callable[[bool], None] | None = None, workers: int = 1, embed: EmbedSpec | None = None):
         """`vectors` opens the vector store; it is called only when vectors are written or swept, so
         a run with nothing to do never pays for opening a large store. Files are parsed in a
         sandbox with `limits`; `wait_s` is how long a run waits for another writer; `on_write` is
-        told when a run takes (True) and leaves (False) the writer lock."""
+        told when a run takes (True) and leaves (False) the writer lock. `workers` parse processes
+        run ahead of the committer; with `embed` they also embed the paragraphs."""
         self.index_dir = index_dir
         self.facts = facts
         self._open_vectors = vectors
@@ -152,7 +222,10 @@ class Indexer:
         self.max_bytes = max_bytes
         self.limits = limits or SandboxLimits()
         self.wait_s = wait_s
-        self._sandbox: SandboxedParser | None = None
+        self.workers = max(1, workers)
+        self.embed = embed
+        self._pool: ParsePool | None = None
+        self._owner: str | None = None
         self._batch_started = 0.0
         self._on_write = on_write or (lambda writing: None)
         self._names: dict[str, str] = {}
@@ -162,10 +235,6 @@ class Indexer:
         if self._vectors is None:
             self._vectors = self._open_vectors()
         return self._vectors
-
-    @property
-    def bm25_path(self) -> Path:
-        return self.index_dir / "bm25.pkl"
 
     def index(self, paths: list[str | Path], remove: list[str] = (), progress=None,
               wait_s: float | None = None, names: dict | None = None) -> IndexSummary:
@@ -177,17 +246,21 @@ class Indexer:
         self._pending: list[_Pending] = []
         files, missing = expand_paths(paths)
         summary.failed += missing
-        with IndexLock(self.index_dir, self.facts, self.wait_s if wait_s is None else wait_s), \
-                SandboxedParser(self.limits) as sandbox:
+        shared = self.facts.dialect == "postgresql"
+        self._owner = None
+        with (OwnerSession(self.facts) if shared else IndexLock(self.index_dir, self.facts,
+                                                               self.wait_s if wait_s is None else wait_s)) as held, \
+                ParsePool(self.limits, min(self.workers, max(1, len(files))), self.embed) as pool:
             summary.locked_at = time.time()
-            self._sandbox = sandbox
+            self._owner = getattr(held, "owner", None)
+            self._pool = pool
             self._vectors = None           # opened (and reopened if another writer changed it) on first use
             self._on_write(True)
             try:
                 self._run(files, remove, progress, summary)
             finally:
                 self._on_write(False)
-                self._sandbox = None
+                self._pool = None
             summary.released_at = time.time()
         return summary
 
@@ -195,24 +268,68 @@ class Indexer:
         self._sweep_orphans()
         for key in remove:
             self._remove(key, summary)
+        if self._owner is not None:
+            self._run_queue(files, progress, summary)
+            return
         manifest = self.facts.manifest()
         self._known = self.facts.report_ids()
         bar = progress(files) if progress else files
+        ahead: deque[_Job] = deque()
         for f in bar:
             if hasattr(bar, "set_postfix_str"):
                 bar.set_postfix_str(f.name[:40])
-            try:
-                self._index_file(f, manifest, summary)
-            except ReportAssistantError as exc:
-                summary.failed.append((str(f), str(exc)))
-            except Exception as exc:          # a broken file never stops the run
-                log.exception("failed to index %s", f)
-                summary.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
+            job = self._guard(f, summary, self._check, f, manifest, summary)
+            if job is not None:
+                job.future = self._pool.submit(f, self.max_bytes)
+                ahead.append(job)
+            while len(ahead) > 2 * self.workers:        # parsing runs ahead of the committer, bounded
+                done = ahead.popleft()
+                self._guard(done.path, summary, self._finish, done, summary)
+        while ahead:
+            done = ahead.popleft()
+            self._guard(done.path, summary, self._finish, done, summary)
         self._flush(summary)
-        if summary.changed or BM25Index.saved_generation(self.bm25_path) != self.facts.generation():
-            self.rebuild_bm25()
 
-    def _index_file(self, path: Path, manifest: dict, summary: IndexSummary) -> None:
+    def _run_queue(self, files: list[Path], progress, summary: IndexSummary) -> None:
+        """PostgreSQL: queue the files, then take a few at a time until none is left; other
+        processes given the same files take the others. Each taken file is finished (committed or
+        failed) before it is marked done; a dead process's files are queued again."""
+        by_key = {str(f.resolve()): f for f in files}
+        self.facts.enqueue(list(by_key))
+        self.facts.reclaim()
+        bar = progress(files) if progress else None
+        while taken := self.facts.take(self._owner, list(by_key), 2 * self.workers + 2):
+            manifest = self.facts.manifest_rows(taken)
+            self._known = {r["report_id"] for r in manifest.values() if self.facts.has_report(r["report_id"])}
+            ahead: list[_Job] = []
+            for key in taken:
+                f = by_key[key]
+                job = self._guard(f, summary, self._check, f, manifest, summary)
+                if job is not None:
+                    job.future = self._pool.submit(f, self.max_bytes)
+                    ahead.append(job)
+            for job in ahead:
+                self._guard(job.path, summary, self._finish, job, summary)
+            self._flush(summary)
+            self.facts.finish(taken)
+            if bar is not None and hasattr(bar, "update"):
+                bar.update(len(taken))
+        if bar is not None and hasattr(bar, "close"):
+            bar.close()
+
+    @staticmethod
+    def _guard(path: Path, summary: IndexSummary, fn, *args):
+        try:
+            return fn(*args)
+        except ReportAssistantError as exc:
+            summary.failed.append((str(path), str(exc)))
+        except Exception as exc:          # a broken file never stops the run
+            log.exception("failed to index %s", path)
+            summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"))
+        return None
+
+    def _check(self, path: Path, manifest: dict, summary: IndexSummary) -> _Job | None:
+        """What a file needs: None when it is unchanged, else a job to parse it."""
         key = str(path.resolve())
         stat = path.stat()
         old = manifest.get(key)
@@ -220,16 +337,21 @@ class Indexer:
             old = None
         if old and old["size"] == stat.st_size and old["mtime"] == stat.st_mtime:
             summary.unchanged.append(str(path))        # cheap path: size and mtime unchanged
-            return
+            return None
         if stat.st_size > self.max_bytes:
             raise InputError(size_message(path.name, stat.st_size, self.max_bytes))
         if old and old["sha256"] == _sha256(path):
             self.facts.touch_manifest(key, old["sha256"], old["report_id"], stat.st_size, stat.st_mtime)
             summary.unchanged.append(str(path))
-            return
+            return None
+        return _Job(path, key, stat, old)
+
+    def _finish(self, job: _Job, summary: IndexSummary) -> None:
+        """The committer's part of one file, in file order: its parse result joins the batch."""
+        path, key, stat, old = job.path, job.key, job.stat, job.old
         if self._pending and (stat.st_size >= BIG_FILE or time.monotonic() - self._batch_started >= BATCH_SECONDS):
             self._flush(summary)             # commit what is parsed before a file that may take long
-        parsed = self._sandbox.parse(path, self.max_bytes)
+        parsed = job.future.result()
         report = ensure_report(parsed.report)     # "hello world 你好" is refused, not indexed
         if self._names.get(key):
             report = dataclasses.replace(report, meta=dataclasses.replace(report.meta, source=self._names[key]))
@@ -241,7 +363,8 @@ class Indexer:
         if not self._pending:
             self._batch_started = time.monotonic()
         self._pending.append(_Pending(path, key, report, parsed.chunks, parsed.tokens, old["report_id"] if old else None,
-                                      stat.st_size, stat.st_mtime))
+                                      stat.st_size, stat.st_mtime, getattr(parsed, "vectors", None),
+                                      len(getattr(parsed, "fresh", None) or [])))
         if len(self._pending) >= BATCH_FILES or sum(len(p.chunks) for p in self._pending) >= BATCH_CHUNKS:
             self._flush(summary)
 
@@ -273,9 +396,9 @@ class Indexer:
         batch, self._pending = self._pending, []
         if not batch:
             return
-        self.facts.mark_vectors_pending([p.report.meta.report_id for p in batch])
+        self.facts.mark_vectors_pending([p.report.meta.report_id for p in batch], self._owner)
         try:
-            self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch for c in p.chunks])
+            self._write_vectors(batch)
         except Exception as exc:
             for p in batch:
                 summary.failed.append((str(p.path), f"vector store: {exc}"))
@@ -287,11 +410,30 @@ class Indexer:
             except Exception as exc:
                 summary.failed.append((str(p.path), f"fact store: {exc}"))
                 continue
+            if retired is None:        # another writer committed the same content first
+                summary.unchanged.append(f"{p.path} (same content as an indexed report)")
+                continue
             if retired:        # the old content had no other source: its vectors go too
                 self.vectors.delete_reports([p.replaces])
                 self.facts.clear_pending([p.replaces])
             (summary.updated if p.replaces else summary.added).append(str(p.path))
             summary.chunks += len(p.chunks)
+
+    def _write_vectors(self, batch: list[_Pending]) -> None:
+        """The paragraphs' vectors under their reports, and one vector for each table-row meaning the
+        store has not seen (its report's commit records it as written: vectors come first)."""
+        given = [p for p in batch if p.vectors is not None]
+        if given:           # embedded by the parse workers
+            self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in given for c in p.chunks
+                              if c.kind != "table_row"], vectors={k: v for p in given for k, v in p.vectors.items()},
+                             fresh=sum(p.fresh for p in given))
+        self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch if p.vectors is None
+                          for c in p.chunks if c.kind != "table_row"])
+        rows = {c.meaning: c for p in batch for c in p.chunks if c.kind == "table_row" and c.meaning}
+        known = self.facts.known_meanings(list(rows))
+        new = [c for m, c in rows.items() if m not in known]
+        if new:
+            self.vectors.add_meanings(new)
 
     def _remove(self, key: str, summary: IndexSummary) -> None:
         """A report id removes the report (every source of it); a file (its path or name) removes
@@ -320,16 +462,11 @@ class Indexer:
 
     def _sweep_orphans(self) -> None:
         """Vectors of reports that never committed (a killed run) or whose replacement committed."""
-        orphans = self.facts.pending_vectors()
+        orphans = self.facts.pending_vectors(self._owner)
         if orphans:
             log.info("sweeping vectors of %d uncommitted or replaced report(s)", len(orphans))
             self.vectors.delete_reports(orphans)
             self.facts.clear_pending(orphans)
-
-    def rebuild_bm25(self) -> BM25Index:
-        idx = BM25Index.build(self.facts.all_chunk_tokens(), self.facts.generation())
-        idx.save(self.bm25_path)
-        return idx
 
 
 def _sha256(path: Path) -> str:

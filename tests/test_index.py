@@ -42,8 +42,10 @@ def test_index_all_formats(indexed):
     assert agencies == {"宁波市对口支援和区域合作局", "淮安市洪泽区人民政府", "上海市科委", "沭阳县发展和改革局",
                         "平潭综合实验区国有资产管理局", "上海市人民政府办公厅", "平潭综合实验区君山片区管理局",
                         "平潭综合实验区", "淮安市人民政府"}
-    assert comp.vectors.count() == summary.chunks
-    assert (comp.index_dir / "bm25.pkl").exists()
+    # paragraphs per report, each table-row meaning once for the corpus
+    assert comp.vectors.count() == len(comp.facts.vector_ids()) < summary.chunks
+    assert comp.vectors.count() <= 25 * N_SHARED
+    assert not list(comp.index_dir.glob("bm25*"))          # lexical search lives in the fact store
 
 
 def test_retrieval_filters_and_fusion(indexed):
@@ -55,6 +57,12 @@ def test_retrieval_filters_and_fusion(indexed):
     assert any(h.bm25_rank is not None for h in hits) and any(h.dense_rank is not None for h in hits)
     seed_hits = comp.retriever.search("哪个处室负责牵头协调政府信息公开工作", k=3)
     assert any("组织人事处" in h.chunk["text"] for h in seed_hits)
+    # a table row found through its meaning's one vector comes back as the filtered report's own row
+    rows = comp.retriever.search("行政许可本年处理决定数量", report_ids=hzq, k=5, kinds={"table_row"})
+    assert rows and all(h.chunk["report_id"] in hzq and h.chunk["kind"] == "table_row" for h in rows)
+    assert any(h.dense_rank is not None for h in rows)
+    paragraphs = comp.retriever.search("行政许可本年处理决定数量", k=8, kinds={"paragraph"})
+    assert paragraphs and all(h.chunk["kind"] == "paragraph" for h in paragraphs)
 
 
 def test_reindex_unchanged_does_no_work(indexed):
@@ -170,7 +178,7 @@ def test_sentence_transformers_backend(tmp_path):
     comp = Components.from_settings(index_dir=tmp_path / "i", embedder="sentence-transformers",
                                     embedding_model=model_dir)
     s = comp.indexer.index([ROOT / "sample_reports" / "000_3eedd7fad4cbaa0c.txt"])
-    assert len(s.added) == 1 and comp.vectors.count() == s.chunks
+    assert len(s.added) == 1 and comp.vectors.count() == len(comp.facts.vector_ids())
 
 
 def test_unknown_embedder_is_a_clear_error(tmp_path):

@@ -1,0 +1,70 @@
+"""The scale benchmark in small (what CI runs; `benchmarks/bench_scale.py` is the benchmark): a few
+hundred generated reports in each fact store, indexed by two parse workers; every generated
+question answered as known, no wrong figure, few vectors per report, lexical search and one-report
+changes working on the grown index."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from assistant.components import Components
+from assistant.evaluate import judge
+from benchmarks.generate_corpus import PORTAL_FORMATS, generate, questions
+from index.bm25 import tokenize
+
+from .servers import start_postgres
+
+N = 200
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    truths = generate(folder, N + 1, formats=PORTAL_FORMATS)
+    spare = folder / truths[-1].file
+    moved = folder.parent / f"spare_{spare.name}"
+    spare.rename(moved)
+    return folder, truths[:N], moved
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    url, stop = start_postgres()
+    yield url
+    stop()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_a_few_hundred_reports(tmp_path, corpus, hash_embeddings, store, request):
+    folder, truths, spare = corpus
+    url = request.getfixturevalue("postgres") if store == "postgres" else ""
+    comp = Components.from_settings(index_dir=tmp_path / "i", database_url=url, embeddings=hash_embeddings,
+                                    index_workers=2)
+    s = comp.indexer.index([folder])
+    assert len(s.added) == N and not s.failed
+    assert comp.vectors.count() == len(comp.facts.vector_ids()) <= 15 * N      # paragraphs + row meanings
+    assert comp.vectors.count() / N <= 10
+    qs = random.Random(5).sample(questions(truths), 100)
+    outcomes = [judge(g, comp.answerer.ask(g["question"]))[0] for g in qs]
+    assert outcomes.count("wrong") == 0
+    assert outcomes.count("pass") == len(qs), [(g["question"], o) for g, o in zip(qs, outcomes) if o != "pass"][:5]
+    hits = comp.retriever.search(f"{truths[0].agency}{truths[0].year}年主动公开政府信息", k=5)
+    assert hits and hits[0].bm25_rank is not None
+    # one more report, replaced, removed: the lexical index and the answers follow each step
+    new = folder / spare.name
+    new.hardlink_to(spare)
+    try:
+        assert len(comp.indexer.index([new]).added) == 1
+        rid = comp.facts.report_id_of_path(str(new.resolve()))
+        assert comp.facts.lexical_search(tokenize("主动公开政府信息"), k=3, report_ids=[rid])
+        new.unlink()
+        new.write_text(spare.read_text(encoding="utf-8").replace("年", "年 ", 1), encoding="utf-8")
+        assert len(comp.indexer.index([new]).updated) == 1
+        rid2 = comp.facts.report_id_of_path(str(new.resolve()))
+        assert rid2 != rid and not comp.facts.lexical_search(tokenize("主动公开政府信息"), k=3, report_ids=[rid])
+        assert comp.indexer.index([], remove=[new.name]).removed == [rid2]
+        assert not comp.facts.lexical_search(tokenize("主动公开政府信息"), k=3, report_ids=[rid2])
+        assert len(comp.facts.report_ids()) == N
+    finally:
+        new.unlink(missing_ok=True)
