@@ -185,7 +185,7 @@ def _refuse_with_nearest(q: Question, subject: str, ranked, by_report: dict) -> 
         p = sents[0].paragraph
         cands.append({"value": None, "unit": None, "label": block.leaf or block.section,
                       "text": f"{report_name(r)}{r['year'] or ''}年（{block.section or '正文'}）：{quote[:80]}",
-                      "question": f"{report_name(r)}{r['year'] or ''}年{block.leaf or '报告'}是怎么做的？",
+                      "question": f"{report_name(r)}{r['year'] or ''}年报告“{block.leaf or block.section or '正文'}”部分说了什么？",
                       "sources": [{"report_id": r["report_id"], "source": r["source"], "agency": r["agency"],
                                    "year": r["year"], "section": p["section"], "table": None, "row": None,
                                    "column": None, "quote": quote, "page": p["page"]}]})

@@ -1,7 +1,8 @@
 """Score sentences and blocks against a question that asks for words.
 
-Three signals, each cheap: the question's words in the sentence (character pairs weighted by how
-rare they are among the candidate sentences), the block's own heading (a body sentence under
+Four signals, each cheap: the question's words in the sentence (each word weighted by how rare it
+is among the candidate sentences; a long word not said whole counts by its character pairs), the
+block's own heading (a body sentence under
 "（四）政府信息公开平台建设情况" is about 平台建设 even when it does not say so), the meaning of the
 paragraph (the hybrid BM25 + dense retriever's rank, when it is open), and the report section the
 question points at by its words (data: `passages.sections` in concepts.yaml).

@@ -29,7 +29,7 @@ class Sentence:
     text: str
     paragraph: dict          # the fact store's paragraph row it is in
     block: int               # index of its block in the report
-    order: int               # position in the report's reading order
+    order: int               # position in its block (consecutive sentences have consecutive orders)
     heading: bool            # a heading and nothing else
     intro: bool              # announces the items that follow
     item: bool               # one of a list (一是…, （1）…)
