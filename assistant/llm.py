@@ -59,17 +59,9 @@ def rephrase(chat_model, result: dict) -> dict:
     """Ask the model to rephrase a grounded answer; keep it only if every number in it is backed."""
     if chat_model is None or not result.get("grounded"):
         return result
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    system = (PROMPTS / "rephrase_system.txt").read_text(encoding="utf-8")
-    user = (PROMPTS / "rephrase_user.txt").read_text(encoding="utf-8").format(
-        question=result["question"], answer=result["answer"],
-        evidence="\n".join(f"[{c['id']}] {c['quote']}" for c in result["citations"]))
-    try:
-        reply = chat_model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
-        text = (getattr(reply, "content", "") or "").strip()
-    except Exception as exc:   # the model is optional: any failure keeps the deterministic answer
-        log.warning("language model failed (%s); keeping the deterministic answer", exc)
+    text = _ask_model(chat_model, "rephrase", question=result["question"], answer=result["answer"],
+                      evidence=_evidence(result))
+    if text is None:
         return result
     bad = unbacked_numbers(text, result)
     if not text or bad:
@@ -107,17 +99,7 @@ def unbacked_sentences(text: str, result: dict) -> list[str]:
 def summarise(chat_model, result: dict) -> dict:
     """A short summary of a passage answer, each sentence cited; kept only when every sentence cites
     the answer's passages and states no number they lack. The quoted passages stay as the sources."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    system = (PROMPTS / "summarise_system.txt").read_text(encoding="utf-8")
-    user = (PROMPTS / "summarise_user.txt").read_text(encoding="utf-8").format(
-        question=result["question"], evidence="\n".join(f"[{c['id']}] {c['quote']}" for c in result["citations"]))
-    try:
-        reply = chat_model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
-        text = (getattr(reply, "content", "") or "").strip()
-    except Exception as exc:   # the model is optional: any failure keeps the quoted passages
-        log.warning("language model failed (%s); keeping the quoted passages", exc)
-        return result
+    text = _ask_model(chat_model, "summarise", question=result["question"], evidence=_evidence(result))
     if not text or "无法概括" in text:
         return result
     bad = unbacked_sentences(text, result)
@@ -125,3 +107,22 @@ def summarise(chat_model, result: dict) -> dict:
         log.warning("language model summary rejected: %d sentence(s) without backing", len(bad))
         return {**result, "warnings": [*result["warnings"], "语言模型的概括有句子没有出处或含无出处的数字，已弃用，显示原文段落"]}
     return {**result, "answer": text + "\n\n原文：" + result["answer"], "summary": text}
+
+
+def _evidence(result: dict) -> str:
+    return "\n".join(f"[{c['id']}] {c['quote']}" for c in result["citations"])
+
+
+def _ask_model(chat_model, prompt: str, **fields) -> str | None:
+    """The model's reply to prompts/{prompt}_system.txt and _user.txt (filled with `fields`); None when
+    the model fails (it is optional: the deterministic answer is kept)."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    system = (PROMPTS / f"{prompt}_system.txt").read_text(encoding="utf-8")
+    user = (PROMPTS / f"{prompt}_user.txt").read_text(encoding="utf-8").format(**fields)
+    try:
+        reply = chat_model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
+        return (getattr(reply, "content", "") or "").strip()
+    except Exception as exc:
+        log.warning("language model failed (%s); keeping the deterministic answer", exc)
+        return None
