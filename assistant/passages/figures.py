@@ -121,44 +121,53 @@ def _lumped(clause_before: str, ranker: Ranker) -> bool:
 
 def figures_in(blocks: list[Block], ranker: Ranker, unit: str | None, asks_join: bool,
                question: str = "") -> list[Said]:
+    """Every number of the blocks' sentences that counts in the unit asked, scored, best first."""
     thing = counted_thing(question)
     asks_other = bool(re.search(r"其他|其它|其余", question))
     out = []
     for b in blocks:
         for s in b.sentences:
-            text = s.text
-            for m in _number_re().finditer(text):
+            for m in _number_re().finditer(s.text):
                 if unit is not None and not _kin(unit, m.group("unit")):
                     continue
                 if m.group(0) in question:        # "四个季度" the question says itself is no answer
                     continue
                 if unit is None and m.group("unit") == "%":
                     continue
-                joined_from = max((text.rfind(c, 0, m.start()) for c in _CLAUSE_CUT), default=-1) + 1
-                start = max(joined_from, text.rfind("、", 0, m.start()) + 1)     # "文件4条、政策解读3条"
-                ends = [i for c in _CLAUSE_CUT + "、（(" if (i := text.find(c, m.end())) >= 0]
-                end = min(ends) if ends else len(text)
-                group_start = max((text.rfind(c, 0, joined_from) for c in "；;。！？"), default=-1) + 1
-                clause, group = text[start:end], text[group_start:end]
-                cover = max(ranker.coverage(group), 0.9 * ranker.coverage(b.leaf + " " + group))
-                own = ranker.coverage(clause)
-                cover = 0.8 * cover + 0.2 * own if own >= OWN else min(cover, NEAR)
-                if thing and ranker.coverage_of(thing, text[m.end():m.end() + len(thing) + 2]) > 0:
-                    cover += THING_BONUS      # "53个部门2261项事项": 多少个部门 is the 53
-                if not asks_other and re.search(r"其他|其它|其余", clause):
-                    continue                  # "其他应主动公开政府信息1053条" is the rest, not the whole
-                if text.count("(", 0, m.start()) + text.count("（", 0, m.start()) > \
-                        text.count(")", 0, m.start()) + text.count("）", 0, m.start()):
-                    cover -= PART_PENALTY     # inside "(其中…)": a part of the figure before it
-                value, unit_said = m.group("num"), m.group("unit")
-                if unit_said == "%":              # a share is written with its sign, as the report does
-                    value, unit_said = value + "%", ""
-                # a list of figures ("问卷四次、意见征集四次") is no lump: only the words since the last figure
-                since = max([joined_from] + [p.end() for p in _number_re().finditer(text, 0, m.start())])
-                out.append(Said(value, unit_said, clause, group, s, b, cover,
-                                lumped=not asks_join and _lumped(text[since:m.start()], ranker)))
+                said = _read(m, s, b, ranker, thing, asks_join, asks_other)
+                if said is not None:
+                    out.append(said)
     out.sort(key=lambda x: -x.score)
     return out
+
+
+def _read(m: re.Match, s: Sentence, b: Block, ranker: Ranker, thing: str | None, asks_join: bool,
+          asks_other: bool) -> Said | None:
+    """One number of a sentence: its clause and clause group, and how well they say the question."""
+    text = s.text
+    joined_from = max((text.rfind(c, 0, m.start()) for c in _CLAUSE_CUT), default=-1) + 1
+    start = max(joined_from, text.rfind("、", 0, m.start()) + 1)     # "文件4条、政策解读3条"
+    ends = [i for c in _CLAUSE_CUT + "、（(" if (i := text.find(c, m.end())) >= 0]
+    end = min(ends) if ends else len(text)
+    group_start = max((text.rfind(c, 0, joined_from) for c in "；;。！？"), default=-1) + 1
+    clause, group = text[start:end], text[group_start:end]
+    if not asks_other and re.search(r"其他|其它|其余", clause):
+        return None                       # "其他应主动公开政府信息1053条" is the rest, not the whole
+    cover = max(ranker.coverage(group), 0.9 * ranker.coverage(b.leaf + " " + group))
+    own = ranker.coverage(clause)
+    cover = 0.8 * cover + 0.2 * own if own >= OWN else min(cover, NEAR)
+    if thing and ranker.coverage_of(thing, text[m.end():m.end() + len(thing) + 2]) > 0:
+        cover += THING_BONUS              # "53个部门2261项事项": 多少个部门 is the 53
+    if text.count("(", 0, m.start()) + text.count("（", 0, m.start()) > \
+            text.count(")", 0, m.start()) + text.count("）", 0, m.start()):
+        cover -= PART_PENALTY             # inside "(其中…)": a part of the figure before it
+    value, unit_said = m.group("num"), m.group("unit")
+    if unit_said == "%":                  # a share is written with its sign, as the report does
+        value, unit_said = value + "%", ""
+    # a list of figures ("问卷四次、意见征集四次") is no lump: only the words since the last figure
+    since = max([joined_from] + [p.end() for p in _number_re().finditer(text, 0, m.start())])
+    return Said(value, unit_said, clause, group, s, b, cover,
+                lumped=not asks_join and _lumped(text[since:m.start()], ranker))
 
 
 def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
