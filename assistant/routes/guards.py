@@ -22,6 +22,7 @@ ABSENT_KIND = Route(
     # a kind of number no template holds and no report states: not the nearest cell
     lambda c: refusal(c.q, f"报告中没有关于“{c.reading.absent_word}”的数据"))
 
+
 def _counts_another_thing(c: Case) -> bool:
     """"意见征集收到多少条意见": a table cell is read (收到 -> 本年新收) but the thing counted (意见)
     is a word no concept explains: the tables do not count it."""
