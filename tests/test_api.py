@@ -349,3 +349,21 @@ def test_openapi_documents_every_error(client):
     assert spec["components"]["schemas"]["AskRequest"]["properties"]["question"]["maxLength"] == 500
     file_types = spec["paths"]["/api/reports/{report_id}/file"]["get"]["responses"]["200"]["content"]
     assert {"text/plain", "text/html", "application/pdf"} <= set(file_types)
+
+
+def test_a_passage_candidate_goes_through_the_api(tmp_path):
+    """A refusal that offers passages (value null) is a valid response, not a server error."""
+    from fastapi.testclient import TestClient
+
+    from app import build_app
+    from assistant.components import Components
+
+    from .conftest import SEED
+
+    comp = Components.from_settings(index_dir=tmp_path / "index")
+    comp.indexer.index([SEED])
+    with TestClient(build_app(comp)) as client:
+        r = client.post("/api/ask", json={"question": "宁波对口支援局2019年政务新媒体是怎么管的"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["grounded"] is False and body["candidates"] and body["candidates"][0]["value"] is None

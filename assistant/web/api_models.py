@@ -61,7 +61,9 @@ class Unread(BaseModel):
 
 class Candidate(BaseModel):
     model_config = ConfigDict(extra="allow")
-    value: str = Field(description="a figure near what was asked, exactly as the source writes it; never an answer")
+    value: str | None = Field(description="a figure near what was asked, exactly as the source writes it; never an "
+                                          "answer. null for a passage near what was asked (its words are the "
+                                          "citation's quote)")
     unit: str | None = Field(default=None, description="unit as written")
     label: str | None = Field(default=None, description="what the figure counts, in words")
     text: str | None = Field(default=None, description="the candidate in one line, for people")
