@@ -35,6 +35,7 @@ def run_schemathesis(app, max_examples: int = 20) -> tuple[list[str], int]:
     from schemathesis.engine import Status, events, from_schema
 
     config = SchemathesisConfig.from_dict({
+        "seed": 20261205,            # the same cases on every run: CI is repeatable (a new seed explores more)
         "checks": {"enabled": True},
         "generation": {"max-examples": max_examples, "database": "none"},
         "phases": {"stateful": {"enabled": True}},
