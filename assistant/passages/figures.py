@@ -170,41 +170,68 @@ def _read(m: re.Match, s: Sentence, b: Block, ranker: Ranker, thing: str | None,
                 lumped=not asks_join and _lumped(text[since:m.start()], ranker))
 
 
-def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
-    """The figure the question asks for, found in the text's own words; None when the scope is too
-    wide to read (the stated-figure refusal stands)."""
+@dataclass(frozen=True)
+class InWords:
+    """What the text says for a question: the figure that answers (None when none does), the
+    nearest figures to offer, the question's words the best figure's sentence does not say."""
+    best: Said | None
+    near: list[Said]
+    unsaid: list[str]
+    reports: dict
+
+
+def find_in_words(ev: Evidence, q: Question, reports: list[dict]) -> InWords | None:
+    """The figures of the reports' sentences for the question, and the one that answers if any;
+    None when the scope is too wide to read or the question has no words to look for."""
     if not reports or len(reports) > MAX_REPORTS or not q.metric:
         return None
-    ids = [r["report_id"] for r in reports]
-    blocks = blocks_of(ev.store.paragraphs(ids))
+    blocks = blocks_of([p for r in reports for p in ev.stated.paragraphs(r["report_id"])])
     ranker = Ranker(q.text, q.metric, blocks, agencies=[r["agency"] or "" for r in reports])
     unit = asked_unit(q.text)
     if unit:                       # the unit asked is matched as a unit, not as a word ("几个人": 人)
         ranker.drop({t for t in ranker.terms if t == unit or _kin(unit, t)})
     if not ranker.terms:
         return None
-    asks_join = asks_several(q.text)
-    found = figures_in([b for bs in blocks.values() for b in bs], ranker, unit, asks_join, q.text)
+    found = figures_in([b for bs in blocks.values() for b in bs], ranker, unit, asks_several(q.text), q.text)
     by_report = {r["report_id"]: r for r in reports}
+    near = [x for x in found if x.score >= NEAR][:3]
     best = found[0] if found else None
     rivals = [x for x in found[1:] if best and x.score >= best.score - TIE and x.value != best.value]
     if best is None or best.score < ENOUGH or best.lumped or rivals:
-        return _offer(q, [x for x in found if x.score >= NEAR][:3], by_report)
-    r = by_report[best.sentence.report_id]
+        return InWords(None, near, [], by_report)
+    # a word of the question that no sentence of the reports says at all ("抖音直播搞了几场",
+    # "在电视台办了几期") cannot be what this figure counts: it is not read, and nothing is stated
+    unsaid = [t for t in ranker.unsaid(best.group + " " + best.block.leaf) if ranker.nowhere(t)]
+    return InWords(None if unsaid else best, near, unsaid, by_report)
+
+
+def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
+    """The figure the question asks for, found in the text's own words; a refusal with the nearest
+    figures when none says the whole question; None when there is nothing to offer."""
+    found = find_in_words(ev, q, reports)
+    if found is None:
+        return None
+    if found.best is None:
+        return _offer(q, found)
+    best = found.best
+    r = found.reports[best.sentence.report_id]
     b = AnswerBuilder(q)
     cid = b.cite_sentence(best.sentence.paragraph, best.group, r)
     b.figures.append({"value": best.value, "unit": best.unit, "label": best.clause, "citation": cid})
     lead = "…" if len(best.group) > len(best.clause) else ""
     answer = f"{report_name(r, with_year=True)}报告正文写道：“{lead}{best.clause}”[{cid}]，即{best.value}{best.unit}。"
-    out = b.result(answer, ["报告没有这一项的统计栏目，以上数字出自报告正文的这句话，请核对它说的是否正是所问"])
-    out["_score"] = best.score
-    return out
+    return b.result(answer, ["报告没有这一项的统计栏目，以上数字出自报告正文的这句话，请核对它说的是否正是所问"])
 
 
-def _offer(q: Question, near: list[Said], by_report: dict) -> dict | None:
-    if not near:
+def _offer(q: Question, found: InWords) -> dict | None:
+    if not found.near:
         return None
-    out = refusal(q, f"报告正文中没有正好说“{q.metric}”的数字")
+    if found.unsaid:
+        words = "、".join(f"“{w}”" for w in found.unsaid)
+        out = refusal(q, f"没有读懂{words}——报告正文没有说到它，相近的数字不能当作答案")
+    else:
+        out = refusal(q, f"报告正文中没有正好说“{q.metric}”的数字")
+    by_report = found.reports
     out["candidates"] = [{
         "value": x.value, "unit": x.unit, "label": x.clause,
         "text": f"{report_name(by_report[x.sentence.report_id])} {x.clause}",
@@ -212,7 +239,7 @@ def _offer(q: Question, near: list[Said], by_report: dict) -> dict | None:
         "sources": [{"report_id": x.sentence.report_id, "source": by_report[x.sentence.report_id]["source"],
                      "agency": by_report[x.sentence.report_id]["agency"], "year": by_report[x.sentence.report_id]["year"],
                      "section": x.sentence.section, "table": None, "row": None, "column": None,
-                     "quote": x.group, "page": x.sentence.paragraph["page"]}]} for x in near]
+                     "quote": x.group, "page": x.sentence.paragraph["page"]}]} for x in found.near]
     out["answer"] += "\n正文中相近的数字列在下方，不是本问题的答案。"
     return out
 
@@ -255,11 +282,10 @@ def better_in_words(ev: Evidence, q: Question, reports: list[dict], result: dict
     the text states in words that say clearly more of the question ("其中原创文章294篇")."""
     if len(result["figures"]) != 1:
         return None
-    found = answer_figure_in_words(ev, q, reports)
-    if found is None or not found["grounded"] or found["figures"][0]["value"] == result["figures"][0]["value"]:
+    found = find_in_words(ev, q, reports)
+    if found is None or found.best is None or found.best.value == result["figures"][0]["value"]:
         return None
-    ids = [r["report_id"] for r in reports]
-    ranker = Ranker(q.text, q.metric, blocks_of(ev.store.paragraphs(ids)),
+    ranker = Ranker(q.text, q.metric, blocks_of([p for r in reports for p in ev.stated.paragraphs(r["report_id"])]),
                     agencies=[r["agency"] or "" for r in reports])
     said = ranker.coverage(_figure_sentences(ev, result)[0])
-    return found if found["_score"] >= said + BETTER else None
+    return answer_figure_in_words(ev, q, reports) if found.best.score >= said + BETTER else None

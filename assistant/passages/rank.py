@@ -35,7 +35,21 @@ def query_of(subject: str) -> str:
     pieces = re.split("(" + "|".join(map(re.escape, whole)) + ")", subject) if whole else [subject]
     words = [t for i, piece in enumerate(pieces) for t in ([piece] if i % 2 else tokens(piece))]
     kept = [t for t in words if t.strip() and t not in asking and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", t)]
-    return " ".join(kept)
+    return " ".join(_joined_singles(kept))
+
+
+def _joined_singles(words: list[str]) -> list[str]:
+    """A word the dictionary lacks comes out one character at a time (抖|音): adjacent single
+    characters are one word again (抖音)."""
+    out: list[str] = []
+    single = False                     # the last word was made of single characters
+    for w in words:
+        if len(w) == 1 and single:
+            out[-1] += w
+        else:
+            out.append(w)
+            single = len(w) == 1
+    return out
 
 
 def pointed_sections(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -82,6 +96,17 @@ class Ranker:
         every = [s.text for bs in blocks.values() for b in bs for s in b.sentences]
         self.weights = self._weights(every)
 
+    def unsaid(self, text: str) -> list[str]:
+        """The question's words (of two characters or more) `text` does not say in any spelling or
+        part, leaving out the words that name the report as a whole (政府信息, 公开)."""
+        whole = model().whole_report_words
+        return [t for t in self.terms if len(t) >= 2 and not any(t in w for w in whole)
+                and self.coverage_of(t, text) == 0]
+
+    def nowhere(self, word: str) -> bool:
+        """No sentence in scope says the word in any spelling (its weight was halved for it)."""
+        return self._nowhere.get(word, False)
+
     def drop(self, words: set[str]) -> None:
         """Leave these words out of the question's words (they are read another way)."""
         self.terms = [t for t in self.terms if t not in words]
@@ -93,12 +118,14 @@ class Ranker:
         word little."""
         n = max(1, len(texts))
         out = {}
+        self._nowhere: dict[str, bool] = {}
         same_as = passage_model().same_as
         for t in self.terms:
             df = sum(1 for x in texts if t in x or any(y in x for y in same_as.get(t, ())))
             w = math.log(1 + n / (1 + df))
             if df == 0:
                 w *= 0.5
+                self._nowhere[t] = True
             if len(t) == 1:
                 w *= 0.3
             out[t] = w

@@ -65,7 +65,6 @@ def _cells(c: Case) -> dict | None:
         if said is not None and said["grounded"] and names_cell(q.metrics[0], quote):
             # (the sentence names the cell's row and column in some words of theirs: "共收到…26件" is
             # no figure for 商业企业)
-            said = {k: v for k, v in said.items() if not k.startswith("_")}
             said["warnings"] = ["表中该栏空白，以上是报告正文所述的数字，请核对它说的是否正是所问"]
             return said
     return res

@@ -36,7 +36,7 @@ def _another_thing(c: Case) -> dict:
     thing = counted_thing(c.q.text)
     said = answer_figure_in_words(c.ev, c.q, c.reports)
     if said is not None and said["grounded"]:
-        return {k: v for k, v in said.items() if not k.startswith("_")}
+        return said
     out = refusal(c.q, f"报告的统计表不按“{thing}”计数，正文中也没有正好说它的数字")
     if said is not None and said.get("candidates"):
         out["candidates"] = said["candidates"]

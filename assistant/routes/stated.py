@@ -18,14 +18,10 @@ def _figure(c: Case) -> dict:
         why = does_not_count_what_was_asked(c.ev, c.q, res)
         if why:
             return refusal_with_candidates(res, c.q, [], said=why, listed="找到的数字")
-        return _public(better_in_words(c.ev, c.q, c.reports, res)) or res
+        return better_in_words(c.ev, c.q, c.reports, res) or res
     if res["grounded"] or res.get("candidates") or c.q.metrics:
         return res
-    return _public(answer_figure_in_words(c.ev, c.q, c.reports)) or res
-
-
-def _public(res: dict | None) -> dict | None:
-    return {k: v for k, v in res.items() if not k.startswith("_")} if res else res
+    return answer_figure_in_words(c.ev, c.q, c.reports) or res
 
 
 FIGURE = Route("stated_figure", lambda c: c.q.wants_figure or bool(c.q.metrics), _figure)
