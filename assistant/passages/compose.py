@@ -38,16 +38,18 @@ def asks_words(q: Question) -> bool:
     return any(w in q.text for w in passage_model().words_question)
 
 
-def answer_passage(ev: Evidence, q: Question, reports: list[dict], strict: bool = False) -> dict | None:
-    """`strict`: tried before the figure routes; None unless a passage says most of the question."""
+def answer_passage(ev: Evidence, q: Question, reports: list[dict], strict: bool = False,
+                   meaning: dict | None = None) -> dict | None:
+    """`strict`: tried before the figure routes; None unless a passage says most of the question.
+    `meaning`: the paragraphs' meaning ranks (`meaning_ranks`), when the caller has them already."""
     subject = q.metric or ""
     if not query_of(subject).strip():
         return None if strict else refusal(q, "问题中没有可查找的内容")
     ids = [r["report_id"] for r in reports]
-    meaning = _meaning(ev, q, ids)
+    meaning = meaning_ranks(ev, q, ids) if meaning is None else meaning
     if len(ids) > WIDE_SCOPE:
         ids = list(dict.fromkeys(rid for rid, _ in sorted(meaning, key=lambda k: -meaning[k])))[:WIDE_SCOPE]
-    blocks = blocks_of(ev.store.paragraphs(ids))
+    blocks = blocks_of([p for rid in ids for p in ev.stated.paragraphs(rid)])
     ranker = Ranker(q.text, subject, blocks, meaning, agencies=[r["agency"] or "" for r in reports])
     ranked = ranker.ranked()
     ranked = [(s, b, sc) for s, b, sc in ranked if any(not x.sentence.heading for x in sc)]
@@ -150,7 +152,7 @@ def _joined(run: list[Sentence]) -> str:
     return text[start:end + len(run[-1].text)].strip()
 
 
-def _meaning(ev: Evidence, q: Question, ids: list[str]) -> dict[tuple[str, int], float]:
+def meaning_ranks(ev: Evidence, q: Question, ids: list[str]) -> dict[tuple[str, int], float]:
     """(report, paragraph start) -> 0..1 by the hybrid retriever's rank of the paragraph for the
     question; empty when no retriever is open (the words then decide alone)."""
     try:
@@ -161,7 +163,7 @@ def _meaning(ev: Evidence, q: Question, ids: list[str]) -> dict[tuple[str, int],
     if retriever is None:
         return {}
     hits = retriever.search(q.text, report_ids=ids, k=30, candidates=60, kinds={"paragraph"})
-    paragraphs = ev.store.paragraphs({h.chunk["report_id"] for h in hits}) if hits else []
+    paragraphs = [p for rid in {h.chunk["report_id"] for h in hits} for p in ev.stated.paragraphs(rid)]
     out: dict[tuple[str, int], float] = {}
     for i, h in enumerate(hits):
         at = h.chunk.get("start_pos") or 0

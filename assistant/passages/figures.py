@@ -178,6 +178,7 @@ class InWords:
     near: list[Said]
     unsaid: list[str]
     reports: dict
+    ranker: Ranker
 
 
 def find_in_words(ev: Evidence, q: Question, reports: list[dict]) -> InWords | None:
@@ -198,11 +199,11 @@ def find_in_words(ev: Evidence, q: Question, reports: list[dict]) -> InWords | N
     best = found[0] if found else None
     rivals = [x for x in found[1:] if best and x.score >= best.score - TIE and x.value != best.value]
     if best is None or best.score < ENOUGH or best.lumped or rivals:
-        return InWords(None, near, [], by_report)
+        return InWords(None, near, [], by_report, ranker)
     # a word of the question that no sentence of the reports says at all ("抖音直播搞了几场",
     # "在电视台办了几期") cannot be what this figure counts: it is not read, and nothing is stated
     unsaid = [t for t in ranker.unsaid(best.group + " " + best.block.leaf) if ranker.nowhere(t)]
-    return InWords(None if unsaid else best, near, unsaid, by_report)
+    return InWords(None if unsaid else best, near, unsaid, by_report, ranker)
 
 
 def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> dict | None:
@@ -211,8 +212,10 @@ def answer_figure_in_words(ev: Evidence, q: Question, reports: list[dict]) -> di
     found = find_in_words(ev, q, reports)
     if found is None:
         return None
-    if found.best is None:
-        return _offer(q, found)
+    return _offer(q, found) if found.best is None else _answer(q, found)
+
+
+def _answer(q: Question, found: InWords) -> dict:
     best = found.best
     r = found.reports[best.sentence.report_id]
     b = AnswerBuilder(q)
@@ -285,7 +288,5 @@ def better_in_words(ev: Evidence, q: Question, reports: list[dict], result: dict
     found = find_in_words(ev, q, reports)
     if found is None or found.best is None or found.best.value == result["figures"][0]["value"]:
         return None
-    ranker = Ranker(q.text, q.metric, blocks_of([p for r in reports for p in ev.stated.paragraphs(r["report_id"])]),
-                    agencies=[r["agency"] or "" for r in reports])
-    said = ranker.coverage(_figure_sentences(ev, result)[0])
-    return answer_figure_in_words(ev, q, reports) if found.best.score >= said + BETTER else None
+    said = found.ranker.coverage(_figure_sentences(ev, result)[0])
+    return _answer(q, found) if found.best.score >= said + BETTER else None

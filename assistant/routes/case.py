@@ -40,6 +40,14 @@ class Case:
 
         return one_stated_figure(self.ev, self.q, self.reports)
 
+    @cached_property
+    def meaning(self) -> dict:
+        """The paragraphs' meaning ranks for the question (one query embedding per case, shared by
+        the two passage routes)."""
+        from ..passages.compose import meaning_ranks
+
+        return meaning_ranks(self.ev, self.q, [r["report_id"] for r in self.reports])
+
     @property
     def asks_rate_of_counts(self) -> bool:
         """"百分之多少" of one count cell: a count cannot answer it; a percentage the report states

@@ -11,5 +11,5 @@ from ..passages import answer_passage, asks_words
 from .case import Route
 
 WORDS_FIRST = Route("passage_for_words", lambda c: asks_words(c.q),
-                    lambda c: answer_passage(c.ev, c.q, c.reports, strict=True))
-PASSAGE = Route("passage", lambda c: True, lambda c: answer_passage(c.ev, c.q, c.reports))
+                    lambda c: answer_passage(c.ev, c.q, c.reports, strict=True, meaning=c.meaning))
+PASSAGE = Route("passage", lambda c: True, lambda c: answer_passage(c.ev, c.q, c.reports, meaning=c.meaning))
