@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+import numpy as np
+
 from index.bm25 import tokenize
 from index.errors import IndexStoreError
 from index.fact_store import FactStore
+from index.vector_store import PARAGRAPH_MEANING
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+EXACT_PARAGRAPHS = 5000     # a filter to at most this many paragraphs is scored exactly, not searched
 
 
 @dataclass
@@ -61,26 +65,55 @@ class Retriever:
 
     def _dense(self, store, query: str, ids: list[str] | None, candidates: int, kinds: set[str] | None,
                lexical: dict[str, dict]) -> list[list[str]]:
-        """The dense ranking, as chunk ids per rank: a paragraph of the reports (filtered in the
-        vector store), or a table-row meaning standing for its rows in the reports (the fact store
-        knows which): the rows the lexical side found, then others up to `candidates` in all."""
+        """The dense ranking, as chunk ids per rank: a meaning standing for its chunks in the reports
+        (the fact store knows which). Paragraphs of a few reports are scored exactly against their
+        meanings' vectors; otherwise the vector store's nearest meanings are mapped to the reports'
+        chunks: the rows the lexical side found, then others up to `candidates` in all."""
         vector = self.embeddings.embed_query(query)
-        items = [(sim, [cid]) for cid, sim in store.search(vector, k=candidates, report_ids=ids)] \
-            if kinds is None or "paragraph" in kinds else []
+        items: list[tuple[float, list[str]]] = []
+        if kinds is None or "paragraph" in kinds:
+            items += self._dense_paragraphs(store, vector, ids, candidates)
         if (kinds is None or "table_row" in kinds) and hasattr(store, "search_meanings"):
-            found: dict[str, list[str]] = {}
-            for cid, c in lexical.items():
-                if c.get("meaning"):
-                    found.setdefault(c["meaning"], []).append(cid)
-            budget = candidates
-            for m, sim in store.search_meanings(vector, k=candidates):
-                rows = list(found.get(m, []))
-                if budget > 0:
-                    more = [cid for _, cid in self.facts.chunks_of_meanings([m], ids, budget + len(rows))
-                            if cid not in rows][:budget]
-                    budget -= len(more)
-                    rows += more
-                if rows:
-                    items.append((sim, rows))
+            items += self._by_meaning(store.search_meanings(vector, k=candidates), ids, candidates, lexical)
         items.sort(key=lambda x: -x[0])
         return [cids for _, cids in items[:candidates]]
+
+    def _dense_paragraphs(self, store, vector: list[float], ids: list[str] | None,
+                          candidates: int) -> list[tuple[float, list[str]]]:
+        items: list[tuple[float, list[str]]] = []
+        mine = self.facts.paragraph_meanings(ids, EXACT_PARAGRAPHS) if ids is not None else None
+        if mine is not None:           # every paragraph of these reports, scored against its meaning
+            by_meaning: dict[str, list[str]] = {}
+            for cid, m in mine:
+                by_meaning.setdefault(m, []).append(cid)
+            found = store.vectors_of(list(by_meaning))
+            q = np.asarray(vector, dtype=np.float32)
+            q /= np.linalg.norm(q) or 1.0
+            items = sorted(((float(found[m] @ q), cids) for m, cids in by_meaning.items() if m in found),
+                           key=lambda x: -x[0])[:candidates]
+        else:
+            items = self._by_meaning(store.search_meanings(vector, k=candidates, kind=PARAGRAPH_MEANING), ids,
+                                     candidates, {})
+        if self.facts.has_unshared_paragraphs(ids):     # an index built before paragraph meanings
+            items += [(sim, [cid]) for cid, sim in store.search(vector, k=candidates, report_ids=ids)]
+        return items
+
+    def _by_meaning(self, hits: list[tuple[str, float]], ids: list[str] | None, candidates: int,
+                    lexical: dict[str, dict]) -> list[tuple[float, list[str]]]:
+        """Nearest meanings -> their chunks in the reports: those the lexical side found first, then
+        others, at most `candidates` chunks added in all."""
+        found: dict[str, list[str]] = {}
+        for cid, c in lexical.items():
+            if c.get("meaning"):
+                found.setdefault(c["meaning"], []).append(cid)
+        items, budget = [], candidates
+        for m, sim in hits:
+            chunks = list(found.get(m, []))
+            if budget > 0:
+                more = [cid for _, cid in self.facts.chunks_of_meanings([m], ids, budget + len(chunks))
+                        if cid not in chunks][:budget]
+                budget -= len(more)
+                chunks += more
+            if chunks:
+                items.append((sim, chunks))
+        return items

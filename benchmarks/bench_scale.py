@@ -169,13 +169,7 @@ def run_stages(sizes: list[int], work: Path, n_questions: int) -> list[dict]:
     """One index grown through `sizes`; each finished phase saved in work/state.json (resumable)."""
     import dataclasses
 
-    from benchmarks.generate_corpus import PORTAL_FORMATS, Truth, generate, questions
-    from benchmarks.generate_corpus import agencies as _agencies
-
-    def agencies_all() -> list[str]:
-        import benchmarks.generate_corpus as g
-
-        return _agencies(len(g.DEPARTMENTS) * len(g.PLACES) * len(g.DISTRICTS))
+    from benchmarks.generate_corpus import PORTAL_FORMATS, Truth, all_agencies, generate, questions
 
     work.mkdir(parents=True, exist_ok=True)
     state_file = work / "state.json"
@@ -190,7 +184,7 @@ def run_stages(sizes: list[int], work: Path, n_questions: int) -> list[dict]:
     need = max(sizes) + 1                              # one spare report for the add/replace/remove timing
     truths_file = work / "truths.json"
     if state.get("pool") != need or not truths_file.exists():
-        per_year = len(agencies_all())           # past 5 years x every agency: later years (2026…) too
+        per_year = len(all_agencies())           # past 5 years x every agency: later years (2026…) too
         years = tuple(range(2021, 2021 + max(5, -(-need // per_year))))
         truths = generate(pool, need, formats=PORTAL_FORMATS, years=years)
         truths_file.write_text(json.dumps([dataclasses.asdict(t) for t in truths], ensure_ascii=False), encoding="utf-8")

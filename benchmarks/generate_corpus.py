@@ -77,13 +77,25 @@ class Truth:
     unreadable: dict = field(default_factory=dict)  # cells a portal run does not pin down -> their value
 
 
+# more districts for a national-scale corpus (100,000 reports are 20,000 agencies over 5 years);
+# their agencies come after the first 4,000, so every smaller corpus is the same as before
+MORE_DISTRICTS = ["鼓楼区", "天河区", "雨花区", "龙华区", "海曙区", "鄞州区", "姑苏区", "玄武区", "秦淮区", "建邺区",
+                  "庐阳区", "蜀山区", "仓山区", "思明区", "历下区", "市南区", "金水区", "江汉区", "岳麓区", "青山湖区",
+                  "武侯区", "云岩区", "五华区", "雁塔区", "七里河区", "小店区", "越秀区", "南明区", "官渡区", "碑林区",
+                  "安宁区", "迎泽区", "芙蓉区", "洪山区", "中原区", "黄岛区", "槐荫区", "湖里区", "晋安区", "包河区",
+                  "锦江区"]
+
+
+def all_agencies() -> list[str]:
+    first = [f"{p}{z}{d}" for d in DEPARTMENTS for p in PLACES for z in DISTRICTS]
+    random.Random(0).shuffle(first)
+    more = [f"{p}{z}{d}" for d in DEPARTMENTS for p in PLACES for z in MORE_DISTRICTS]
+    random.Random(1).shuffle(more)
+    return first + more
+
+
 def agencies(n: int) -> list[str]:
-    out = []
-    for d in DEPARTMENTS:
-        for p in PLACES:
-            for z in DISTRICTS:
-                out.append(f"{p}{z}{d}")
-    random.Random(0).shuffle(out)
+    out = all_agencies()
     if n > len(out):
         raise ValueError(f"at most {len(out)} agencies")
     return out[:n]

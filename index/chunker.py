@@ -1,9 +1,11 @@
 """Report -> chunks: each paragraph (prefixed by its section path) and each table row (with headers).
 
-A chunk's `embed_text` leaves the figures out of table rows: the row's meaning (table, row and
-column labels) is what a question matches, and it repeats across reports. So the vector store holds
-a row meaning once for the whole corpus (id `meaning`, a hash of its embedding text), and the fact
-store says which reports' rows have it. The figures stay in `text` (for lexical search and display).
+A chunk's `embed_text` is its meaning without what differs from report to report: a table row's
+labels (table, row and column, no figures), and a paragraph's words with its figures, and the
+report's own agency name, put as placeholders. Thousands of agencies publish the same paragraphs
+with their own name and numbers ("2023年，某某局认真贯彻落实《条例》…"); each such meaning is one
+vector for the whole corpus (id `meaning`, a hash of its embedding text) and the fact store says
+which reports' chunks have it. The figures stay in `text`: lexical search and display read them.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ class Chunk:
     start: int | None = None
     end: int | None = None
     page: int | None = None
-    meaning: str | None = None    # table rows: the id of their meaning's one vector
+    meaning: str | None = None    # the id of the chunk's meaning's one vector (paragraphs: "para:…")
 
     def metadata(self, agency: str | None, year: int | None) -> dict:
         md = {"report_id": self.report_id, "kind": self.kind, "section": self.section,
@@ -41,9 +43,23 @@ class Chunk:
         return md
 
 
-def meaning_id(embed_text: str) -> str:
-    """The vector id of a table-row meaning: the same labels in any report are one vector."""
-    return "row:" + hashlib.sha1(embed_text.encode()).hexdigest()[:20]
+FIGURE = re.compile(r"\d+(?:[.,]\d+)*%?")
+FIGURE_MARK = "N"          # what a figure becomes in a paragraph's embedding text
+OWN_NAME = "本机关"         # what the report's own agency name becomes
+
+
+def meaning_id(embed_text: str, prefix: str = "row") -> str:
+    """The vector id of a meaning: the same labels (or masked words) in any report are one vector."""
+    return f"{prefix}:" + hashlib.sha1(embed_text.encode()).hexdigest()[:20]
+
+
+def paragraph_meaning(text: str, agency: str | None) -> str:
+    """A paragraph's embedding text: its figures and its report's own agency name as placeholders,
+    so paragraphs that differ only in those share one vector (dense search matches words; the
+    figures are matched lexically and read from the text)."""
+    if agency and len(agency) >= 3:
+        text = text.replace(agency, OWN_NAME)
+    return FIGURE.sub(FIGURE_MARK, text)
 
 
 def _split_long(text: str) -> list[tuple[int, int]]:
@@ -67,9 +83,10 @@ def chunk_report(report: Report) -> list[Chunk]:
         for k, (s, e) in enumerate(_split_long(p.text)):
             body = p.text[s:e]
             text = f"{p.section}\n{body}" if p.section else body
+            embed = paragraph_meaning(text, report.meta.agency)
             chunks.append(Chunk(chunk_id=f"{rid}:p{n}.{k}", report_id=rid, kind="paragraph", text=text,
-                                embed_text=text, section=p.section, start=p.start + s, end=p.start + e,
-                                page=p.page))
+                                embed_text=embed, section=p.section, start=p.start + s, end=p.start + e,
+                                page=p.page, meaning=meaning_id(embed, "para")))
     for t in report.tables:
         for n, row in enumerate(t.rows):
             cells = [c for c in t.cells if c.row == row]

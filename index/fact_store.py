@@ -628,13 +628,50 @@ class FactStore:
         return self._q("SELECT COUNT(*) AS n FROM meanings")[0]["n"]
 
     def vector_ids(self) -> set[str]:
-        """The ids the vector store should hold for the committed reports: their paragraphs, and the
-        meaning of each of their table rows (once)."""
-        return {r["v"] for r in self._q("SELECT chunk_id AS v FROM chunks WHERE kind <> 'table_row'"
+        """The ids the vector store should hold for the committed reports: each meaning of their
+        chunks once (and a paragraph of an index built before paragraph meanings, by chunk id)."""
+        return {r["v"] for r in self._q("SELECT chunk_id AS v FROM chunks WHERE kind <> 'table_row' AND meaning IS NULL"
                                         " UNION SELECT meaning AS v FROM chunks WHERE meaning IS NOT NULL")}
 
+    def paragraph_meanings(self, report_ids: list[str], limit: int) -> list[tuple[str, str]] | None:
+        """(chunk_id, meaning) of the paragraphs of these reports, or None when there are more than
+        `limit` (the caller then searches the vector store instead of scoring each one)."""
+        out: list[tuple[str, str]] = []
+        ids = sorted(set(report_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            out += [(r["chunk_id"], r["meaning"]) for r in self._q(
+                f"SELECT chunk_id, meaning FROM chunks WHERE report_id IN ({','.join('?' * len(part))})"
+                f" AND kind = 'paragraph' AND meaning IS NOT NULL ORDER BY chunk_id", part)]
+            if len(out) > limit:
+                return None
+        return out
+
+    def has_unshared_paragraphs(self, report_ids: list[str] | None) -> bool:
+        """Paragraphs stored before paragraph meanings (their vector is per report, by chunk id)."""
+        if report_ids is None:
+            return bool(self._q("SELECT 1 AS x FROM chunks WHERE meaning IS NULL AND kind = 'paragraph' LIMIT 1"))
+        ids = sorted(set(report_ids))
+        return any(self._q(f"SELECT 1 AS x FROM chunks WHERE meaning IS NULL AND kind = 'paragraph' AND report_id IN"
+                           f" ({','.join('?' * len(ids[i:i + 500]))}) LIMIT 1", ids[i:i + 500])
+                   for i in range(0, len(ids), 500))
+
+    def orphan_meanings(self) -> list[str]:
+        """Meanings whose vectors were written but that no committed chunk has any more (their
+        reports were replaced or removed)."""
+        return [r["meaning"] for r in self._q(
+            "SELECT meaning FROM meanings m WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.meaning = m.meaning)")]
+
+    def forget_meanings(self, meanings: list[str]) -> None:
+        """Before their vectors are deleted: a report committed later with one of these meanings
+        then writes its vector again."""
+        with self._lock:
+            for i in range(0, len(meanings), 500):
+                part = meanings[i:i + 500]
+                self._sql.execute(f"DELETE FROM meanings WHERE meaning IN ({','.join('?' * len(part))})", part)
+
     def chunks_of_meanings(self, meanings: list[str], report_ids: list[str] | None, limit: int) -> list[tuple[str, str]]:
-        """(meaning, chunk_id) of the table rows with these meanings, in the given reports (all when
+        """(meaning, chunk_id) of the chunks with these meanings, in the given reports (all when
         None), the meanings' order kept, at most `limit` in all."""
         out: list[tuple[str, str]] = []
         for m in meanings:

@@ -162,8 +162,8 @@ class _Pending:
     replaces: str | None
     size: int
     mtime: float
-    vectors: dict | None = None       # paragraph vectors from the parse worker
-    fresh: int = 0
+    vectors: dict | None = None       # paragraph vectors from the parse worker, by chunk id
+    fresh: frozenset = frozenset()    # the chunk ids of those the worker computed (not in the cache)
 
 
 @dataclass
@@ -289,6 +289,8 @@ class Indexer:
             done = ahead.popleft()
             self._guard(done.path, summary, self._finish, done, summary)
         self._flush(summary)
+        if summary.updated or summary.removed:
+            self._sweep_meanings()
 
     def _run_queue(self, files: list[Path], progress, summary: IndexSummary) -> None:
         """PostgreSQL: queue the files, then take a few at a time until none is left; other
@@ -364,7 +366,7 @@ class Indexer:
             self._batch_started = time.monotonic()
         self._pending.append(_Pending(path, key, report, parsed.chunks, parsed.tokens, old["report_id"] if old else None,
                                       stat.st_size, stat.st_mtime, getattr(parsed, "vectors", None),
-                                      len(getattr(parsed, "fresh", None) or [])))
+                                      frozenset(getattr(parsed, "fresh", None) or ())))
         if len(self._pending) >= BATCH_FILES or sum(len(p.chunks) for p in self._pending) >= BATCH_CHUNKS:
             self._flush(summary)
 
@@ -420,20 +422,28 @@ class Indexer:
             summary.chunks += len(p.chunks)
 
     def _write_vectors(self, batch: list[_Pending]) -> None:
-        """The paragraphs' vectors under their reports, and one vector for each table-row meaning the
-        store has not seen (its report's commit records it as written: vectors come first)."""
-        given = [p for p in batch if p.vectors is not None]
-        if given:           # embedded by the parse workers
-            self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in given for c in p.chunks
-                              if c.kind != "table_row"], vectors={k: v for p in given for k, v in p.vectors.items()},
-                             fresh=sum(p.fresh for p in given))
-        self.vectors.add([(c, p.report.meta.agency, p.report.meta.year) for p in batch if p.vectors is None
-                          for c in p.chunks if c.kind != "table_row"])
-        rows = {c.meaning: c for p in batch for c in p.chunks if c.kind == "table_row" and c.meaning}
-        known = self.facts.known_meanings(list(rows))
-        new = [c for m, c in rows.items() if m not in known]
-        if new:
-            self.vectors.add_meanings(new)
+        """One vector for each meaning (paragraph or table row) the store has not seen; its report's
+        commit records it as written (vectors come first). Paragraph vectors come from the parse
+        workers when they embed, else from the cached embedder."""
+        given = {k: v for p in batch if p.vectors for k, v in p.vectors.items()}
+        fresh = {cid for p in batch for cid in p.fresh}
+        by_meaning = {c.meaning: c for p in batch for c in p.chunks if c.meaning}
+        known = self.facts.known_meanings(list(by_meaning))
+        new = [c for m, c in by_meaning.items() if m not in known]
+        embedded = [c for c in new if c.chunk_id in given]
+        self.vectors.add_meanings(embedded, vectors=given, fresh=sum(c.chunk_id in fresh for c in embedded))
+        self.vectors.add_meanings([c for c in new if c.chunk_id not in given])
+
+    def _sweep_meanings(self) -> None:
+        """Vectors of meanings no report has any more (after a replace or a remove). Only with one
+        writer at a time (SQLite's lock): with concurrent PostgreSQL writers another could be about
+        to commit a report with that meaning, so there they stay (search maps them to no chunk)."""
+        if self.facts.dialect == "postgresql":
+            return
+        gone = self.facts.orphan_meanings()
+        if gone:
+            self.facts.forget_meanings(gone)
+            self.vectors.delete_meanings(gone)
 
     def _remove(self, key: str, summary: IndexSummary) -> None:
         """A report id removes the report (every source of it); a file (its path or name) removes

@@ -3,9 +3,12 @@
 Chroma's own default embedding function would download a model, so the collection always gets our
 embedder through langchain-chroma, and vectors are computed by us.
 
-Two kinds of vector share the collection: report paragraphs (metadata: report_id, agency, year;
-kind "paragraph"), and table-row meanings (kind "row_meaning", id `row:<hash>`), one per distinct
-row meaning in the whole corpus. Which reports hold a meaning is in the fact store.
+The collection holds meanings, each once for the whole corpus: table-row meanings (kind
+"row_meaning", id `row:<hash>`) and paragraph meanings (kind "paragraph_meaning", id `para:<hash>`:
+the paragraph's words, its figures and agency name masked). Which reports' chunks have a meaning is
+in the fact store, so filtering by report happens there. An index built before paragraph meanings
+also holds per-report paragraph vectors (kind "paragraph", metadata report_id, agency, year); they
+are still searched and removed with their reports.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from .errors import IndexStoreError
 log = logging.getLogger(__name__)
 COLLECTION = "report_chunks"
 MEANING = "row_meaning"
+PARAGRAPH_MEANING = "paragraph_meaning"
+MEANING_KIND = {"table_row": MEANING, "paragraph": PARAGRAPH_MEANING}
 
 
 class VectorStore(Protocol):
@@ -92,13 +97,44 @@ class ChromaVectorStore:
                 self._store._collection.upsert(ids=ids, embeddings=vecs[i:i + 4096], metadatas=metadatas,
                                                documents=[c.embed_text for c, _, _ in part])
 
-    def add_meanings(self, chunks: list[Chunk]) -> None:
-        """One vector per table-row meaning (the chunks given are one per meaning)."""
+    def add_meanings(self, chunks: list[Chunk], vectors: dict | None = None, fresh: int = 0) -> None:
+        """One vector per meaning (the chunks given are one per meaning), embedded through the
+        cached embedder, or given by chunk id (float32 bytes from a parse worker; `fresh` of them new,
+        the rest came from the embedding cache)."""
+        if not chunks:
+            return
+        vecs = None
+        if vectors is not None:
+            import numpy as np
+
+            vecs = [np.frombuffer(vectors[c.chunk_id], dtype=np.float32).tolist() for c in chunks]
+            remember = getattr(self._args[0], "remember", None)
+            if remember is not None:
+                remember([c.embed_text for c in chunks], vecs, fresh)
         for i in range(0, len(chunks), 4096):
             part = chunks[i:i + 4096]
-            self._store.add_texts([c.embed_text for c in part],
-                                  metadatas=[{"kind": MEANING, "table": c.table or "", "row": c.row or ""} for c in part],
-                                  ids=[c.meaning for c in part])
+            metadatas = [{"kind": MEANING_KIND[c.kind], "table": c.table or "", "row": c.row or ""} for c in part]
+            if vecs is None:
+                self._store.add_texts([c.embed_text for c in part], metadatas=metadatas, ids=[c.meaning for c in part])
+            else:
+                self._store._collection.upsert(ids=[c.meaning for c in part], embeddings=vecs[i:i + 4096],
+                                               metadatas=metadatas, documents=[c.embed_text for c in part])
+
+    def delete_meanings(self, meanings: list[str]) -> None:
+        for i in range(0, len(meanings), 4096):
+            self._store._collection.delete(ids=list(meanings[i:i + 4096]))
+
+    def vectors_of(self, meanings: list[str]):
+        """The stored vectors of these meanings: {id: unit numpy vector} (those the store holds)."""
+        import numpy as np
+
+        out = {}
+        for i in range(0, len(meanings), 4096):
+            got = self._store._collection.get(ids=list(meanings[i:i + 4096]), include=["embeddings"])
+            for mid, vec in zip(got.get("ids") or [], got.get("embeddings") if got.get("embeddings") is not None else []):
+                v = np.asarray(vec, dtype=np.float32)
+                out[mid] = v / (np.linalg.norm(v) or 1.0)
+        return out
 
     def delete_reports(self, report_ids: list[str]) -> None:
         if report_ids:
@@ -120,6 +156,17 @@ class ChromaVectorStore:
                 return ids
             offset += 5000
 
+    def ids(self) -> set[str]:
+        """Every vector id in the store (paged, as `report_ids`)."""
+        out: set[str] = set()
+        offset = 0
+        while True:
+            got = self._store._collection.get(include=[], limit=5000, offset=offset)
+            out |= set(got.get("ids") or [])
+            if len(got.get("ids") or []) < 5000:
+                return out
+            offset += 5000
+
     def count(self) -> int:
         return self._store._collection.count()
 
@@ -133,9 +180,9 @@ class ChromaVectorStore:
                             else {"report_id": report_ids[0]}]}
         return self._query(vector, k, flt)
 
-    def search_meanings(self, vector: list[float], k: int) -> list[tuple[str, float]]:
-        """Table-row meanings: (meaning id, similarity), best first."""
-        return self._query(vector, k, {"kind": MEANING})
+    def search_meanings(self, vector: list[float], k: int, kind: str = MEANING) -> list[tuple[str, float]]:
+        """Meanings of one kind (table rows by default): (meaning id, similarity), best first."""
+        return self._query(vector, k, {"kind": kind})
 
     def _query(self, vector: list[float], k: int, flt: dict) -> list[tuple[str, float]]:
         try:

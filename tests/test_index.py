@@ -84,7 +84,7 @@ def test_changed_file_replaces_only_its_report(indexed, tmp_path):
     assert s.updated == [str(seed)] and len(s.unchanged) == N_SHARED - 1
     ids = {r["report_id"] for r in comp.facts.reports()}
     assert old_id not in ids and len(ids) == N_SHARED
-    assert old_id not in comp.vectors.report_ids()
+    assert comp.vectors.ids() == comp.facts.vector_ids()      # the old report's own meanings went with it
     # only the changed paragraph is embedded again; its template rows come from the cache
     assert comp.embeddings.misses - misses <= 2
     res = comp.answerer.ask("2019年宁波市对口支援和区域合作局政府网站公开信息多少条？")
@@ -97,7 +97,7 @@ def test_remove_report(indexed):
     s = comp.indexer.index([], remove=[kewei["source"]])
     assert s.removed == [kewei["report_id"]]
     assert kewei["report_id"] not in comp.facts.report_ids()
-    assert kewei["report_id"] not in comp.vectors.report_ids()
+    assert comp.vectors.ids() == comp.facts.vector_ids()      # its meanings no other report has are gone
     res = comp.answerer.ask("上海市科委2024年行政许可本年处理决定数量是多少？")
     assert res["grounded"] is False
 
@@ -160,7 +160,8 @@ def test_killed_indexing_leaves_previous_index_usable(tmp_path):
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     comp = Components.from_settings(index_dir=index_dir)
-    assert comp.vectors.report_ids() == comp.facts.report_ids()
+    assert comp.facts.vector_ids() <= comp.vectors.ids()       # every committed meaning has its vector
+    assert not comp.vectors.report_ids()                        # and nothing is stored per report
     assert interrupted < len(comp.facts.report_ids()), "the kill landed after the run had finished"
 
 
@@ -283,7 +284,7 @@ def test_identical_files_are_one_report_with_two_sources(tmp_path, hash_embeddin
     new_id = next(i for i in ids if i != old_id)
     assert "47" in values(old_id) and "48" in values(new_id)
     assert comp.facts.report(old_id)["source"] == "b.txt"
-    assert old_id in comp.vectors.report_ids() and new_id in comp.vectors.report_ids()
+    assert comp.vectors.ids() == comp.facts.vector_ids()
     # the edited copy and the kept one are two reports of one agency and year: said, as for any two
     assert s.conflicts and "b.txt" in s.conflicts[0]
     again = comp.indexer.index([folder])                           # across runs: both unchanged, both kept
@@ -295,10 +296,10 @@ def test_identical_files_are_one_report_with_two_sources(tmp_path, hash_embeddin
     comp.indexer.index([folder])
     s = comp.indexer.index([], remove=["b.txt"])
     assert s.removed == [] and old_id in comp.facts.report_ids()
-    assert comp.facts.report(old_id)["source"] == "c.txt" and old_id in comp.vectors.report_ids()
+    assert comp.facts.report(old_id)["source"] == "c.txt" and comp.vectors.ids() == comp.facts.vector_ids()
     s = comp.indexer.index([], remove=["c.txt"])                   # the last source: the report goes
     assert s.removed == [old_id] and old_id not in comp.facts.report_ids()
-    assert old_id not in comp.vectors.report_ids()
+    assert comp.vectors.ids() == comp.facts.vector_ids()      # a.txt's report keeps its meanings
 
 
 def test_a_manifest_row_whose_report_is_gone_is_indexed_again(tmp_path, hash_embeddings):

@@ -43,13 +43,13 @@ def test_index_and_ask_against_chroma_server(tmp_path, chroma):
     assert len(s.added) == 1
     assert not (tmp_path / "local" / "chroma").exists()           # vectors live in the server
     remote = chromadb.HttpClient(host="127.0.0.1", port=chroma).get_collection("report_chunks")
-    assert remote.count() == len(comp.facts.vector_ids()) <= s.chunks     # each row meaning once
+    assert remote.count() == len(comp.facts.vector_ids()) <= s.chunks     # each meaning once
     res = comp.answerer.ask(Q)
     assert [f["value"] for f in res["figures"]] == ["47"]
     assert comp.retriever.search("组织人事处 牵头协调", k=3)
-    meanings = comp.facts.meaning_count()
+    assert comp.facts.meaning_count() == remote.count()
     comp.indexer.index([], remove=[SAMPLE.name])
-    assert remote.count() == meanings        # the report's paragraphs are gone; row meanings are shared
+    assert remote.count() == comp.facts.meaning_count() == 0    # meanings no report holds any more go
 
 
 def test_postgres_fact_store(tmp_path, postgres):
