@@ -33,15 +33,6 @@ class Chunk:
     page: int | None = None
     meaning: str | None = None    # the id of the chunk's meaning's one vector (paragraphs: "para:…")
 
-    def metadata(self, agency: str | None, year: int | None) -> dict:
-        md = {"report_id": self.report_id, "kind": self.kind, "section": self.section,
-              "agency": agency or "", "year": year or 0}
-        if self.table:
-            md["table"] = self.table
-        if self.row:
-            md["row"] = self.row
-        return md
-
 
 FIGURE = re.compile(r"\d+(?:[.,]\d+)*%?")
 FIGURE_MARK = "N"          # what a figure becomes in a paragraph's embedding text

@@ -74,29 +74,6 @@ class ChromaVectorStore:
         self._open()
         log.info("reopened the vector store after the index changed")
 
-    def add(self, items: list[tuple[Chunk, str | None, int | None]], vectors: dict | None = None,
-            fresh: int = 0) -> None:
-        """Store paragraph vectors: (chunk, agency, year) each, embedded through the cached embedder,
-        or given by chunk id (float32 bytes, computed by a parse worker; `fresh` of them new)."""
-        if not items:
-            return
-        if vectors is not None:
-            import numpy as np
-
-            vecs = [np.frombuffer(vectors[c.chunk_id], dtype=np.float32).tolist() for c, _, _ in items]
-            remember = getattr(self._args[0], "remember", None)
-            if remember is not None and items:
-                remember([c.embed_text for c, _, _ in items], vecs, fresh)
-        for i in range(0, len(items), 4096):
-            part = items[i:i + 4096]
-            metadatas = [c.metadata(agency, year) for c, agency, year in part]
-            ids = [c.chunk_id for c, _, _ in part]
-            if vectors is None:
-                self._store.add_texts([c.embed_text for c, _, _ in part], metadatas=metadatas, ids=ids)
-            else:
-                self._store._collection.upsert(ids=ids, embeddings=vecs[i:i + 4096], metadatas=metadatas,
-                                               documents=[c.embed_text for c, _, _ in part])
-
     def add_meanings(self, chunks: list[Chunk], vectors: dict | None = None, fresh: int = 0) -> None:
         """One vector per meaning (the chunks given are one per meaning), embedded through the
         cached embedder, or given by chunk id (float32 bytes from a parse worker; `fresh` of them new,
