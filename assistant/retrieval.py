@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+
 import numpy as np
 
 from index.bm25 import tokenize
@@ -91,7 +92,7 @@ class Retriever:
             q /= np.linalg.norm(q) or 1.0
             items = sorted(((float(found[m] @ q), cids) for m, cids in by_meaning.items() if m in found),
                            key=lambda x: -x[0])[:candidates]
-        else:
+        else:        # many reports (or all): the nearest meanings, then their paragraphs in those reports
             items = self._by_meaning(store.search_meanings(vector, k=candidates, kind=PARAGRAPH_MEANING), ids,
                                      candidates, {})
         if self.facts.has_unshared_paragraphs(ids):     # an index built before paragraph meanings
