@@ -55,7 +55,7 @@ def phase_index(corpus: Path, index_dir: Path) -> dict:
     return {"index_s": round(took, 1), "reports_per_s": round(n / took, 2), "chunks_per_s": round(s.chunks / took, 1),
             "chunks": s.chunks, "failed": len(s.failed), "cache_hit_rate": round(comp.embeddings.hit_rate, 3),
             "index_peak_rss_mb": round(_peak_mb()), "indexed": n, "vectors": vectors,
-            "vectors_per_report": round(vectors / max(reports, 1), 1), "disk_mb": round(_disk_mb(index_dir))}
+            "vectors_per_report": round(vectors / max(reports, 1), 3), "disk_mb": round(_disk_mb(index_dir))}
 
 
 def _disk_mb(path: Path) -> float:
