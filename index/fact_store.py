@@ -451,17 +451,15 @@ class FactStore:
         return {r["path"]: r for r in self._q("SELECT * FROM manifest")}
 
     def reports(self) -> list[dict]:
-        out = []
-        for r in self._q("SELECT * FROM reports ORDER BY agency, year"):
-            d = dict(r)
-            d["aliases"] = json.loads(d["aliases"] or "[]")
-            d["warnings"] = json.loads(d["warnings"] or "[]")
-            d["reading"] = json.loads(d.get("reading") or "[]")
-            out.append(d)
-        return out
+        return [_report_row(r) for r in self._q("SELECT * FROM reports ORDER BY agency, year")]
 
     def report(self, report_id: str) -> dict | None:
-        return next((r for r in self.reports() if r["report_id"] == report_id), None)
+        """One report by id (a key lookup: the web routes ask this per request, at any corpus size)."""
+        rows = self._q("SELECT * FROM reports WHERE report_id=?", (report_id,))
+        return _report_row(rows[0]) if rows else None
+
+    def reports_with_source(self, source: str) -> list[dict]:
+        return [_report_row(r) for r in self._q("SELECT * FROM reports WHERE source=?", (source,))]
 
     def reports_of(self, agency: str, year: int) -> list[dict]:
         """The committed reports of one agency and year (normally one)."""
@@ -691,3 +689,11 @@ class FactStore:
                                    f"({','.join('?' * len(part))}) ORDER BY report_id LIMIT ?", (m, *part, limit - len(out)))
                 out += [(m, r["chunk_id"]) for r in rows]
         return out
+
+
+def _report_row(r) -> dict:
+    d = dict(r)
+    d["aliases"] = json.loads(d["aliases"] or "[]")
+    d["warnings"] = json.loads(d["warnings"] or "[]")
+    d["reading"] = json.loads(d.get("reading") or "[]")
+    return d

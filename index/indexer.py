@@ -448,10 +448,9 @@ class Indexer:
     def _remove(self, key: str, summary: IndexSummary) -> None:
         """A report id removes the report (every source of it); a file (its path or name) removes
         that source only: a report whose content another file also holds stays indexed."""
-        reports = self.facts.reports()
-        by_id = [r["report_id"] for r in reports if r["report_id"] == key]
+        by_id = [key] if self.facts.report(key) else []            # key lookups: the same cost at any size
         paths = [p for p in self.facts.manifest() if key in (p, Path(p).name)]
-        paths += [r["path"] for r in reports if key == r["source"] and r["path"] and r["path"] not in paths]
+        paths += [r["path"] for r in self.facts.reports_with_source(key) if r["path"] and r["path"] not in paths]
         if not by_id and not paths:
             summary.failed.append((key, "no indexed report with that id or source"))
         for rid in by_id:
