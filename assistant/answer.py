@@ -98,13 +98,14 @@ def _scope(ev: Evidence, q: Question) -> tuple[list[dict], list[int]] | dict:
     """The reports the question is about and the years it names that the corpus lacks, or a refusal."""
     if q.unknown_place:
         have = "；语料中相关单位的报告有：" + "、".join(
-            f"{r['agency']}（{r['year']}年）" for r in ev.reports if r["agency"] in q.place_agencies) \
+            f"{r['agency']}（{r['year']}年）" for r in ev.reports_of(q.place_agencies)) \
             if q.place_agencies else ""
         return refusal(q, f"语料中没有{q.unknown_place}的报告{have}")
-    scope = [r for r in ev.reports if r["agency"] not in q.excluded]
-    if q.agencies:
-        names = {m.agency for m in q.agencies}
-        scope = [r for r in scope if r["agency"] in names]
+    if q.agencies:          # looked up by agency: the same cost at any corpus size
+        names = {m.agency for m in q.agencies} - set(q.excluded)
+        scope = ev.reports_of(names)
+    else:
+        scope = [r for r in ev.reports if r["agency"] not in q.excluded]
     if not q.years:
         return scope, []
     in_years = [r for r in scope if r["year"] in q.years]
@@ -121,13 +122,13 @@ def _with_nearest_scope(ev: Evidence, q: Question, refused: dict) -> dict:
     They are offered, never stated."""
     nearer, asked = None, q.text
     if q.unknown_place and q.place_agencies:
-        chosen = [a for a in q.place_agencies if any(r["agency"] == a for r in ev.reports)][:2]
+        chosen = [a for a in q.place_agencies if ev.by_agency.get(a)][:2]
         nearer = replace(q, unknown_place=None, place_agencies=[],
                          agencies=[AgencyMatch(a, a, 1.0) for a in chosen])
         asked = q.text.replace(q.unknown_place, chosen[0], 1) if len(chosen) == 1 else None
     elif q.years and q.agencies and not q.unknown_place:
         names = {m.agency for m in q.agencies}
-        have = sorted({r["year"] for r in ev.reports if r["agency"] in names and r["year"]})
+        have = sorted({r["year"] for r in ev.reports_of(names) if r["year"]})
         if have and len(q.years) == 1:
             year = min(have, key=lambda y: abs(y - q.years[0]))
             nearer = replace(without_change(q), years=[year])

@@ -7,6 +7,7 @@ question's cost independent of how many reports share the template.
 """
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from functools import lru_cache
 
@@ -43,6 +44,22 @@ def cell_key_text(row: str | None, col: str | None) -> str:
     return f"{(row or '').split(' / ')[-1]} {col or ''}"
 
 
+def _postings(texts: list[str]) -> dict[str, np.ndarray]:
+    """Bigram -> the positions of the texts holding it: typed arrays while building and one int32
+    array sliced per bigram (Python lists of ints would cost ten times the memory at scale)."""
+    ids: dict[str, int] = {}
+    gram_of, where = array("i"), array("i")
+    for i, text in enumerate(texts):
+        for g in grams(text):
+            gram_of.append(ids.setdefault(g, len(ids)))
+            where.append(i)
+    gram_arr = np.frombuffer(gram_of, dtype=np.int32)
+    order = np.argsort(gram_arr, kind="stable")
+    positions = np.frombuffer(where, dtype=np.int32)[order]
+    bounds = np.searchsorted(gram_arr[order], np.arange(len(ids) + 1))
+    return {g: positions[bounds[k]:bounds[k + 1]] for g, k in ids.items()}
+
+
 class FactCatalog:
     def __init__(self, store):
         self.store = store
@@ -62,11 +79,7 @@ class FactCatalog:
         self.prose_by_report: dict[str, list[int]] = defaultdict(list)
         for i, rid in enumerate(self.prose_reports):
             self.prose_by_report[rid].append(i)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, text in enumerate(self.prose_text):
-            for g in grams(text):
-                postings[g].append(i)
-        self.postings = {g: np.asarray(v, dtype=np.int32) for g, v in postings.items()}
+        self.postings = _postings(self.prose_text)
         self.idf = Idf([cell_full_text(*k) for k in self.cell_keys] + self.prose_text[:20000] or [""])
 
     def score_cells(self, qg: set[str]) -> list[tuple[float, float, tuple]]:

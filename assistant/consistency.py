@@ -11,7 +11,23 @@ class Consistency:
     def __init__(self, store, reports: list[dict]):
         self.store = store
         self.names = {r["report_id"]: f"{report_name(r)}{r['year'] or ''}年报告" for r in reports}
-        self.cross_failed = [c for c in cross_year_checks(store) if c["passed"] is False]
+        self._agency = {r["report_id"]: r["agency"] for r in reports}
+        self._reports_of: dict[str, list[dict]] = {}
+        for r in reports:
+            if r["agency"]:
+                self._reports_of.setdefault(r["agency"], []).append(r)
+        self._cross: dict[str, list[dict]] = {}     # agency -> its failed cross-year checks, once first cited
+
+    def cross_failed(self, report_ids: set[str]) -> list[dict]:
+        """Failed cross-year checks of the agencies of these reports (computed per agency when an
+        answer first cites it: the whole corpus's cells are never held)."""
+        out = []
+        for agency in sorted({self._agency.get(rid) for rid in report_ids} - {None}):
+            if agency not in self._cross:
+                self._cross[agency] = [c for c in cross_year_checks(self.store, self._reports_of.get(agency, []))
+                                       if c["passed"] is False]
+            out += self._cross[agency]
+        return out
 
     def for_cited(self, cited: list[dict]) -> tuple[list[str], set[int]]:
         """Warnings about the facts an answer cites, and the ids of the cited facts they concern.
@@ -36,7 +52,7 @@ class Consistency:
                 out.append(f"{name}「{c['table_title']}」一致性校验未通过：{c['rule']}"
                            f"（应为{c['expected']}，表中为{c['found']}）；数字按原文列出")
         ids = {f["fact_id"] for f in cited}
-        for c in self.cross_failed:
+        for c in self.cross_failed({f["report_id"] for f in cited}):
             hit = ids & {x["fact_id"] for x in c["cells"]}
             if hit:
                 concerned |= hit

@@ -16,23 +16,28 @@ ITEM1 = ITEM_TITLES["一"]
 DOC_ROWS = ITEM_ROWS["规范性文件"][1]
 
 
-def _cells(store, key_filter) -> dict[tuple[str, str, str], dict]:
+def _cells(store, key_filter, report_ids: set[str] | None) -> dict[tuple[str, str, str], dict]:
     out = {}
     for key in key_filter:
-        for f in store.facts_by_key(key):
+        for f in store.facts_by_key(key, report_ids):
             out[(f["report_id"], f["row_label"], f["col_label"])] = f
     return out
 
 
-def cross_year_checks(store) -> list[dict]:
-    reports = store.reports()
+def cross_year_checks(store, reports: list[dict] | None = None) -> list[dict]:
+    """The checks between consecutive years of each agency, over `reports` (all when None: the
+    cells of every report are read, so answering asks only for the agencies an answer cites)."""
+    only = None if reports is None else {r["report_id"] for r in reports}
+    if only is not None and not only:
+        return []
+    reports = store.report_list() if reports is None else reports
     by_agency: dict[str, dict[int, dict]] = defaultdict(dict)
     for r in reports:
         if r["agency"] and r["year"]:
             by_agency[r["agency"]][r["year"]] = r
     keys = [(T3_TITLE, row, col) for row in (CARRY_OUT, CARRY_IN) for col in T3_COLUMNS]
     keys += [(ITEM1, row, col) for row in DOC_ROWS for col in ("本年制发件数", "本年废止件数", "现行有效件数")]
-    cells = _cells(store, keys)
+    cells = _cells(store, keys, only)
     out = []
     for agency, years in by_agency.items():
         for year in sorted(years):

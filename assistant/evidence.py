@@ -17,20 +17,29 @@ from .stated import StatedFigures
 class Evidence:
     generation: int
     store: object
-    reports: list[dict]
+    reports: list[dict]                    # without their per-table reading (`read_templates` instead)
+    by_agency: dict[str, list[dict]]       # the same reports by agency: a question's scope is a lookup
     names: dict[str, list[str]]            # agency -> aliases, what agency mentions are matched against
     cells: Lookup
     stated: StatedFigures
     checks: Consistency
     retriever: Callable[[], object]        # opens the vector store on first use (wide prose questions only)
 
+    def reports_of(self, agencies) -> list[dict]:
+        """The reports of these agencies, in the order of `reports` (by agency, then year)."""
+        return sorted((r for a in set(agencies) for r in self.by_agency.get(a, [])), key=lambda r: r["agency"])
+
     @classmethod
     def build(cls, store, retriever: Callable[[], object]) -> "Evidence":
         generation = store.generation()
-        reports = store.reports()
+        reports = store.report_list()
+        by_agency: dict[str, list[dict]] = {}
+        for r in reports:
+            by_agency.setdefault(r["agency"], []).append(r)
         catalog = FactCatalog(store)
         index = CellIndex(catalog.cell_keys)
         template_keys = {k for keys in index.by_row.values() for k in keys}
-        return cls(generation=generation, store=store, reports=reports, names=agency_names(reports),
-                   cells=Lookup(store, index), stated=StatedFigures(store, catalog, template_keys),
-                   checks=Consistency(store, reports), retriever=retriever)
+        return cls(generation=generation, store=store, reports=reports, by_agency=by_agency,
+                   names=agency_names(reports), cells=Lookup(store, index),
+                   stated=StatedFigures(store, catalog, template_keys), checks=Consistency(store, reports),
+                   retriever=retriever)

@@ -83,8 +83,7 @@ def examples(reports: list[dict]) -> list[tuple[str, str]]:
         out.append(("排名", f"{same_year[0]}年各单位本年新收政府信息公开申请数量排名"))
     elif len({r["agency"] for r in named}) >= 2:
         out.append(("排名", "各单位本年新收政府信息公开申请数量排名"))
-    tabled = [r for r in named if any(str(t.get("template") or "").startswith("三") and t.get("read")
-                                      for t in r.get("reading") or [])]
+    tabled = [r for r in named if any(t.startswith("三") for t in r.get("read_templates") or ())]
     if tabled:                 # an overview is the report's table figures: only where tables were read
         out.append(("概况", f"{tabled[-1]['agency']}{tabled[-1]['year']}年政府信息公开情况怎么样？"))
     return out

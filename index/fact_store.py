@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS facts (
   start_pos INTEGER, end_pos INTEGER, page INTEGER, layout TEXT, note TEXT);
 CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id);
 CREATE INDEX IF NOT EXISTS facts_key ON facts(table_title, row_label, col_label);
+CREATE INDEX IF NOT EXISTS facts_prose ON facts(fact_id) WHERE kind = 'prose';
 CREATE TABLE IF NOT EXISTS checks (
   report_id TEXT NOT NULL, table_title TEXT, rule TEXT, expected TEXT, found TEXT, passed INTEGER, cells TEXT);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
@@ -452,6 +453,16 @@ class FactStore:
 
     def reports(self) -> list[dict]:
         return [_report_row(r) for r in self._q("SELECT * FROM reports ORDER BY agency, year")]
+
+    def report_list(self) -> list[dict]:
+        """Every report without its per-table reading (what answering holds in memory for each
+        report: about a tenth of the whole row); `read_templates` says which template tables were read."""
+        out = []
+        for r in self._q("SELECT * FROM reports ORDER BY agency, year"):
+            d = _report_row(r)
+            d["read_templates"] = tuple(sorted({str(t.get("template") or "") for t in d.pop("reading") if t.get("read")}))
+            out.append(d)
+        return out
 
     def report(self, report_id: str) -> dict | None:
         """One report by id (a key lookup: the web routes ask this per request, at any corpus size)."""

@@ -332,7 +332,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
         agencies, years = filters()
         choices = report_choices()
         ids = [v for _, v in choices]
-        return (status, reports_html(comp.facts, answerer.reports()),
+        return (status, reports_html(comp.facts, comp.facts.reports()),
                 gr.update(choices=choices, value=selected if selected in ids else None),
                 gr.update(choices=agencies, value=ALL), gr.update(choices=years, value=ALL), coverage_md())
 
@@ -412,7 +412,7 @@ def build_ui(comp, settings, guard=None) -> gr.Blocks:
             clear_btn.click(clear, None, outputs)
             chat.clear(door(OPEN)(lambda: None), None, ctx)           # the chat's own trash button clears the context too
         with gr.Tab("报告"):
-            reports_box = gr.HTML(door(OPEN)(lambda: reports_html(comp.facts, answerer.reports())), elem_id="reports")
+            reports_box = gr.HTML(door(OPEN)(lambda: reports_html(comp.facts, comp.facts.reports())), elem_id="reports")
             chooser = gr.Dropdown(report_choices(), value=None, label="查看报告详情（表格中未通过校验的格子标红）",
                                   elem_id="report-chooser")
             detail = gr.HTML(elem_id="report-detail")
