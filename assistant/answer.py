@@ -73,7 +73,8 @@ class Answerer:
             self._readings = (ev.generation, readings)
         q = readings.get(key)
         if q is None:
-            q = readings[key] = parse_question(question, ev.reports, agency=agency, year=year, names=ev.names)
+            q = readings[key] = parse_question(question, ev.reports, agency=agency, year=year, names=ev.names,
+                                               corpus_years=ev.years)
         return q
 
     def ask(self, question: str, agency: str | None = None, year: int | None = None,

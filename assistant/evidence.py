@@ -19,6 +19,7 @@ class Evidence:
     store: object
     reports: list[dict]                    # without their per-table reading (`read_templates` instead)
     by_agency: dict[str, list[dict]]       # the same reports by agency: a question's scope is a lookup
+    years: list[int]                       # the years the reports have, sorted
     names: dict[str, list[str]]            # agency -> aliases, what agency mentions are matched against
     cells: Lookup
     stated: StatedFigures
@@ -40,6 +41,7 @@ class Evidence:
         index = CellIndex(catalog.cell_keys)
         template_keys = {k for keys in index.by_row.values() for k in keys}
         return cls(generation=generation, store=store, reports=reports, by_agency=by_agency,
+                   years=sorted({r["year"] for r in reports if r.get("year")}),
                    names=agency_names(reports), cells=Lookup(store, index),
                    stated=StatedFigures(store, catalog, template_keys), checks=Consistency(store, reports),
                    retriever=retriever)

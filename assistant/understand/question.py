@@ -404,14 +404,18 @@ def root_index(names: dict[str, list[str]]) -> dict[str, set[str]]:
 
 
 def parse_question(text: str, reports: list[dict], agency: str | None = None,
-                   year: int | None = None, names: dict[str, list[str]] | None = None) -> Question:
+                   year: int | None = None, names: dict[str, list[str]] | None = None,
+                   corpus_years: list[int] | None = None) -> Question:
+    """`names` and `corpus_years` (the years the reports have) may be given, computed once per
+    index generation: at national scale a pass over every report per question is the cost."""
     text = fold(text)           # idempotent: callers that folded already lose nothing
     years = set(years_in(text))
     for a, b in RANGE_RE.findall(text):     # "2019年到2023年" names every year between
         lo, hi = sorted(int(y) if len(y) == 4 else 2000 + int(y) for y in (a, b))
         if hi - lo <= 30:
             years |= set(range(lo, hi + 1))
-    corpus_years = sorted({r["year"] for r in reports if r.get("year")})
+    if corpus_years is None:
+        corpus_years = sorted({r["year"] for r in reports if r.get("year")})
     for y, side in _SINCE_UNTIL.findall(text):       # "2022年以后的几份年报": every year the corpus has from then
         y = int(y) if len(y) == 4 else 2000 + int(y)
         years |= {c for c in corpus_years if (c >= y if side in _SINCE else c <= y)}
