@@ -449,8 +449,10 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             found = list(by_agency.values())
             # a mention that a longer mention holds names the less specific agency ("平潭综合实验区" in
             # "平潭综合实验区君山片区"): the longer one is meant, however fully the shorter is spelled
-            found = [m for m in found if not any(m.mention != o.mention and m.mention in o.mention
-                                                 and len(o.mention) - len(m.mention) >= 2 for o in found)]
+            # (compared among the distinct mentions: a place's thousand agencies share a few mentions)
+            mentions = {m.mention for m in found}
+            held = {x for x in mentions if any(x != o and x in o and len(o) - len(x) >= 2 for o in mentions)}
+            found = [m for m in found if m.mention not in held]
             matches = _best_per_place(q, found)
             # a mention inside a longer mention of another agency is not a separate agency
             matches = [m for m in matches if not any(m.mention != o.mention and m.mention in o.mention
