@@ -32,6 +32,12 @@ print(json.dumps({"added": len(s.added), "failed": len(s.failed)}))
 """
 
 
+def _cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine: how many cores a run kept busy."""
+    f = [float(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f) - f[3] - f[4], sum(f)
+
+
 def run(n_proc: int, folder: Path, pg_url: str, chroma_port: int, work: Path) -> dict:
     import chromadb
     import psycopg
@@ -45,14 +51,16 @@ def run(n_proc: int, folder: Path, pg_url: str, chroma_port: int, work: Path) ->
         remote.delete_collection("report_chunks")
     env = {**os.environ, "RA_CHROMA_HOST": "127.0.0.1", "RA_CHROMA_PORT": str(chroma_port), "HF_HUB_OFFLINE": "1",
            "RA_DATABASE_URL": pg_url.rsplit("/", 1)[0] + "/" + db, "RA_INDEX_WORKERS": "1"}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     procs = [subprocess.Popen([sys.executable, "-c", DRIVER, str(work / f"m{n_proc}-{k}"), str(folder)], cwd=ROOT,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(n_proc)]
     outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
-    took = time.perf_counter() - t0
+    took, c1 = time.perf_counter() - t0, _cpu()
     added = sum(o["added"] for o in outs)
+    busy = (c1[0] - c0[0]) / (c1[1] - c0[1]) * (os.cpu_count() or 1)
     return {"processes": n_proc, "s": round(took, 1), "added": added, "per_process": [o["added"] for o in outs],
-            "failed": sum(o["failed"] for o in outs), "reports_per_s": round(added / took, 2)}
+            "failed": sum(o["failed"] for o in outs), "reports_per_s": round(added / took, 2),
+            "cores_busy": round(busy, 2)}
 
 
 def serve(pg_url: str, chroma_port: int, work: Path, qs: list[dict]) -> dict:

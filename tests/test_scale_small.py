@@ -87,3 +87,48 @@ def test_a_few_hundred_reports(tmp_path, corpus, hash_embeddings, store, request
         assert len(comp.facts.report_ids()) == N
     finally:
         new.unlink(missing_ok=True)
+
+
+def test_agency_mentions_grow_in_one_pass_as_before():
+    """At national scale a question's place has a thousand agencies, each matched per question; the
+    mention now grows in one pass (leftmost match of each next character). It must find what the
+    prefix-by-prefix subsequence check found, for the generated corpus's agencies and real names."""
+    import re
+
+    from assistant.understand import question as qm
+    from benchmarks.generate_corpus import all_agencies
+
+    def before(q: str, agency: str) -> tuple | None:          # the former growth, as the oracle
+        best = None
+        full = qm._plain(agency)
+        if full in q:
+            return full, 3.0 + len(full) / 100
+        for depth, root in enumerate(qm._places(full)):
+            for m in re.finditer(re.escape(root), q):
+                start, end = m.start(), m.end()
+                tail = full[full.index(root) + len(root):]
+                k = end
+                while k < len(q) and qm._is_subsequence(q[end:k + 1], tail):
+                    k += 1
+                if k == end + 1 and q[end] not in qm._name_endings(full):
+                    k = end
+                mention = q[start:k]
+                rest = mention[len(root):]
+                score = 0.5 if not rest else 0.6 if rest in qm._ADMIN_SUFFIX and len(rest) == 1 \
+                    else 0.6 + (len(root) + len(rest)) / len(full)
+                if best is None or score + 0.01 * depth > best[1]:
+                    best = (mention, score + 0.01 * depth)
+        return best
+
+    names = all_agencies()[:8000:9] + ["淮安市人民政府", "淮安市洪泽区人民政府", "平潭综合实验区国有资产管理局",
+                                       "平潭综合实验区君山片区管理局", "沭阳县发展和改革局", "上海市人民政府办公厅"]
+    questions = [f"2023年{a}主动公开了多少条政府信息？" for a in names[::60]] + [
+        "洪泽区2023年受理了多少件申请", "平潭有事你说", "淮安市清江浦区受理多少件", "宁波市鼓楼区和西湖区财政局分别收到多少申请",
+        "上海办公厅2019年公开了多少", "平潭实验区国资局规范性文件", "宁波宁波市财政局财政"]
+    compared = 0
+    for q in questions:
+        for a in names:
+            got = qm.match_agency(q, a, [], folded=True)
+            assert (None if got is None else (got.mention, got.score)) == before(q, a), (q, a)
+            compared += got is not None
+    assert compared > 1000

@@ -115,6 +115,7 @@ def is_government(name: str, mention: str) -> bool:
     return rest == "" or rest in model().government_suffixes
 
 
+@lru_cache(maxsize=200000)
 def _sub_unit_of(name: str, mention: str) -> bool:
     """A government named in full ("平潭综合实验区", "淮安市人民政府") is not one of its own bureaus
     (平潭综合实验区国有资产管理局), even though its name is a prefix of theirs."""
@@ -211,12 +212,15 @@ def match_agency(question: str, agency: str, aliases: list[str] = (), folded: bo
                 best = cand
             continue
         for depth, root in enumerate(_places(full)):
-            for m in re.finditer(re.escape(root), q):
-                # grow the mention to the right while it stays a subsequence of the full name
-                start, end = m.start(), m.end()
-                tail = full[full.index(root) + len(root):]
-                k = end
-                while k < len(q) and _is_subsequence(q[end:k + 1], tail):
+            tail = full[full.index(root) + len(root):]
+            at = q.find(root)
+            while at >= 0:
+                # grow the mention to the right while it stays a subsequence of the full name (the
+                # leftmost match of each character, so one pass: a city's thousand agencies per question)
+                start, end = at, at + len(root)
+                at = q.find(root, end)                # the next occurrence, not overlapping (as re.finditer)
+                k, pos = end, 0
+                while k < len(q) and (pos := tail.find(q[k], pos) + 1):
                     k += 1
                 # one character after the place is a name word only when the name ends in it (洪泽区,
                 # 上海市): "平潭有事你说" is 平潭, not 平潭综合实验区国有资产管理局 by the 有 of 国有
