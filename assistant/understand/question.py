@@ -192,6 +192,11 @@ def _name_run(run: str, suffix: re.Pattern) -> str:
     return run
 
 
+@lru_cache(maxsize=200000)
+def _chars(name: str) -> frozenset[str]:
+    return frozenset(name)
+
+
 def _is_subsequence(small: str, big: str) -> bool:
     it = iter(big)
     return all(ch in it for ch in small)
@@ -488,15 +493,20 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         roots = [r for r in index if r in q_plain]
         # a mention starts with a place root, so only the agencies of the question's places can fit it
         # (at 10,000 reports, scanning every agency name per mention was most of an answer's time)
-        pool = {n: [plain_name(x) for x in (n, *names[n])]
+        pool = {n: [_plain(x) for x in (n, *names[n])]
                 for n in sorted({n for r in roots for n in index[r]})}
         for readings in agency_mentions(q_plain, roots):
+            # (a spelling that lacks one of the mention's characters cannot hold it: a set test
+            # first, as a place's thousand agencies are tried per mention)
+            held = {m: frozenset(m) for m in readings}
             fits = [n for n, spellings in pool.items() for mention in readings
-                    if any(len(mention) <= len(x) and _is_subsequence(mention, x) for x in spellings)
+                    if any(len(mention) <= len(x) and held[mention] <= _chars(x) and _is_subsequence(mention, x)
+                           for x in spellings)
                     and not _sub_unit_of(n, mention)]
             whole = readings[-1]
             if fits and len(readings) > 1 and not any(
-                    any(len(whole) <= len(x) and _is_subsequence(whole, x) for x in spellings) for spellings in pool.values()) \
+                    any(len(whole) <= len(x) and held[whole] <= _chars(x) and _is_subsequence(whole, x) for x in spellings)
+                    for spellings in pool.values()) \
                     and any(_office_under(r, whole) for r in readings[:-1]) \
                     and not _government_of(readings, roots, pool) and not _thing_of(q_plain, whole):
                 # "平潭综合实验区公安局": an office under the agency, which has no report here
@@ -507,7 +517,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             # the question may use the full name of an agency indexed under its short name
             # (上海市科学技术委员会 for 上海市科委)
             longer = [(n, mention) for mention in readings for n, spellings in pool.items()
-                      if any(4 <= len(x) <= len(mention) and _is_subsequence(x, mention)
+                      if any(4 <= len(x) <= len(mention) and _chars(x) <= held[mention] and _is_subsequence(x, mention)
                              and not _office_under(x, mention) for x in spellings)]
             if not fits and longer:
                 if not any(m.agency in {n for n, _ in longer} for m in matches):
