@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,12 @@ def _rss_mb() -> float:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak (VmHWM). Not ru_maxrss: across fork and exec Linux carries the
+    forking parent's peak into it, so every phase reported the stage driver's memory."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def phase_index(corpus: Path, index_dir: Path) -> dict:
