@@ -665,11 +665,22 @@ class FactStore:
                            f" ({','.join('?' * len(ids[i:i + 500]))}) LIMIT 1", ids[i:i + 500])
                    for i in range(0, len(ids), 500))
 
-    def orphan_meanings(self) -> list[str]:
-        """Meanings whose vectors were written but that no committed chunk has any more (their
-        reports were replaced or removed)."""
-        return [r["meaning"] for r in self._q(
-            "SELECT meaning FROM meanings m WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.meaning = m.meaning)")]
+    def meanings_of(self, report_ids: list[str]) -> set[str]:
+        out: set[str] = set()
+        for rid in set(report_ids):
+            out |= {r["meaning"] for r in self._q("SELECT DISTINCT meaning FROM chunks WHERE report_id=?"
+                                                  " AND meaning IS NOT NULL", (rid,))}
+        return out
+
+    def orphan_meanings(self, candidates: set[str]) -> list[str]:
+        """Those of `candidates` (the meanings of replaced or removed reports) whose vectors were
+        written but that no committed chunk has any more: one index probe each, at any corpus size."""
+        out = []
+        for m in sorted(candidates):
+            if not self._q("SELECT 1 AS x FROM chunks WHERE meaning=? LIMIT 1", (m,)) \
+                    and self._q("SELECT 1 AS x FROM meanings WHERE meaning=?", (m,)):
+                out.append(m)
+        return out
 
     def forget_meanings(self, meanings: list[str]) -> None:
         """Before their vectors are deleted: a report committed later with one of these meanings

@@ -244,6 +244,7 @@ class Indexer:
         summary = IndexSummary()
         self._names = {str(Path(p).resolve()): n for p, n in (names or {}).items()}
         self._pending: list[_Pending] = []
+        self._retired_meanings: set[str] = set()
         files, missing = expand_paths(paths)
         summary.failed += missing
         shared = self.facts.dialect == "postgresql"
@@ -289,8 +290,7 @@ class Indexer:
             done = ahead.popleft()
             self._guard(done.path, summary, self._finish, done, summary)
         self._flush(summary)
-        if summary.updated or summary.removed:
-            self._sweep_meanings()
+        self._sweep_meanings()
 
     def _run_queue(self, files: list[Path], progress, summary: IndexSummary) -> None:
         """PostgreSQL: queue the files, then take a few at a time until none is left; other
@@ -408,6 +408,8 @@ class Indexer:
         for p in batch:
             try:
                 self._flag_conflicts(p, summary)
+                if p.replaces:          # its meanings may go with it (swept at the end of the run)
+                    self._retired_meanings |= self.facts.meanings_of([p.replaces])
                 retired = self.facts.put_report(p.report, p.chunks, p.tokens, p.key, p.size, p.mtime, p.replaces)
             except Exception as exc:
                 summary.failed.append((str(p.path), f"fact store: {exc}"))
@@ -435,12 +437,14 @@ class Indexer:
         self.vectors.add_meanings([c for c in new if c.chunk_id not in given])
 
     def _sweep_meanings(self) -> None:
-        """Vectors of meanings no report has any more (after a replace or a remove). Only with one
-        writer at a time (SQLite's lock): with concurrent PostgreSQL writers another could be about
-        to commit a report with that meaning, so there they stay (search maps them to no chunk)."""
-        if self.facts.dialect == "postgresql":
+        """Vectors of meanings no report has any more: of those the run's replaced and removed
+        reports had. Only with one writer at a time (SQLite's lock): with concurrent PostgreSQL
+        writers another could be about to commit a report with that meaning, so there they stay
+        (search maps them to no chunk)."""
+        candidates, self._retired_meanings = self._retired_meanings, set()
+        if self.facts.dialect == "postgresql" or not candidates:
             return
-        gone = self.facts.orphan_meanings()
+        gone = self.facts.orphan_meanings(candidates)
         if gone:
             self.facts.forget_meanings(gone)
             self.vectors.delete_meanings(gone)
@@ -449,10 +453,14 @@ class Indexer:
         """A report id removes the report (every source of it); a file (its path or name) removes
         that source only: a report whose content another file also holds stays indexed."""
         by_id = [key] if self.facts.report(key) else []            # key lookups: the same cost at any size
-        paths = [p for p in self.facts.manifest() if key in (p, Path(p).name)]
+        manifest = self.facts.manifest()
+        paths = [p for p in manifest if key in (p, Path(p).name)]
         paths += [r["path"] for r in self.facts.reports_with_source(key) if r["path"] and r["path"] not in paths]
         if not by_id and not paths:
             summary.failed.append((key, "no indexed report with that id or source"))
+        held = [*by_id, *(manifest[p]["report_id"] for p in paths if p in manifest),
+                *filter(None, (self.facts.report_id_of_path(p) for p in paths))]
+        self._retired_meanings |= self.facts.meanings_of(held)       # swept at the end of the run
         for rid in by_id:
             self.facts.remove_report(rid)
             self._drop_vectors(rid, summary)
