@@ -20,6 +20,7 @@ class Evidence:
     reports: list[dict]                    # without their per-table reading (`read_templates` instead)
     by_agency: dict[str, list[dict]]       # the same reports by agency: a question's scope is a lookup
     years: list[int]                       # the years the reports have, sorted
+    order: dict[str, int]                  # report id -> its position in `reports`
     names: dict[str, list[str]]            # agency -> aliases, what agency mentions are matched against
     cells: Lookup
     stated: StatedFigures
@@ -28,7 +29,8 @@ class Evidence:
 
     def reports_of(self, agencies) -> list[dict]:
         """The reports of these agencies, in the order of `reports` (by agency, then year)."""
-        return sorted((r for a in set(agencies) for r in self.by_agency.get(a, [])), key=lambda r: r["agency"])
+        return sorted((r for a in set(agencies) for r in self.by_agency.get(a, [])),
+                      key=lambda r: self.order[r["report_id"]])
 
     @classmethod
     def build(cls, store, retriever: Callable[[], object]) -> "Evidence":
@@ -42,6 +44,7 @@ class Evidence:
         template_keys = {k for keys in index.by_row.values() for k in keys}
         return cls(generation=generation, store=store, reports=reports, by_agency=by_agency,
                    years=sorted({r["year"] for r in reports if r.get("year")}),
+                   order={r["report_id"]: i for i, r in enumerate(reports)},
                    names=agency_names(reports), cells=Lookup(store, index),
                    stated=StatedFigures(store, catalog, template_keys), checks=Consistency(store, reports),
                    retriever=retriever)
