@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS facts (
 CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id);
 CREATE INDEX IF NOT EXISTS facts_key ON facts(table_title, row_label, col_label);
 CREATE INDEX IF NOT EXISTS facts_prose ON facts(fact_id) WHERE kind = 'prose';
+CREATE INDEX IF NOT EXISTS reports_path ON reports(path);
+CREATE INDEX IF NOT EXISTS reports_source ON reports(source);
 CREATE TABLE IF NOT EXISTS checks (
   report_id TEXT NOT NULL, table_title TEXT, rule TEXT, expected TEXT, found TEXT, passed INTEGER, cells TEXT);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
@@ -58,7 +60,8 @@ CREATE TABLE IF NOT EXISTS manifest (
 #   facts.note     set for a cell that could not be read (value "", number NULL): why, e.g.
 #                  "无法从原文唯一读出（候选：1、14）"; a reader must refuse such a cell, saying so
 #   reports.reading  JSON list per table: cells read against cells expected, and by which layout
-#   chunks.meaning   a table row's meaning id (its one vector in the vector store); NULL for paragraphs
+#   chunks.meaning   the chunk's meaning id (its one vector in the vector store): table rows, and
+#                    paragraphs indexed since paragraph meanings (NULL: one vector per paragraph)
 #   meanings         the meanings whose vectors were written (committed with the first report holding one)
 MIGRATIONS = (("facts", "layout", "TEXT"), ("facts", "note", "TEXT"), ("reports", "reading", "TEXT"),
               ("chunks", "meaning", "TEXT"), ("pending_vectors", "owner", "TEXT"))
@@ -450,6 +453,15 @@ class FactStore:
 
     def manifest(self) -> dict[str, dict]:
         return {r["path"]: r for r in self._q("SELECT * FROM manifest")}
+
+    def manifest_of_name(self, key: str) -> dict[str, dict]:
+        """The manifest rows of a file given by its path or by its name alone."""
+        rows = self._q("SELECT * FROM manifest WHERE path=?", (key,))
+        if not rows and "/" not in key:
+            # (LIKE narrows; the name is compared exactly: % and _ in a name only widen the narrowing)
+            rows = [r for r in self._q("SELECT * FROM manifest WHERE path LIKE ?", ("%/" + key,))
+                    if Path(r["path"]).name == key]
+        return {r["path"]: r for r in rows}
 
     def reports(self) -> list[dict]:
         return [_report_row(r) for r in self._q("SELECT * FROM reports ORDER BY agency, year")]

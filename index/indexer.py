@@ -149,6 +149,7 @@ WRITER_LOCK_KEY = 727273
 BATCH_FILES = 4
 BATCH_CHUNKS = 2000
 BATCH_SECONDS = 2.0
+SMALL_RUN = 1000           # up to this many files, the manifest is read by key, not whole
 BIG_FILE = 2 * 1024 * 1024
 
 
@@ -272,8 +273,12 @@ class Indexer:
         if self._owner is not None:
             self._run_queue(files, progress, summary)
             return
-        manifest = self.facts.manifest()
-        self._known = self.facts.report_ids()
+        if len(files) <= SMALL_RUN:       # a few files (an upload, one changed report): key lookups
+            manifest = self.facts.manifest_rows([str(f.resolve()) for f in files])
+            self._known = {r["report_id"] for r in manifest.values() if self.facts.has_report(r["report_id"])}
+        else:
+            manifest = self.facts.manifest()
+            self._known = self.facts.report_ids()
         bar = progress(files) if progress else files
         ahead: deque[_Job] = deque()
         for f in bar:
@@ -453,8 +458,8 @@ class Indexer:
         """A report id removes the report (every source of it); a file (its path or name) removes
         that source only: a report whose content another file also holds stays indexed."""
         by_id = [key] if self.facts.report(key) else []            # key lookups: the same cost at any size
-        manifest = self.facts.manifest()
-        paths = [p for p in manifest if key in (p, Path(p).name)]
+        manifest = self.facts.manifest_of_name(key)
+        paths = list(manifest)
         paths += [r["path"] for r in self.facts.reports_with_source(key) if r["path"] and r["path"] not in paths]
         if not by_id and not paths:
             summary.failed.append((key, "no indexed report with that id or source"))
