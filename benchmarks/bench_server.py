@@ -28,7 +28,7 @@ from pathlib import Path
 from assistant.components import Components
 comp = Components.from_settings(index_dir=Path(sys.argv[1]))
 s = comp.indexer.index([sys.argv[2]])
-print(json.dumps({"added": len(s.added), "failed": len(s.failed)}))
+print(json.dumps({"added": len(s.added), "failed": len(s.failed), "failures": s.failed[:5]}, ensure_ascii=False))
 """
 
 
@@ -58,8 +58,14 @@ def run(n_proc: int, folder: Path, pg_url: str, chroma_port: int, work: Path) ->
     took, c1 = time.perf_counter() - t0, _cpu()
     added = sum(o["added"] for o in outs)
     busy = (c1[0] - c0[0]) / (c1[1] - c0[1]) * (os.cpu_count() or 1)
+    # between the first and the last commit: the rate once every process has started (start-up,
+    # a few seconds a process, weighs on a short run's wall time but not on a long job's)
+    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/" + db, autocommit=True) as conn:
+        first, last, n = conn.execute("SELECT MIN(indexed_at), MAX(indexed_at), COUNT(*) FROM reports").fetchone()
     return {"processes": n_proc, "s": round(took, 1), "added": added, "per_process": [o["added"] for o in outs],
-            "failed": sum(o["failed"] for o in outs), "reports_per_s": round(added / took, 2),
+            "failed": sum(o["failed"] for o in outs), "failures": [f for o in outs for f in o["failures"]][:5],
+            "reports_per_s": round(added / took, 2),
+            "steady_reports_per_s": round((n - 1) / (last - first), 2) if n > 1 and last > first else None,
             "cores_busy": round(busy, 2)}
 
 
@@ -137,7 +143,9 @@ def main() -> None:
         stop()
     for r in rows:
         print(json.dumps(r, ensure_ascii=False))
-    print(json.dumps({"ratio_2_vs_1": round(rows[1]["reports_per_s"] / rows[0]["reports_per_s"], 2)}))
+    print(json.dumps({"ratio_2_vs_1": round(rows[1]["reports_per_s"] / rows[0]["reports_per_s"], 2),
+                      "steady_ratio_2_vs_1": round(rows[1]["steady_reports_per_s"] / rows[0]["steady_reports_per_s"], 2)
+                      if rows[0].get("steady_reports_per_s") and rows[1].get("steady_reports_per_s") else None}))
 
 
 if __name__ == "__main__":

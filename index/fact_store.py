@@ -429,7 +429,9 @@ class FactStore:
         cols = "chunk_id, report_id, kind, text, section, table_title, row_label, start_pos, end_pos, page, tokens, meaning"
         rows = [(c.chunk_id, c.report_id, c.kind, c.text, c.section, c.table, c.row, c.start, c.end, c.page,
                  " ".join(t), getattr(c, "meaning", None)) for c, t in zip(chunks, tokens)]
-        db.executemany("INSERT OR IGNORE INTO meanings VALUES (?)", [(m,) for m in {r[11] for r in rows if r[11]}])
+        # in one order in every writer: two PostgreSQL writers inserting shared meanings in their own
+        # (set) orders deadlock, and one report fails
+        db.executemany("INSERT OR IGNORE INTO meanings VALUES (?)", [(m,) for m in sorted({r[11] for r in rows if r[11]})])
         if self.dialect == "sqlite":
             db.executemany(f"INSERT INTO chunks ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             db.executemany("INSERT INTO chunk_fts (tokens, rid, chunk_id) VALUES (?,?,?)",
