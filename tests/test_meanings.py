@@ -73,3 +73,24 @@ def test_shared_meanings_are_stored_once_and_search_keeps_reports_apart(tmp_path
     assert comp.vectors.ids() == comp.facts.vector_ids() and len(comp.facts.vector_ids()) > 0
     comp.indexer.index([], remove=[SEED.name])
     assert comp.vectors.ids() == comp.facts.vector_ids() == set()
+
+
+def test_an_index_built_before_paragraph_meanings_still_finds_its_paragraphs(tmp_path, hash_embeddings):
+    """An index written by the code before (a vector per paragraph, metadata report_id, no meaning in
+    the fact store) keeps answering from its paragraphs until it is built again. Made here by
+    turning a new index into the old shape: paragraph meanings dropped, per-paragraph vectors added."""
+    comp = Components.from_settings(index_dir=tmp_path / "i", embeddings=hash_embeddings)
+    comp.indexer.index([SEED])
+    rid = next(iter(comp.facts.report_ids()))
+    paras = [c for c in chunk_report(parse_document(load(SEED))) if c.kind == "paragraph"]
+    store = comp.vectors
+    store.delete_meanings(sorted({c.meaning for c in paras}))
+    store._store._collection.upsert(ids=[c.chunk_id for c in paras],
+                                    embeddings=hash_embeddings.embed_documents([c.text for c in paras]),
+                                    metadatas=[{"kind": "paragraph", "report_id": rid, "agency": "", "year": 0}
+                                               for _ in paras], documents=[c.text for c in paras])
+    comp.facts._sql.execute("UPDATE chunks SET meaning = NULL WHERE kind = 'paragraph'")
+    assert comp.facts.has_unshared_paragraphs([rid]) and comp.facts.paragraph_meanings([rid], 100) == []
+    hits = comp.retriever.search("依申请公开", report_ids=[rid], k=5, kinds={"paragraph"})
+    assert hits and any(h.dense_rank is not None for h in hits)
+    assert {h.chunk["chunk_id"] for h in hits if h.dense_rank is not None} <= {c.chunk_id for c in paras}
