@@ -8,14 +8,12 @@ from .crossyear import cross_year_checks
 
 
 class Consistency:
-    def __init__(self, store, reports: list[dict]):
+    def __init__(self, store, reports: list[dict], by_agency: dict[str, list[dict]]):
+        """`by_agency`: the same reports by agency (the evidence's own map)."""
         self.store = store
         self.names = {r["report_id"]: f"{report_name(r)}{r['year'] or ''}年报告" for r in reports}
         self._agency = {r["report_id"]: r["agency"] for r in reports}
-        self._reports_of: dict[str, list[dict]] = {}
-        for r in reports:
-            if r["agency"]:
-                self._reports_of.setdefault(r["agency"], []).append(r)
+        self._reports_of = by_agency
         self._cross: dict[str, list[dict]] = {}     # agency -> its failed cross-year checks, once first cited
 
     def cross_failed(self, report_ids: set[str]) -> list[dict]:

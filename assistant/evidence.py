@@ -46,5 +46,5 @@ class Evidence:
                    years=sorted({r["year"] for r in reports if r.get("year")}),
                    order={r["report_id"]: i for i, r in enumerate(reports)},
                    names=agency_names(reports), cells=Lookup(store, index),
-                   stated=StatedFigures(store, catalog, template_keys), checks=Consistency(store, reports),
+                   stated=StatedFigures(store, catalog, template_keys), checks=Consistency(store, reports, by_agency),
                    retriever=retriever)

@@ -463,8 +463,8 @@ class Indexer:
         paths += [r["path"] for r in self.facts.reports_with_source(key) if r["path"] and r["path"] not in paths]
         if not by_id and not paths:
             summary.failed.append((key, "no indexed report with that id or source"))
-        held = [*by_id, *(manifest[p]["report_id"] for p in paths if p in manifest),
-                *filter(None, (self.facts.report_id_of_path(p) for p in paths))]
+        held = [*by_id, *filter(None, (manifest[p]["report_id"] if p in manifest else self.facts.report_id_of_path(p)
+                                       for p in paths))]
         self._retired_meanings |= self.facts.meanings_of(held)       # swept at the end of the run
         for rid in by_id:
             self.facts.remove_report(rid)

@@ -498,14 +498,14 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
         for readings in agency_mentions(q_plain, roots):
             # (a spelling that lacks one of the mention's characters cannot hold it: a set test
             # first, as a place's thousand agencies are tried per mention)
-            held = {m: frozenset(m) for m in readings}
+            chars_of = {m: frozenset(m) for m in readings}
             fits = [n for n, spellings in pool.items() for mention in readings
-                    if any(len(mention) <= len(x) and held[mention] <= _chars(x) and _is_subsequence(mention, x)
+                    if any(len(mention) <= len(x) and chars_of[mention] <= _chars(x) and _is_subsequence(mention, x)
                            for x in spellings)
                     and not _sub_unit_of(n, mention)]
             whole = readings[-1]
             if fits and len(readings) > 1 and not any(
-                    any(len(whole) <= len(x) and held[whole] <= _chars(x) and _is_subsequence(whole, x) for x in spellings)
+                    any(len(whole) <= len(x) and chars_of[whole] <= _chars(x) and _is_subsequence(whole, x) for x in spellings)
                     for spellings in pool.values()) \
                     and any(_office_under(r, whole) for r in readings[:-1]) \
                     and not _government_of(readings, roots, pool) and not _thing_of(q_plain, whole):
@@ -517,7 +517,7 @@ def parse_question(text: str, reports: list[dict], agency: str | None = None,
             # the question may use the full name of an agency indexed under its short name
             # (上海市科学技术委员会 for 上海市科委)
             longer = [(n, mention) for mention in readings for n, spellings in pool.items()
-                      if any(4 <= len(x) <= len(mention) and _chars(x) <= held[mention] and _is_subsequence(x, mention)
+                      if any(4 <= len(x) <= len(mention) and _chars(x) <= chars_of[mention] and _is_subsequence(x, mention)
                              and not _office_under(x, mention) for x in spellings)]
             if not fits and longer:
                 if not any(m.agency in {n for n, _ in longer} for m in matches):
